@@ -1,0 +1,3 @@
+from buyersync.cli import main
+
+main()

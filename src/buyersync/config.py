@@ -1,0 +1,69 @@
+"""One Settings class for every entry point: BUYERSYNC_* environment variables, safe defaults.
+
+| variable | default | meaning |
+|---|---|---|
+| BUYERSYNC_DB | sqlite file in the user's data folder | workspace database URL (sqlite:///… or postgresql://…) |
+| BUYERSYNC_DATA_DIR | the platform's user data folder | where the embedded SQLite workspace lives |
+| BUYERSYNC_LANG | from LANG | interface language for messages: zh or en |
+| BUYERSYNC_PRIORS | (shipped priors) | YAML file overriding the trade-off priors |
+| BUYERSYNC_STALLED_DAYS | 21 | a deal with no stage movement for this many days is stalled |
+| BUYERSYNC_SECRET_KEY | (generated per run in local mode) | signs session cookies; required in team mode (32+ characters) |
+| BUYERSYNC_TEAM | false | team mode for `serve`: sign-in required, roles seller/manager/admin |
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from pydantic import Field, field_validator, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+def default_data_dir() -> Path:
+    from platformdirs import user_data_dir
+
+    return Path(user_data_dir("buyersync", appauthor=False))
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="BUYERSYNC_", extra="ignore")
+
+    db: str | None = Field(default=None, description="Workspace database URL")
+    data_dir: Path | None = None
+    lang: str | None = None
+    priors: Path | None = None
+    stalled_days: int = Field(default=21, ge=1, le=3650)
+    secret_key: str | None = None
+    team: bool = Field(default=False, description="Team mode: accounts, roles, sign-in")
+
+    @field_validator("db")
+    @classmethod
+    def _known_scheme(cls, v: str | None) -> str | None:
+        if v is not None and not v.startswith(("sqlite", "postgresql", "postgres://")):
+            raise ValueError("expected a sqlite:///… or postgresql://… URL")
+        return v
+
+    @model_validator(mode="after")
+    def _team_needs_a_secret(self) -> Settings:
+        # A per-run key would sign everyone out on every restart and, worse, a guessable
+        # or shared default would let anyone forge a session: team mode needs a real one.
+        if self.team and (not self.secret_key or len(self.secret_key) < 32):
+            raise ValueError("team mode needs BUYERSYNC_SECRET_KEY set to a random string "
+                             "of 32 or more characters")
+        return self
+
+    @property
+    def embedded(self) -> bool:
+        """True on the default workspace: the SQLite file in the user's data folder."""
+        return not self.db
+
+    def database_url(self) -> str:
+        if self.db:
+            url = self.db
+            if url.startswith("postgres://"):
+                url = "postgresql://" + url[len("postgres://"):]
+            if url.startswith("postgresql://"):
+                url = "postgresql+psycopg://" + url[len("postgresql://"):]
+            return url
+        folder = self.data_dir or default_data_dir()
+        return f"sqlite:///{folder / 'workspace.sqlite3'}"

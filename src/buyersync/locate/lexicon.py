@@ -1,0 +1,76 @@
+"""The curated signal lexicon (method/data/signals.yaml) compiled into one fast matcher.
+
+Each phrase carries a stage (or a competitor cue) and a weight. Matching is literal and
+case-insensitive; the matched spans are quoted back to the seller as the signals.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import cache
+
+from buyersync.method import knowledge as kb
+from buyersync.method.stages import STAGES, Stage
+
+COMPETITOR_LED = "competitor_led"
+NOT_LED = "not_led"
+
+
+@dataclass(frozen=True)
+class Hit:
+    start: int
+    end: int
+    text: str
+    label: str  # a stage key, COMPETITOR_LED or NOT_LED
+    weight: float
+
+
+class Lexicon:
+    def __init__(self, entries: list[tuple[str, str, float]]) -> None:
+        self._label: dict[str, tuple[str, float]] = {}
+        for phrase, label, weight in entries:
+            key = phrase.lower()
+            if key and key not in self._label:
+                self._label[key] = (label, weight)
+        ordered = sorted(self._label, key=len, reverse=True)
+        self._pattern = re.compile("|".join(re.escape(p) for p in ordered), re.IGNORECASE) \
+            if ordered else None
+
+    def __len__(self) -> int:
+        return len(self._label)
+
+    def find(self, text: str) -> list[Hit]:
+        if self._pattern is None:
+            return []
+        hits = []
+        for m in self._pattern.finditer(text):
+            label, weight = self._label[m.group(0).lower()]
+            hits.append(Hit(m.start(), m.end(), m.group(0), label, weight))
+        return hits
+
+    def stage_scores(self, hits: list[Hit]) -> dict[Stage, float]:
+        scores = dict.fromkeys(STAGES, 0.0)
+        for h in hits:
+            if h.label in scores:
+                scores[Stage(h.label)] += h.weight
+        return scores
+
+
+@cache
+def default_lexicon() -> Lexicon:
+    data = kb.signals()
+    entries: list[tuple[str, str, float]] = []
+    for stage, langs in (data.get("stages") or {}).items():
+        Stage(stage)  # an unknown key in the file is a bug in the file: fail loudly
+        for phrases in (langs or {}).values():
+            for p in phrases or []:
+                entries.append((str(p["text"]), stage, float(p.get("weight", 1.0))))
+    comp = data.get("competitor") or {}
+    for key, label in (("led", COMPETITOR_LED), ("not_led", NOT_LED)):
+        for phrases in (comp.get(key) or {}).values():
+            for p in phrases or []:
+                text = p["text"] if isinstance(p, dict) else p
+                weight = float(p.get("weight", 1.0)) if isinstance(p, dict) else 1.0
+                entries.append((str(text), label, weight))
+    return Lexicon(entries)

@@ -1,0 +1,129 @@
+"""The locator: one piece of evidence → a Location (stage, scores, competitor_led, signals).
+
+It joins the two halves. The trained n-gram model gives a probability per stage; the
+curated lexicon multiplies in its evidence (exp(gamma × weight) for each matched phrase),
+so a trainer's phrase can correct the model and every decision can quote the words that
+drove it. Without a trained model the lexicon decides alone.
+"""
+
+from __future__ import annotations
+
+import math
+from functools import cache
+
+import numpy as np
+
+from buyersync.locate.lexicon import COMPETITOR_LED, NOT_LED, Hit, Lexicon, default_lexicon
+from buyersync.locate.model import StageModel, normalise, shipped_model
+from buyersync.method.model import Location, Signal
+from buyersync.method.stages import STAGES, Stage
+
+MAX_LOCATE_CHARS = 20_000  # a tender can be long; the opening carries its type
+
+
+class Locator:
+    def __init__(self, lexicon: Lexicon, model: StageModel | None,
+                 gamma: float = 0.35, comp_gamma: float = 0.8) -> None:
+        self.lexicon = lexicon
+        self.model = model
+        self.gamma = gamma
+        self.comp_gamma = comp_gamma
+
+    def locate(self, text: str) -> Location:
+        text = text[:MAX_LOCATE_CHARS]
+        hits = self.lexicon.find(text)
+        lex = self.lexicon.stage_scores(hits)
+        if self.model is not None:
+            probs, comp = self.model.predict(text)
+        else:
+            probs = dict.fromkeys(STAGES, 1 / len(STAGES))
+            comp = {"true": 0.2, "false": 0.1, "null": 0.7}
+        raw = {s: probs[s] * math.exp(min(self.gamma * lex[s], 30.0)) for s in STAGES}
+        total = sum(raw.values())
+        scores = {s: raw[s] / total for s in STAGES}
+        stage = max(STAGES, key=scores.__getitem__)
+        rounded = _rounded(scores)
+
+        led = sum(h.weight for h in hits if h.label == COMPETITOR_LED)
+        not_led = sum(h.weight for h in hits if h.label == NOT_LED)
+        odds = {
+            "true": comp["true"] * math.exp(self.comp_gamma * led),
+            "false": comp["false"] * math.exp(self.comp_gamma * not_led),
+            "null": comp["null"],
+        }
+        verdict = max(odds, key=odds.__getitem__)
+        competitor_led = None if verdict == "null" else verdict == "true"
+
+        return Location(stage=stage, confidence=rounded[stage], scores=rounded,
+                        competitor_led=competitor_led,
+                        signals=self._signals(text, stage, hits, competitor_led))
+
+    def _signals(self, text: str, stage: Stage, hits: list[Hit],
+                 competitor_led: bool | None) -> list[Signal]:
+        out = [Signal(text=h.text, stage=stage) for h in hits if h.label == stage.value]
+        if not out and self.model is not None:
+            out = [Signal(text=span, stage=stage) for span in self._model_spans(text, stage)]
+        if competitor_led is not None:
+            label = COMPETITOR_LED if competitor_led else NOT_LED
+            out += [Signal(text=h.text, kind=label) for h in hits if h.label == label]  # type: ignore[arg-type]
+        seen: set[tuple[str, str]] = set()
+        unique = []
+        for s in out:
+            if (s.text, s.kind) not in seen:
+                seen.add((s.text, s.kind))
+                unique.append(s)
+        return unique[:6]
+
+    def _model_spans(self, text: str, stage: Stage, top: int = 8) -> list[str]:
+        """The stretches of text whose n-grams pushed hardest toward `stage`, verbatim."""
+        assert self.model is not None
+        idx, w = self.model.features(text)
+        if not len(idx):
+            return []
+        row = self.model.stage_coef[STAGES.index(stage), idx] * w
+        terms = self.model.terms
+        lowered = text.lower()
+        spans: list[tuple[int, int]] = []
+        for j in np.argsort(-row)[: top * 3]:
+            if row[j] <= 0:
+                break
+            gram = terms[idx[j]]
+            if len(gram.strip()) < 2:
+                continue
+            at = lowered.find(gram)
+            if at >= 0:
+                spans.append((at, at + len(gram)))
+            if len(spans) >= top:
+                break
+        spans.sort()
+        merged: list[list[int]] = []
+        for a, b in spans:
+            if merged and a <= merged[-1][1]:
+                merged[-1][1] = max(merged[-1][1], b)
+            else:
+                merged.append([a, b])
+        merged.sort(key=lambda ab: ab[0] - ab[1])
+        return [text[a:b].strip() for a, b in merged[:3] if text[a:b].strip()]
+
+
+def _rounded(scores: dict[Stage, float]) -> dict[Stage, float]:
+    """Scores to 4 places that still sum to 1: the rounding error goes to the largest."""
+    out = {s: round(v, 4) for s, v in scores.items()}
+    top = max(out, key=out.__getitem__)
+    out[top] = round(out[top] + 1.0 - sum(out.values()), 4)
+    return out
+
+
+@cache
+def default_locator() -> Locator:
+    model = shipped_model()
+    gamma = float(model.meta.get("gamma", 0.35)) if model else 1.0
+    return Locator(default_lexicon(), model, gamma=gamma)
+
+
+def locate(text: str) -> Location:
+    """Where this piece of evidence puts the customer."""
+    return default_locator().locate(text)
+
+
+__all__ = ["Locator", "default_locator", "locate", "normalise"]

@@ -1,0 +1,187 @@
+"""Training the stage model (`buyersync model train`): scikit-learn on character n-grams.
+
+Reads labelled JSON Lines ({"text", "stage", "competitor_led"}), reports stratified
+k-fold cross-validated figures for the model joined with the lexicon (never figures on
+text the model trained on), picks the lexicon weight by that cross-validation, then fits
+on everything and writes one .npz artefact with its model card data in `meta`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+from collections.abc import Sequence
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from buyersync.errors import BadInput
+from buyersync.locate.lexicon import default_lexicon
+from buyersync.locate.locator import Locator
+from buyersync.locate.model import COMPETITOR_CLASSES, MODEL_FILE, NGRAM_RANGE, StageModel, ngrams
+from buyersync.method.stages import STAGES, Stage
+from buyersync.services.evaluation import read_labelled
+
+GAMMAS = (0.0, 0.15, 0.3, 0.5, 0.8)
+C_STAGE = 20.0
+C_COMP = 10.0
+MIN_DF = 2
+
+
+def default_training_dir() -> Path:
+    # src/buyersync/locate/training.py → repo root / data / training
+    return Path(__file__).resolve().parents[3] / "data" / "training"
+
+
+def load_rows(paths: Sequence[Path]) -> list[dict[str, Any]]:
+    files: list[Path] = []
+    for p in paths or [default_training_dir()]:
+        if p.is_dir():
+            files += sorted(p.glob("*.jsonl"))
+        elif p.is_file():
+            files.append(p)
+        else:
+            raise BadInput("not_found", where=str(p))
+    rows = []
+    for f in files:
+        for row in read_labelled(f):
+            if row.get("stage") not in {s.value for s in STAGES}:
+                raise BadInput("field", where=str(f), field="stage",
+                               detail=f"expected a stage key, got {row.get('stage')!r}")
+            rows.append(row)
+    if len(rows) < 50:
+        raise BadInput("field", where=", ".join(map(str, files)) or "(none)", field="(rows)",
+                       detail=f"only {len(rows)} labelled texts; need at least 50 to train")
+    return rows
+
+
+def comp_label(value: Any) -> str:
+    return "null" if value is None else ("true" if value else "false")
+
+
+def fit(rows: Sequence[dict[str, Any]], meta: dict[str, Any] | None = None) -> StageModel:
+    from sklearn.feature_extraction.text import TfidfVectorizer
+    from sklearn.linear_model import LogisticRegression
+
+    texts = [r["text"] for r in rows]
+    vec = TfidfVectorizer(analyzer=ngrams, sublinear_tf=True, min_df=MIN_DF, norm="l2",
+                          dtype=np.float64)
+    x = vec.fit_transform(texts)
+    stage_clf = LogisticRegression(C=C_STAGE, max_iter=3000)
+    stage_clf.fit(x, [STAGES.index(Stage(r["stage"])) for r in rows])
+    comp_clf = LogisticRegression(C=C_COMP, max_iter=3000, class_weight="balanced")
+    comp_y = [COMPETITOR_CLASSES.index(comp_label(r.get("competitor_led"))) for r in rows]
+    comp_clf.fit(x, comp_y)
+    return StageModel(
+        vocab={str(k): int(v) for k, v in vec.vocabulary_.items()},
+        idf=vec.idf_.astype(np.float64),
+        stage_coef=_full_rows(stage_clf, len(STAGES)),
+        stage_bias=_full_bias(stage_clf, len(STAGES)),
+        comp_coef=_full_rows(comp_clf, len(COMPETITOR_CLASSES)),
+        comp_bias=_full_bias(comp_clf, len(COMPETITOR_CLASSES)),
+        meta=meta or {},
+    )
+
+
+def _full_rows(clf: Any, k: int) -> np.ndarray:
+    coef = np.zeros((k, clf.coef_.shape[1]))
+    for row, cls in zip(clf.coef_, clf.classes_, strict=True):
+        coef[int(cls)] = row
+    return coef
+
+
+def _full_bias(clf: Any, k: int) -> np.ndarray:
+    bias = np.full(k, -30.0)  # a class absent from training can never win
+    for b, cls in zip(clf.intercept_, clf.classes_, strict=True):
+        bias[int(cls)] = b
+    return bias
+
+
+def cross_validate(rows: Sequence[dict[str, Any]], folds: int, seed: int = 7) -> dict[str, Any]:
+    """k-fold figures for each lexicon weight; every text is scored by a model that never saw it."""
+    from sklearn.model_selection import StratifiedKFold
+
+    y = [r["stage"] for r in rows]
+    predictions: dict[float, list[tuple[Stage, bool | None]]] = {g: [None] * len(rows)  # type: ignore[list-item]
+                                                               for g in GAMMAS}
+    splitter = StratifiedKFold(n_splits=folds, shuffle=True, random_state=seed)
+    lexicon = default_lexicon()
+    for train_idx, test_idx in splitter.split(np.zeros(len(rows)), y):
+        model = fit([rows[i] for i in train_idx])
+        for g in GAMMAS:
+            loc = Locator(lexicon, model, gamma=g)
+            for i in test_idx:
+                out = loc.locate(rows[i]["text"])
+                predictions[g][i] = (out.stage, out.competitor_led)
+    figures = {}
+    for g, preds in predictions.items():
+        figures[g] = _figures(rows, preds)
+    best = max(GAMMAS, key=lambda g: (figures[g]["exact"], figures[g]["within_one"]))
+    return {"folds": folds, "by_gamma": {str(g): f for g, f in figures.items()},
+            "gamma": best, "best": figures[best]}
+
+
+def _figures(rows: Sequence[dict[str, Any]], preds: Sequence[tuple[Stage, bool | None]]
+             ) -> dict[str, Any]:
+    n = len(rows)
+    exact = sum(p[0].value == r["stage"] for r, p in zip(rows, preds, strict=True))
+    near = sum(abs(p[0].rank - Stage(r["stage"]).rank) <= 1
+               for r, p in zip(rows, preds, strict=True))
+    labelled = [(r, p) for r, p in zip(rows, preds, strict=True)
+                if r.get("competitor_led") is not None]
+    comp = sum(p[1] == r["competitor_led"] for r, p in labelled)
+    recall = {}
+    for s in STAGES:
+        idx = [i for i, r in enumerate(rows) if r["stage"] == s.value]
+        recall[s.value] = round(sum(preds[i][0] is s for i in idx) / len(idx), 4) if idx else None
+    return {"n": n, "exact": round(exact / n, 4), "within_one": round(near / n, 4),
+            "competitor_led": round(comp / len(labelled), 4) if labelled else None,
+            "recall": recall}
+
+
+def data_fingerprint(rows: Sequence[dict[str, Any]]) -> str:
+    h = hashlib.sha256()
+    for r in rows:
+        h.update(json.dumps([r["text"], r["stage"], r.get("competitor_led")],
+                            ensure_ascii=False).encode())
+    return h.hexdigest()[:16]
+
+
+def train_command(paths: Sequence[Path], out: Path | None, folds: int) -> None:
+    from rich.console import Console
+
+    console = Console(stderr=True)
+    rows = load_rows(paths)
+    console.print(f"training on {len(rows)} labelled texts")
+    cv: dict[str, Any] | None = None
+    gamma = 0.3
+    if folds >= 2:
+        with console.status(f"{folds}-fold cross-validation…"):
+            cv = cross_validate(rows, folds)
+        gamma = float(cv["gamma"])
+        best = cv["best"]
+        console.print(f"cross-validated (lexicon weight {gamma}): exact {best['exact']:.1%}, "
+                      f"within one {best['within_one']:.1%}, competitor_led "
+                      f"{best['competitor_led']:.1%}")
+    fingerprint = data_fingerprint(rows)
+    meta = {
+        "version": f"{dt.date.today():%Y.%m.%d}-{fingerprint[:8]}",
+        "trained_on": {"texts": len(rows), "fingerprint": fingerprint,
+                       "stages": {s.value: sum(r["stage"] == s.value for r in rows)
+                                  for s in STAGES}},
+        "features": {"analyzer": "char n-grams", "ngram_range": list(NGRAM_RANGE),
+                     "min_df": MIN_DF, "tf": "sublinear", "norm": "l2"},
+        "classifiers": {"stage": f"LogisticRegression(C={C_STAGE})",
+                        "competitor_led": f"LogisticRegression(C={C_COMP}, balanced)"},
+        "gamma": gamma,
+        "cross_validation": cv,
+    }
+    with console.status("fitting on all texts…"):
+        model = fit(rows, meta)
+    target = out or Path(str(resources.files("buyersync.locate").joinpath("data", MODEL_FILE)))
+    target.parent.mkdir(parents=True, exist_ok=True)
+    model.save(target)
+    console.print(f"saved model {meta['version']} ({len(model.vocab)} features) to {target}")

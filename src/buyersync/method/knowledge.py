@@ -1,0 +1,113 @@
+"""Loads the method's bilingual knowledge files (method/data/*.yaml) once per process.
+
+The files are the product's editable knowledge: stage texts, pull-back rules and priors,
+moves with talk tracks, questions, letters and the signal lexicon. Code reads them; it
+does not restate them.
+"""
+
+from __future__ import annotations
+
+import os
+from functools import cache
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from buyersync.method.stages import Lang, Stage
+
+try:  # the C loader is several times faster on start-up
+    _Loader: Any = yaml.CSafeLoader
+except AttributeError:  # pragma: no cover - depends on how PyYAML was built
+    _Loader = yaml.SafeLoader
+
+
+def _read(name: str) -> Any:
+    text = resources.files("buyersync.method").joinpath("data", name).read_text("utf-8")
+    return yaml.load(text, Loader=_Loader)
+
+
+@cache
+def stages_file() -> dict[str, Any]:
+    data: dict[str, Any] = _read("stages.yaml")
+    return data
+
+
+@cache
+def rules() -> dict[str, Any]:
+    data: dict[str, Any] = _read("rules.yaml")
+    return data
+
+
+@cache
+def playbook() -> dict[str, Any]:
+    data: dict[str, Any] = _read("playbook.yaml")
+    return data
+
+
+@cache
+def questions() -> dict[str, Any]:
+    data: dict[str, Any] = _read("questions.yaml")
+    return data
+
+
+@cache
+def letters() -> dict[str, Any]:
+    data: dict[str, Any] = _read("letters.yaml")
+    return data
+
+
+@cache
+def signals() -> dict[str, Any]:
+    data: dict[str, Any] = _read("signals.yaml")
+    return data
+
+
+def priors(override_path: str | os.PathLike[str] | None = None) -> dict[str, Any]:
+    """The trade-off priors, with the keys of an override file laid over the shipped ones."""
+    base = dict(rules()["priors"])
+    path = override_path or os.environ.get("BUYERSYNC_PRIORS")
+    if path:
+        extra = yaml.load(Path(path).read_text("utf-8"), Loader=_Loader) or {}
+        if not isinstance(extra, dict):
+            raise ValueError(f"{path}: expected a mapping of prior settings")
+        for key, value in extra.items():
+            if isinstance(value, dict) and isinstance(base.get(key), dict):
+                merged = dict(base[key])
+                merged.update(value)
+                base[key] = merged
+            else:
+                base[key] = value
+    return base
+
+
+def stage_name(stage: Stage | str, lang: Lang | str) -> str:
+    for row in stages_file()["stages"]:
+        if row["key"] == str(stage):
+            return str(row[str(lang)]["name"])
+    raise KeyError(stage)
+
+
+def label(group: str, key: str, lang: Lang | str) -> str:
+    """A zh/en label from stages.yaml: group is drivers, capabilities, strategies, steps, roles."""
+    return str(stages_file()[group][key][str(lang)])
+
+
+@cache
+def messages() -> dict[str, Any]:
+    data: dict[str, Any] = _read("messages.yaml")
+    return data
+
+
+def message(group: str, key: str, lang: Lang | str, **values: object) -> str:
+    """A sentence from messages.yaml in the given language, with its placeholders filled."""
+    template = str(messages()[group][key][str(lang)])
+    return template.format_map(_Blank({k: str(v) for k, v in values.items()}))
+
+
+class _Blank(dict[str, str]):
+    """Leaves an unknown placeholder visible instead of failing: a trainer's typo must not crash a plan."""
+
+    def __missing__(self, key: str) -> str:
+        return "{" + key + "}"

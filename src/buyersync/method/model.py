@@ -1,0 +1,168 @@
+"""Plain models of the method: the deal a seller describes and the analysis buyersync returns.
+
+These are pydantic models so that every entry point validates the same way and the JSON
+Schemas can be published; they hold no storage or web concerns.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Annotated, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from buyersync.method.stages import (
+    ActionKind,
+    Capability,
+    Driver,
+    Exchange,
+    Lang,
+    Outcome,
+    Role,
+    Stage,
+    Step,
+    Strategy,
+    WarningCode,
+)
+
+MAX_TEXT = 100_000
+Text = Annotated[str, Field(min_length=1, max_length=MAX_TEXT)]
+ShortText = Annotated[str, Field(max_length=2_000)]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", use_enum_values=False)
+
+
+class Evidence(_Strict):
+    """One piece of what the customer said or did: a note, an e-mail, a call, a tender excerpt."""
+
+    text: Text
+    date: dt.date | None = None
+    source: ShortText | None = None
+
+
+class Contact(_Strict):
+    name: Annotated[str, Field(min_length=1, max_length=200)]
+    title: ShortText | None = None
+    role: Role = Role.other
+    met: bool = False
+    attitude: Literal["supporter", "neutral", "opponent"] | None = None
+    influence: Literal["high", "medium", "low"] | None = None
+
+
+class PlannedAction(_Strict):
+    kind: ActionKind = ActionKind.other
+    text: Annotated[str, Field(max_length=MAX_TEXT)] = ""
+
+
+class Deal(_Strict):
+    """A deal as the seller sees it. Only `name` is required."""
+
+    id: Annotated[str, Field(max_length=64)] | None = None
+    name: Annotated[str, Field(min_length=1, max_length=500)]
+    customer: ShortText | None = None
+    lang: Lang | None = None
+    stage: Stage | None = None
+    evidence: list[Evidence] = Field(default_factory=list, max_length=10_000)
+    drivers: dict[Stage, Driver] = Field(default_factory=dict)
+    competitors: list[Annotated[str, Field(min_length=1, max_length=200)]] = Field(
+        default_factory=list
+    )
+    capabilities: list[Capability] = Field(default_factory=list)
+    contacts: list[Contact] = Field(default_factory=list)
+    exchange: Exchange | None = None
+    planned_actions: list[PlannedAction] = Field(default_factory=list)
+    outcome: Outcome = Outcome.open
+    lost_reason: ShortText | None = None
+    amount: Annotated[float, Field(ge=0)] | None = None
+    currency: Annotated[str, Field(min_length=3, max_length=3)] | None = None
+    owner: Annotated[str, Field(max_length=200)] | None = None
+
+
+class Signal(BaseModel):
+    text: str
+    stage: Stage | None = None
+    kind: Literal["stage", "competitor_led", "not_led"] = "stage"
+
+
+class Location(BaseModel):
+    """Where one piece of evidence puts the customer (the `locate` object)."""
+
+    stage: Stage
+    confidence: float
+    scores: dict[Stage, float]
+    competitor_led: bool | None
+    signals: list[Signal] = Field(default_factory=list)
+
+
+class Move(BaseModel):
+    id: str
+    step: Step
+    stage: Stage
+    title: str
+    why: str
+    say: str
+    rule: str
+
+
+class Warning(BaseModel):
+    code: WarningCode
+    message: str
+    rule: str
+
+
+class Letter(BaseModel):
+    kind: Literal["exchange_conditions", "walk_away"]
+    subject: str
+    body: str
+
+
+class Tradeoff(BaseModel):
+    win_probability: float
+    extra_days: int
+    following_win_probability: float
+    basis: str
+
+
+class Diagnosis(BaseModel):
+    root_stage: Stage
+    explanation: str
+
+
+class TrackStage(BaseModel):
+    """One stage of the nine-stage track, as drawn for a seller."""
+
+    stage: Stage
+    name: str
+    position: Literal["passed", "current", "ahead"]
+    driver: Driver | None
+    target: bool
+
+
+class Reason(BaseModel):
+    rule: str
+    text: str
+
+
+class Analysis(BaseModel):
+    """The `analyze` object: where the customer is and what to do about it."""
+
+    stage: Stage
+    stage_source: Literal["given", "evidence"]
+    strategy: Strategy
+    target_stage: Stage | None
+    alternatives: list[Stage]
+    moves: list[Move]
+    questions: list[str]
+    letters: list[Letter]
+    warnings: list[Warning]
+    tradeoff: Tradeoff
+    diagnosis: Diagnosis | None
+    lang: Lang
+    track: list[TrackStage]
+    reasons: list[Reason]
+    evidence: list[Location | None] = Field(
+        default_factory=list,
+        description="Where each evidence item, oldest first, puts the customer",
+    )

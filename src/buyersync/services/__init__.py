@@ -1,0 +1,1 @@
+"""The library API every entry point calls: reading deals, locating evidence, analysing."""

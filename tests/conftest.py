@@ -1,0 +1,33 @@
+"""Shared test helpers: builders that keep tests short, and the dev corpus when it is present."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from buyersync.method.model import Deal
+
+SHARED = Path(__file__).resolve().parents[1].parent / "shared"
+CORPUS = SHARED / "corpus"
+
+ALL_BEFORE = ["problem", "pain", "goal", "requirements", "measures", "solution", "value", "risk"]
+
+
+def make_deal(stage: str | None = "solution", shaped_by: str | None = "competitor",
+              **fields: Any) -> Deal:
+    """A deal at `stage` whose passed stages were all shaped by `shaped_by` (None: not stated)."""
+    data: dict[str, Any] = {"name": "Test deal", "lang": "en", "stage": stage}
+    if stage and shaped_by:
+        data["drivers"] = {s: shaped_by for s in ALL_BEFORE[: ALL_BEFORE.index(stage)]
+                           } if stage != "cost" else {s: shaped_by for s in ALL_BEFORE}
+    data.update(fields)
+    return Deal.model_validate(data)
+
+
+@pytest.fixture
+def corpus() -> Path:
+    if not CORPUS.is_dir():
+        pytest.skip("the development corpus (../shared/corpus) is not beside this clone")
+    return CORPUS
