@@ -31,3 +31,8 @@ def corpus() -> Path:
     if not CORPUS.is_dir():
         pytest.skip("the development corpus (../shared/corpus) is not beside this clone")
     return CORPUS
+
+
+# The database fixtures (db_url over SQLite and a real PostgreSQL, pg_server, …) live in
+# tests/pg.py; imported here so that both the integration and the e2e tests see them.
+from tests.pg import db_url, pg_server, pg_url, sqlite_url  # noqa: E402, F401

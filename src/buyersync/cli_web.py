@@ -1,12 +1,146 @@
-"""The web commands of `buyersync` (registered on the main app by cli.py).
+"""The web commands of `buyersync`: `serve` (the deal room and the HTTP API) and `users`.
 
 Keep imports inside the command functions: this module is imported on every CLI start.
 """
 
 from __future__ import annotations
 
+import sys
+from enum import StrEnum
+from typing import Annotated
+
 import typer
+
+users_app = typer.Typer(help="Team-mode accounts (seller, manager, admin).", no_args_is_help=True)
+
+
+class RoleOpt(StrEnum):
+    seller = "seller"
+    manager = "manager"
+    admin = "admin"
+
+
+DbOption = Annotated[str | None, typer.Option(
+    "--db", help="Workspace database URL (default: BUYERSYNC_DB, else the embedded SQLite file)")]
+MIN_PASSWORD = 8
+
+
+def _fail(line: str) -> typer.Exit:
+    sys.stderr.write(f"buyersync: {line}\n")
+    return typer.Exit(2)
+
+
+def _settings(db: str | None, team: bool = False) -> object:
+    from pydantic import ValidationError
+
+    from buyersync.config import Settings
+
+    values: dict[str, object] = {}
+    if db:
+        values["db"] = db
+    if team:
+        values["team"] = True
+    try:
+        return Settings(**values)  # type: ignore[arg-type]
+    except ValidationError as e:
+        first = e.errors()[0]
+        where = ".".join(str(p) for p in first["loc"])
+        message = str(first["msg"]).removeprefix("Value error, ")
+        raise _fail(f"{where + ': ' if where else ''}{message}") from None
+
+
+def is_loopback(host: str) -> bool:
+    import ipaddress
+
+    if host.lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+def serve(
+    host: Annotated[str, typer.Option(
+        help="Address to listen on (local mode: loopback only)")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(min=1, max=65535, help="Port to listen on")] = 8000,
+    db: DbOption = None,
+    team: Annotated[bool, typer.Option(
+        "--team", help="Team mode: sign-in, roles, audit log (needs BUYERSYNC_SECRET_KEY)")] = False,
+    demo: Annotated[bool | None, typer.Option(
+        "--demo/--no-demo", help="Load the demo deals into an empty workspace "
+        "(default: only on the embedded SQLite workspace)")] = None,
+) -> None:
+    """Serve the deal room (web pages) and the HTTP API (/api/v1, /openapi.json)."""
+    from buyersync.config import Settings
+
+    settings = _settings(db, team)
+    assert isinstance(settings, Settings)
+    if not settings.team and not is_loopback(host):
+        raise _fail(f"local mode serves this computer only: refusing to listen on {host} "
+                    "(use --team, with accounts, for a shared server)")
+    import uvicorn
+
+    from buyersync.services.deals import DealService
+    from buyersync.store.db import make_engine
+    from buyersync.web.app import create_app
+
+    engine = make_engine(settings.database_url(), create_folder=settings.embedded)
+    service = DealService(engine, settings=settings)
+    if demo if demo is not None else settings.embedded:
+        from buyersync.services.deals import load_demo
+
+        added = load_demo(service)
+        if added:
+            sys.stderr.write(f"buyersync: loaded {len(added)} demo deals into the empty workspace\n")
+    app = create_app(settings, deals=service)
+    shown = f"[{host}]" if ":" in host else host
+    mode = "team mode: sign-in required" if settings.team else "local mode: this computer only"
+    sys.stdout.write(f"buyersync: the deal room is at http://{shown}:{port}/ ({mode}); "
+                     "Ctrl+C stops it\n")
+    sys.stdout.flush()
+    uvicorn.run(app, host=host, port=port, log_level="warning", access_log=False)
+
+
+def users_add(
+    name: Annotated[str, typer.Argument(help="User name to sign in with")],
+    role: Annotated[RoleOpt, typer.Option(help="seller, manager or admin")] = RoleOpt.seller,
+    team: Annotated[str | None, typer.Option(help="The team (a manager sees its members' deals)")] = None,
+    password_stdin: Annotated[bool, typer.Option(
+        "--password-stdin", help="Read the password from standard input")] = False,
+    db: DbOption = None,
+) -> None:
+    """Add a user (or reset an existing user's password, role and team)."""
+    from buyersync.config import Settings
+
+    settings = _settings(db)
+    assert isinstance(settings, Settings)
+    name = name.strip()
+    if not name or len(name) > 200:
+        raise _fail("user name: expected 1 to 200 characters")
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\r\n")
+    else:
+        password = typer.prompt("Password", hide_input=True, confirmation_prompt=True)
+    if len(password) < MIN_PASSWORD:
+        raise _fail(f"password: expected {MIN_PASSWORD} or more characters")
+    from buyersync.store import team as team_store
+    from buyersync.store.db import ensure_schema, make_engine
+    from buyersync.web.auth import hash_password
+
+    engine = make_engine(settings.database_url(), create_folder=settings.embedded)
+    try:
+        ensure_schema(engine)
+        team_store.add_user(engine, name, hash_password(password), role.value, team)
+        team_store.record(engine, None, "user_add", None, user=name, role=role.value, team=team)
+    finally:
+        engine.dispose()
+    sys.stdout.write(f"buyersync: user {name} saved ({role.value}"
+                     f"{', team ' + team if team else ''})\n")
 
 
 def register(app: typer.Typer) -> None:
     """Add this module's commands to the main app."""
+    app.command()(serve)
+    users_app.command("add")(users_add)
+    app.add_typer(users_app, name="users")

@@ -1,12 +1,420 @@
-"""The workspace commands of `buyersync` (registered on the main app by cli.py).
+"""The workspace commands of `buyersync` (registered on the main app by cli.py): saved
+deals, evidence, outcomes, CRM imports, the schema, backup and restore.
 
-Keep imports inside the command functions: this module is imported on every CLI start.
+Each command parses, calls the service (services/deals.py) once and prints: JSON with
+`--format json`, Rich tables for people. Keep imports inside the command functions: this
+module is imported on every CLI start.
 """
 
 from __future__ import annotations
 
+import json
+import sys
+from enum import StrEnum
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any
+
 import typer
+
+if TYPE_CHECKING:
+    from buyersync.services.deals import DealService
+
+
+class Fmt(StrEnum):
+    human = "human"
+    json = "json"
+
+
+class DocFmt(StrEnum):
+    yaml = "yaml"
+    json = "json"
+
+
+class OutcomeArg(StrEnum):
+    won = "won"
+    lost = "lost"
+    open = "open"
+
+
+class CrmSource(StrEnum):
+    salesforce = "salesforce"
+    hubspot = "hubspot"
+    csv = "csv"
+
+
+DbOpt = Annotated[str | None, typer.Option(
+    "--db", envvar="BUYERSYNC_DB", show_envvar=True,
+    help="Workspace database URL: sqlite:///FILE or postgresql://USER@HOST/DB "
+         "(default: a SQLite file in your data folder)")]
+FmtOpt = Annotated[Fmt, typer.Option("--format", "-f", help="human or json")]
+
+deals_app = typer.Typer(help="Saved deals: import, list, show, export, outcomes.",
+                        no_args_is_help=True)
+evidence_app = typer.Typer(help="Add what the customer said or did to a saved deal.",
+                           no_args_is_help=True)
+db_app = typer.Typer(help="The workspace database.", no_args_is_help=True)
+
+
+def _print_json(obj: Any) -> None:
+    sys.stdout.write(json.dumps(obj, ensure_ascii=False, indent=1) + "\n")
+
+
+def _service(db: str | None) -> DealService:
+    from buyersync.services.deals import open_workspace
+
+    return open_workspace(db)
+
+
+def _console(stderr: bool = False) -> Any:
+    from rich.console import Console
+
+    return Console(highlight=False, stderr=stderr)
+
+
+# -- deals --------------------------------------------------------------------------------
+
+@deals_app.command("import")
+def deals_import(
+    files: Annotated[list[str], typer.Argument(help="Deal files in YAML or JSON ('-': standard input)")],
+    db: DbOpt = None,
+    format: FmtOpt = Fmt.human,
+) -> None:
+    """Save deal files in the workspace, all or none. A file that carries an `id` replaces
+    the saved deal with that id; without one, each import makes a new deal."""
+    from buyersync.services.dealfile import read_deal_file
+
+    deals = [read_deal_file(f) for f in files]  # every file is checked before any is saved
+    with _service(db) as service:
+        saved = service.import_deals(deals, cause="import")
+    if format is Fmt.json:
+        _print_json([{"id": i, "name": n} for i, n in saved])
+        return
+    from rich.table import Table
+
+    table = Table("id", "name", box=None, title=f"imported {len(saved)} deal(s)")
+    for i, n in saved:
+        table.add_row(i, n)
+    _console().print(table)
+
+
+@deals_app.command("list")
+def deals_list(
+    db: DbOpt = None,
+    format: FmtOpt = Fmt.human,
+    stage: Annotated[str | None, typer.Option(help="Customer's current stage, e.g. solution")] = None,
+    strategy: Annotated[str | None, typer.Option(help="in_step, pull_back or walk_away")] = None,
+    owner: Annotated[str | None, typer.Option(help="Deal owner")] = None,
+    outcome: Annotated[str | None, typer.Option(help="open, won or lost")] = None,
+    warning: Annotated[str | None, typer.Option(help="A warning code, e.g. following")] = None,
+    stalled: Annotated[bool | None, typer.Option(
+        "--stalled/--moving", help="Only deals whose stage has (not) moved for "
+                                   "BUYERSYNC_STALLED_DAYS days")] = None,
+    limit: Annotated[int, typer.Option(help="Deals per page (0: all)")] = 1000,
+    offset: Annotated[int, typer.Option(help="Skip this many deals")] = 0,
+) -> None:
+    """Saved deals, most recently updated first."""
+    with _service(db) as service:
+        found = service.list(stage=stage, strategy=strategy, owner=owner, outcome=outcome,
+                             warning=warning, stalled=stalled, limit=limit or None,
+                             offset=offset)
+    if format is Fmt.json:
+        _print_json([s.model_dump(mode="json") for s in found])
+        return
+    from rich.table import Table
+
+    table = Table("id", "name", "customer", "stage", "strategy", "target", "warnings", "owner",
+                  "outcome", "updated", box=None, header_style="bold")
+    for s in found:
+        table.add_row(s.id, s.name, s.customer or "", s.stage.value + (" ⏸" if s.stalled else ""),
+                      s.strategy.value, s.target_stage.value if s.target_stage else "",
+                      " ".join(s.warnings), s.owner or "", s.outcome.value,
+                      s.updated_at.strftime("%Y-%m-%d"))
+    _console().print(table)
+    if not found:
+        _console(stderr=True).print("no deals")
+
+
+def _show_json(view: Any) -> dict[str, Any]:
+    from buyersync.services.dealdoc import deal_document
+
+    return {**deal_document(view.deal), "analysis": view.analysis.model_dump(mode="json")}
+
+
+@deals_app.command("show")
+def deals_show(
+    deal_id: Annotated[str, typer.Argument(metavar="ID")],
+    db: DbOpt = None,
+    format: FmtOpt = Fmt.human,
+) -> None:
+    """A saved deal with its current analysis and stage history."""
+    with _service(db) as service:
+        view = service.get(deal_id)
+    if format is Fmt.json:
+        _print_json(_show_json(view))
+        return
+    from rich.table import Table
+
+    from buyersync.render import print_analysis
+
+    console = _console()
+    console.print(f"[bold]{view.deal.id}[/]  created {view.created_at:%Y-%m-%d}, "
+                  f"updated {view.updated_at:%Y-%m-%d %H:%M}, in this stage for "
+                  f"{view.days_in_stage} days" + ("  [bold yellow]stalled[/]" if view.stalled else "")
+                  + (f"  outcome: [bold]{view.deal.outcome.value}[/]"
+                     if view.deal.outcome.value != "open" else ""))
+    print_analysis(view.deal, view.analysis, console)
+    if view.history:
+        table = Table("when", "from", "to", "", "cause", "strategy", box=None,
+                      title="stage history", title_justify="left", header_style="bold")
+        for h in view.history:
+            arrow = {"back": "↩ pull-back", "forward": "→", "start": "●", "same": "drivers"}
+            table.add_row(f"{h.at:%Y-%m-%d}", h.from_stage.value if h.from_stage else "",
+                          h.to_stage.value, arrow[h.direction], h.cause,
+                          h.strategy.value if h.strategy else "")
+        console.print()
+        console.print(table)
+
+
+@deals_app.command("export")
+def deals_export(
+    deal_id: Annotated[str, typer.Argument(metavar="ID")],
+    db: DbOpt = None,
+    format: Annotated[DocFmt, typer.Option("--format", "-f", help="yaml or json")] = DocFmt.yaml,
+    output: Annotated[Path | None, typer.Option("--output", "-o", help="Write to this file")] = None,
+) -> None:
+    """A saved deal as a deal file, which `deals import` reads back to an equal deal."""
+    from buyersync.services.dealdoc import dump_deal
+
+    with _service(db) as service:
+        text = dump_deal(service.export(deal_id), format.value)
+    if output is None:
+        sys.stdout.write(text)
+    else:
+        output.write_text(text, encoding="utf-8")
+
+
+@deals_app.command("delete")
+def deals_delete(
+    deal_id: Annotated[str, typer.Argument(metavar="ID")],
+    db: DbOpt = None,
+    format: FmtOpt = Fmt.human,
+) -> None:
+    """Delete a saved deal with its evidence, contacts, history and analyses."""
+    with _service(db) as service:
+        service.delete(deal_id)
+    if format is Fmt.json:
+        _print_json({"id": deal_id, "deleted": True})
+    else:
+        _console().print(f"deleted {deal_id}")
+
+
+@deals_app.command("outcome")
+def deals_outcome(
+    deal_id: Annotated[str, typer.Argument(metavar="ID")],
+    outcome: Annotated[OutcomeArg, typer.Argument(help="won, lost, or open to reopen")],
+    reason: Annotated[str | None, typer.Option("--reason", help="Why it was lost")] = None,
+    db: DbOpt = None,
+    format: FmtOpt = Fmt.human,
+) -> None:
+    """Record that a deal was won or lost (a lost deal's analysis diagnoses where)."""
+    with _service(db) as service:
+        view = service.record_outcome(deal_id, outcome.value, reason)
+    if format is Fmt.json:
+        _print_json(_show_json(view))
+        return
+    console = _console()
+    console.print(f"{deal_id}: {outcome.value}" + (f" ({reason})" if reason else ""))
+    if view.analysis.diagnosis:
+        d = view.analysis.diagnosis
+        console.print(f"  lost at [bold red]{d.root_stage.value}[/]: {d.explanation}")
+
+
+@deals_app.command("stats")
+def deals_stats(db: DbOpt = None, format: FmtOpt = Fmt.human) -> None:
+    """For managers: deals by stage, strategy and outcome, and what entering early or late
+    costs (win rate and days to outcome by the stage at which we entered)."""
+    with _service(db) as service:
+        stats = service.stats()
+    if format is Fmt.json:
+        _print_json(stats.model_dump(mode="json"))
+        return
+    from rich.table import Table
+
+    console = _console()
+    console.print(f"[bold]{stats.total}[/] deals, {stats.stalled} stalled; "
+                  + ", ".join(f"{k} {v}" for k, v in stats.by_outcome.items()))
+    console.print("open by stage: " + ", ".join(f"{k} {v}" for k, v in stats.by_stage.items()))
+    for title, rows in (("entered at", stats.by_entry_stage),
+                        ("strategy when entering", stats.by_entry_strategy)):
+        table = Table(title, "deals", "open", "won", "lost", "win rate", "days to outcome",
+                      box=None, header_style="bold")
+        for r in rows:
+            table.add_row(r.key, str(r.deals), str(r.open), str(r.won), str(r.lost),
+                          "—" if r.win_rate is None else f"{r.win_rate:.0%}",
+                          "—" if r.mean_days_to_outcome is None else f"{r.mean_days_to_outcome:.0f}")
+        console.print()
+        console.print(table)
+
+
+@deals_app.command("import-crm")
+def deals_import_crm(
+    file: Annotated[Path, typer.Argument(help="A CRM export: .csv or .xlsx")],
+    source: Annotated[CrmSource, typer.Option("--from", help="salesforce, hubspot or csv")],
+    history: Annotated[Path | None, typer.Option(
+        "--history", help="Stage history export (Salesforce OpportunityHistory)")] = None,
+    map_file: Annotated[Path | None, typer.Option(
+        "--map", help="Column and stage map (YAML) laid over the built-in one")] = None,
+    strict: Annotated[bool, typer.Option(
+        "--strict", help="Reject the whole import if any row is bad")] = False,
+    db: DbOpt = None,
+    format: FmtOpt = Fmt.human,
+) -> None:
+    """Import opportunities from a CRM export, all in one transaction. Bad rows are
+    reported with their row numbers and skipped (with --strict: nothing is imported)."""
+    from buyersync.imports import import_crm
+
+    with _service(db) as service:
+        if sys.stderr.isatty() and format is Fmt.human:
+            from rich.progress import Progress
+
+            with Progress(console=_console(stderr=True), transient=True) as bar:
+                task = bar.add_task("importing", total=None)
+
+                def progress(done: int, total: int) -> None:
+                    bar.update(task, completed=done, total=total)
+
+                report = import_crm(service, file, source=source.value, history=history,
+                                    map_file=map_file, strict=strict, progress=progress)
+        else:
+            report = import_crm(service, file, source=source.value, history=history,
+                                map_file=map_file, strict=strict)
+    if format is Fmt.json:
+        _print_json(report.model_dump(mode="json"))
+        return
+    console = _console()
+    err = _console(stderr=True)
+    console.print(f"imported {len(report.imported)} deal(s) from {file.name}"
+                  + (f", {report.history_rows} history row(s)" if history else ""))
+    if report.unknown_columns:
+        err.print("[yellow]columns not used:[/] " + ", ".join(report.unknown_columns))
+    for problem in report.skipped:
+        err.print(f"[yellow]skipped[/] {problem.file} row {problem.row}: {problem.error}")
+
+
+@deals_app.command("load-demo")
+def deals_load_demo(db: DbOpt = None, format: FmtOpt = Fmt.human) -> None:
+    """Fill an empty workspace with the bundled demo deals (does nothing otherwise)."""
+    from buyersync.services.deals import load_demo
+
+    with _service(db) as service:
+        saved = load_demo(service)
+    if format is Fmt.json:
+        _print_json([{"id": i, "name": n} for i, n in saved])
+    else:
+        _console().print(f"loaded {len(saved)} demo deal(s)" if saved
+                         else "the workspace is not empty: no demo deals loaded")
+
+
+# -- evidence -----------------------------------------------------------------------------
+
+@evidence_app.command("add")
+def evidence_add(
+    deal_id: Annotated[str, typer.Argument(metavar="ID")],
+    text: Annotated[str, typer.Option("--text", "-t", help="The evidence ('-': standard input)")],
+    date: Annotated[str | None, typer.Option("--date", help="When it happened, YYYY-MM-DD")] = None,
+    source: Annotated[str | None, typer.Option("--source", help="email, call, wechat, …")] = None,
+    db: DbOpt = None,
+    format: FmtOpt = Fmt.human,
+) -> None:
+    """Add a note, e-mail or call to a saved deal; prints the deal's new analysis."""
+    import datetime as dt
+
+    from buyersync.errors import BadInput
+    from buyersync.method.model import Evidence
+
+    body = sys.stdin.read() if text == "-" else text
+    day = None
+    if date is not None:
+        try:
+            day = dt.date.fromisoformat(date)
+        except ValueError:
+            raise BadInput("field", where="--date", field="date",
+                           detail=f"expected YYYY-MM-DD; got {date[:40]!r}") from None
+    from pydantic import ValidationError
+
+    from buyersync.services.dealfile import bad_input_from
+
+    try:
+        Evidence(text=body, date=day, source=source)
+    except ValidationError as e:
+        raise bad_input_from(e, "--text") from None
+    with _service(db) as service:
+        analysis = service.add_evidence(deal_id, body, day, source)
+        deal = service.export(deal_id) if format is Fmt.human else None
+    if format is Fmt.json or deal is None:
+        _print_json(analysis.model_dump(mode="json"))
+        return
+    from buyersync.render import print_analysis
+
+    print_analysis(deal, analysis)
+
+
+# -- the database, backup and restore -------------------------------------------------------
+
+@db_app.command("upgrade")
+def db_upgrade(db: DbOpt = None, format: FmtOpt = Fmt.human) -> None:
+    """Create the workspace schema, or migrate it to this version of buyersync."""
+    with _service(db) as service:  # opening the workspace migrates it
+        from buyersync.store.db import current_revision, shown_url
+
+        revision = current_revision(service.engine)
+        url = shown_url(service.engine.url)
+    if format is Fmt.json:
+        _print_json({"revision": revision, "url": url})
+    else:
+        _console().print(f"workspace schema at revision {revision}: {url}")
+
+
+def backup(
+    file: Annotated[str, typer.Argument(help="Where to write the backup ('-': standard output)")],
+    db: DbOpt = None,
+    format: FmtOpt = Fmt.human,
+) -> None:
+    """Write a complete, portable copy of the workspace (JSON Lines), safe while it is in use."""
+    from buyersync.services.backup import write_backup
+
+    with _service(db) as service:
+        counts = write_backup(service.engine, sys.stdout if file == "-" else Path(file))
+    if format is Fmt.json:
+        _print_json({"file": file, "rows": counts})
+    elif file != "-":
+        _console().print(f"backed up {counts.get('deals', 0)} deal(s), "
+                         f"{sum(counts.values())} row(s) to {file}")
+
+
+def restore(
+    file: Annotated[str, typer.Argument(help="A backup written by `buyersync backup`")],
+    force: Annotated[bool, typer.Option("--force", help="Replace a workspace that is not empty")] = False,
+    db: DbOpt = None,
+    format: FmtOpt = Fmt.human,
+) -> None:
+    """Restore a backup into an empty workspace (all or nothing)."""
+    from buyersync.services.backup import read_backup
+
+    with _service(db) as service:
+        counts = read_backup(service.engine, Path(file) if file != "-" else sys.stdin,
+                             force=force)
+    if format is Fmt.json:
+        _print_json({"file": file, "rows": counts})
+    else:
+        _console().print(f"restored {counts.get('deals', 0)} deal(s), "
+                         f"{sum(counts.values())} row(s) from {file}")
 
 
 def register(app: typer.Typer) -> None:
     """Add this module's commands to the main app."""
+    app.add_typer(deals_app, name="deals")
+    app.add_typer(evidence_app, name="evidence")
+    app.add_typer(db_app, name="db")
+    app.command("backup")(backup)
+    app.command("restore")(restore)

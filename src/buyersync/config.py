@@ -7,7 +7,7 @@
 | BUYERSYNC_LANG | from LANG | interface language for messages: zh or en |
 | BUYERSYNC_PRIORS | (shipped priors) | YAML file overriding the trade-off priors |
 | BUYERSYNC_STALLED_DAYS | 21 | a deal with no stage movement for this many days is stalled |
-| BUYERSYNC_SECRET_KEY | (generated per run in local mode) | signs session cookies; required in team mode (32+ characters) |
+| BUYERSYNC_SECRET_KEY | (made per run in local mode) | signs session cookies; team mode needs 32+ characters |
 | BUYERSYNC_TEAM | false | team mode for `serve`: sign-in required, roles seller/manager/admin |
 """
 

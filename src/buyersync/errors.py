@@ -28,6 +28,19 @@ _TEMPLATES: dict[str, dict[str, str]] = {
     "empty_text": {"en": "{where}: no text to locate on standard input",
                    "zh": "{where}：标准输入里没有要定位的文本"},
     "jsonl_line": {"en": "{where}: line {line}: {detail}", "zh": "{where}：第 {line} 行：{detail}"},
+    # the workspace (store/, services/deals.py, imports/)
+    "bad_url": {"en": "{where}: {url} is not a usable database URL ({detail}); expected "
+                      "sqlite:///PATH or postgresql://USER@HOST/DATABASE",
+                "zh": "{where}：{url} 不是可用的数据库地址（{detail}）；需要 sqlite:///路径 或 "
+                      "postgresql://用户@主机/数据库"},
+    "db_unavailable": {"en": "{where}: cannot open the workspace database {url}: {detail}",
+                       "zh": "{where}：无法打开工作区数据库 {url}：{detail}"},
+    "not_empty": {"en": "{where}: the workspace already holds {count} deals; restore needs an "
+                        "empty workspace (--force replaces everything in it)",
+                  "zh": "{where}：工作区里已有 {count} 个交易；恢复需要空的工作区"
+                        "（--force 会替换其中的全部内容）"},
+    "row": {"en": "{where}: row {row}: {detail}", "zh": "{where}：第 {row} 行：{detail}"},
+    "message": {"en": "{where}: {detail}", "zh": "{where}：{detail}"},
 }
 
 

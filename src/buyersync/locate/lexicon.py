@@ -57,6 +57,28 @@ class Lexicon:
         return scores
 
 
+@dataclass(frozen=True)
+class Headings:
+    """Document types named at the top of a text (method/data/headings.yaml)."""
+
+    lexicon: Lexicon
+    window: int
+    weight: float
+
+    def find(self, text: str) -> Hit | None:
+        hits = self.lexicon.find(text[: self.window])
+        return max(hits, key=lambda h: (h.end - h.start, -h.start)) if hits else None
+
+
+@cache
+def default_headings() -> Headings:
+    data = kb.headings()
+    entries = [(str(p), stage, 1.0)
+               for stage, langs in data["stages"].items() if Stage(stage)
+               for phrases in langs.values() for p in phrases]
+    return Headings(Lexicon(entries), int(data["window"]), float(data["weight"]))
+
+
 @cache
 def default_lexicon() -> Lexicon:
     data = kb.signals()

@@ -13,32 +13,49 @@ from functools import cache
 
 import numpy as np
 
-from buyersync.locate.lexicon import COMPETITOR_LED, NOT_LED, Hit, Lexicon, default_lexicon
+from buyersync.locate.lexicon import (
+    COMPETITOR_LED,
+    NOT_LED,
+    Headings,
+    Hit,
+    Lexicon,
+    default_headings,
+    default_lexicon,
+)
 from buyersync.locate.model import StageModel, normalise, shipped_model
 from buyersync.method.model import Location, Signal
 from buyersync.method.stages import STAGES, Stage
+from buyersync.method.textlang import is_cjk
 
 MAX_LOCATE_CHARS = 20_000  # a tender can be long; the opening carries its type
 
 
 class Locator:
-    def __init__(self, lexicon: Lexicon, model: StageModel | None,
-                 gamma: float = 0.35, comp_gamma: float = 0.8) -> None:
+    def __init__(self, lexicon: Lexicon, model: StageModel | None, gamma: float = 0.35,
+                 comp_gamma: float = 0.8, null_bias: float = 0.0,
+                 headings: Headings | None = None) -> None:
         self.lexicon = lexicon
         self.model = model
         self.gamma = gamma
         self.comp_gamma = comp_gamma
+        self.null_bias = null_bias
+        self.headings = headings
 
     def locate(self, text: str) -> Location:
         text = text[:MAX_LOCATE_CHARS]
         hits = self.lexicon.find(text)
         lex = self.lexicon.stage_scores(hits)
+        features = None
         if self.model is not None:
-            probs, comp = self.model.predict(text)
+            features = self.model.features(text)
+            probs, comp = self.model.predict_features(*features)
         else:
             probs = dict.fromkeys(STAGES, 1 / len(STAGES))
             comp = {"true": 0.2, "false": 0.1, "null": 0.7}
         raw = {s: probs[s] * math.exp(min(self.gamma * lex[s], 30.0)) for s in STAGES}
+        if self.headings is not None and (heading := self.headings.find(text)) is not None:
+            hits.append(heading)
+            raw[Stage(heading.label)] *= math.exp(self.headings.weight)
         total = sum(raw.values())
         scores = {s: raw[s] / total for s in STAGES}
         stage = max(STAGES, key=scores.__getitem__)
@@ -49,20 +66,21 @@ class Locator:
         odds = {
             "true": comp["true"] * math.exp(self.comp_gamma * led),
             "false": comp["false"] * math.exp(self.comp_gamma * not_led),
-            "null": comp["null"],
+            "null": comp["null"] * math.exp(self.null_bias),
         }
         verdict = max(odds, key=odds.__getitem__)
         competitor_led = None if verdict == "null" else verdict == "true"
 
         return Location(stage=stage, confidence=rounded[stage], scores=rounded,
                         competitor_led=competitor_led,
-                        signals=self._signals(text, stage, hits, competitor_led))
+                        signals=self._signals(text, stage, hits, competitor_led, features))
 
-    def _signals(self, text: str, stage: Stage, hits: list[Hit],
-                 competitor_led: bool | None) -> list[Signal]:
+    def _signals(self, text: str, stage: Stage, hits: list[Hit], competitor_led: bool | None,
+                 features: tuple[np.ndarray, np.ndarray] | None) -> list[Signal]:
         out = [Signal(text=h.text, stage=stage) for h in hits if h.label == stage.value]
-        if not out and self.model is not None:
-            out = [Signal(text=span, stage=stage) for span in self._model_spans(text, stage)]
+        if not out and features is not None:
+            spans = self._model_spans(text, stage, *features)
+            out = [Signal(text=span, stage=stage) for span in spans]
         if competitor_led is not None:
             label = COMPETITOR_LED if competitor_led else NOT_LED
             out += [Signal(text=h.text, kind=label) for h in hits if h.label == label]  # type: ignore[arg-type]
@@ -74,10 +92,10 @@ class Locator:
                 unique.append(s)
         return unique[:6]
 
-    def _model_spans(self, text: str, stage: Stage, top: int = 8) -> list[str]:
+    def _model_spans(self, text: str, stage: Stage, idx: np.ndarray, w: np.ndarray,
+                     top: int = 8) -> list[str]:
         """The stretches of text whose n-grams pushed hardest toward `stage`, verbatim."""
         assert self.model is not None
-        idx, w = self.model.features(text)
         if not len(idx):
             return []
         row = self.model.stage_coef[STAGES.index(stage), idx] * w
@@ -95,6 +113,7 @@ class Locator:
                 spans.append((at, at + len(gram)))
             if len(spans) >= top:
                 break
+        spans = [_whole_words(text, a, b) for a, b in spans]
         spans.sort()
         merged: list[list[int]] = []
         for a, b in spans:
@@ -103,7 +122,27 @@ class Locator:
             else:
                 merged.append([a, b])
         merged.sort(key=lambda ab: ab[0] - ab[1])
-        return [text[a:b].strip() for a, b in merged[:3] if text[a:b].strip()]
+        out = []
+        for a, b in merged:
+            span = text[a:b].strip()
+            latin = sum(ch.isascii() and ch.isalpha() for ch in span)
+            if span and (latin >= 4 or any(is_cjk(ch) for ch in span)) \
+                    and span.lower() not in _STOPWORDS:
+                out.append(span)
+        return out[:3]
+
+
+_STOPWORDS = {"the", "that", "this", "they", "them", "their", "with", "from", "have", "what",
+              "will", "would", "there", "about", "which", "said", "says"}
+
+
+def _whole_words(text: str, a: int, b: int) -> tuple[int, int]:
+    """Widen a span that cuts through a Latin word to the whole word; CJK spans stay as they are."""
+    while a > 0 and text[a - 1].isascii() and text[a - 1].isalnum() and text[a].isascii():
+        a -= 1
+    while b < len(text) and text[b].isascii() and text[b].isalnum() and text[b - 1].isascii():
+        b += 1
+    return a, b
 
 
 def _rounded(scores: dict[Stage, float]) -> dict[Stage, float]:
@@ -117,8 +156,9 @@ def _rounded(scores: dict[Stage, float]) -> dict[Stage, float]:
 @cache
 def default_locator() -> Locator:
     model = shipped_model()
-    gamma = float(model.meta.get("gamma", 0.35)) if model else 1.0
-    return Locator(default_lexicon(), model, gamma=gamma)
+    meta = model.meta if model else {}
+    return Locator(default_lexicon(), model, gamma=float(meta.get("gamma", 1.0)),
+                   null_bias=float(meta.get("null_bias", 0.0)), headings=default_headings())
 
 
 def locate(text: str) -> Location:

@@ -8,8 +8,6 @@ is one .npz file shipped in the package and versioned by its `meta` record.
 from __future__ import annotations
 
 import json
-import math
-from collections import Counter
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
@@ -30,16 +28,12 @@ def normalise(text: str) -> str:
 
 
 def ngrams(text: str) -> list[str]:
-    """Character n-grams of the normalised text; grams that are only white space are dropped."""
+    """Character n-grams of the normalised text (a lone space is not a gram)."""
     t = normalise(text)
-    out: list[str] = []
     lo, hi = NGRAM_RANGE
-    size = len(t)
-    for n in range(lo, hi + 1):
-        for i in range(size - n + 1):
-            g = t[i : i + n]
-            if not g.isspace():
-                out.append(g)
+    out = [c for c in t if c != " "] if lo == 1 else []
+    for n in range(max(lo, 2), hi + 1):
+        out += [t[i : i + n] for i in range(len(t) - n + 1)]
     return out
 
 
@@ -63,18 +57,21 @@ class StageModel:
         return cached
 
     def features(self, text: str) -> tuple[np.ndarray, np.ndarray]:
-        counts = Counter(g for g in ngrams(text) if g in self.vocab)
-        if not counts:
+        """The text's TF-IDF vector as (feature indices, l2-normalised weights)."""
+        get = self.vocab.get
+        ids = [j for j in map(get, ngrams(text)) if j is not None]
+        if not ids:
             return np.zeros(0, dtype=np.int64), np.zeros(0)
-        idx = np.fromiter((self.vocab[g] for g in counts), dtype=np.int64, count=len(counts))
-        tf = np.fromiter((1.0 + math.log(c) for c in counts.values()), dtype=np.float64,
-                         count=len(counts))
-        w = tf * self.idf[idx]
+        idx, counts = np.unique(np.array(ids, dtype=np.int64), return_counts=True)
+        w = (1.0 + np.log(counts)) * self.idf[idx]
         norm = float(np.sqrt(w @ w)) or 1.0
         return idx, w / norm
 
     def predict(self, text: str) -> tuple[dict[Stage, float], dict[str, float]]:
-        idx, w = self.features(text)
+        return self.predict_features(*self.features(text))
+
+    def predict_features(self, idx: np.ndarray, w: np.ndarray
+                         ) -> tuple[dict[Stage, float], dict[str, float]]:
         stage = _softmax(self.stage_coef[:, idx] @ w + self.stage_bias)
         comp = _softmax(self.comp_coef[:, idx] @ w + self.comp_bias)
         return (dict(zip(STAGES, stage.tolist(), strict=True)),

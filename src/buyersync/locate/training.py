@@ -19,13 +19,14 @@ from typing import Any
 import numpy as np
 
 from buyersync.errors import BadInput
-from buyersync.locate.lexicon import default_lexicon
+from buyersync.locate.lexicon import default_headings, default_lexicon
 from buyersync.locate.locator import Locator
 from buyersync.locate.model import COMPETITOR_CLASSES, MODEL_FILE, NGRAM_RANGE, StageModel, ngrams
 from buyersync.method.stages import STAGES, Stage
 from buyersync.services.evaluation import read_labelled
 
-GAMMAS = (0.0, 0.15, 0.3, 0.5, 0.8)
+GAMMAS = (0.0, 0.15, 0.3, 0.5, 0.8, 1.2)
+NULL_BIASES = (0.0, -0.25, -0.5, -0.75, -1.0, -1.5)
 C_STAGE = 20.0
 C_COMP = 10.0
 MIN_DF = 2
@@ -101,27 +102,70 @@ def _full_bias(clf: Any, k: int) -> np.ndarray:
 
 
 def cross_validate(rows: Sequence[dict[str, Any]], folds: int, seed: int = 7) -> dict[str, Any]:
-    """k-fold figures for each lexicon weight; every text is scored by a model that never saw it."""
+    """k-fold figures; every text is scored by a model that never saw it.
+
+    The locator's two free settings are chosen here, on held-out folds only: the lexicon
+    weight (best exact stage accuracy) and the bias toward "says nothing" for
+    competitor_led (best balanced accuracy over true / false / null, since missing a
+    competitor's hand costs a seller as much as seeing one that is not there).
+    """
     from sklearn.model_selection import StratifiedKFold
 
     y = [r["stage"] for r in rows]
-    predictions: dict[float, list[tuple[Stage, bool | None]]] = {g: [None] * len(rows)  # type: ignore[list-item]
-                                                               for g in GAMMAS}
+    held_out: list[tuple[dict[Stage, float], dict[str, float]] | None] = [None] * len(rows)
     splitter = StratifiedKFold(n_splits=folds, shuffle=True, random_state=seed)
-    lexicon = default_lexicon()
     for train_idx, test_idx in splitter.split(np.zeros(len(rows)), y):
         model = fit([rows[i] for i in train_idx])
-        for g in GAMMAS:
-            loc = Locator(lexicon, model, gamma=g)
-            for i in test_idx:
-                out = loc.locate(rows[i]["text"])
-                predictions[g][i] = (out.stage, out.competitor_led)
-    figures = {}
-    for g, preds in predictions.items():
-        figures[g] = _figures(rows, preds)
-    best = max(GAMMAS, key=lambda g: (figures[g]["exact"], figures[g]["within_one"]))
-    return {"folds": folds, "by_gamma": {str(g): f for g, f in figures.items()},
-            "gamma": best, "best": figures[best]}
+        for i in test_idx:
+            held_out[i] = model.predict(rows[i]["text"])
+    frozen = [h for h in held_out if h is not None]
+    figures: dict[str, Any] = {}
+    for g in GAMMAS:
+        locator = Locator(default_lexicon(), _Replay(frozen), gamma=g, headings=default_headings())
+        preds = [locator.locate(r["text"]) for r in rows]
+        figures[str(g)] = _figures(rows, [(p.stage, p.competitor_led) for p in preds])
+    gamma = max(GAMMAS, key=lambda g: (figures[str(g)]["exact"], figures[str(g)]["within_one"]))
+    by_bias: dict[str, float] = {}
+    for b in NULL_BIASES:
+        locator = Locator(default_lexicon(), _Replay(frozen), gamma=gamma, null_bias=b,
+                          headings=default_headings())
+        preds = [locator.locate(r["text"]).competitor_led for r in rows]
+        by_bias[str(b)] = _balanced_accuracy(rows, preds)
+    null_bias = max(NULL_BIASES, key=lambda b: by_bias[str(b)])
+    locator = Locator(default_lexicon(), _Replay(frozen), gamma=gamma, null_bias=null_bias,
+                      headings=default_headings())
+    best = _figures(rows, [(p.stage, p.competitor_led)
+                           for p in (locator.locate(r["text"]) for r in rows)])
+    best["competitor_led_balanced"] = round(by_bias[str(null_bias)], 4)
+    return {"folds": folds, "by_gamma": figures, "by_null_bias": by_bias, "gamma": gamma,
+            "null_bias": null_bias, "best": best}
+
+
+class _Replay(StageModel):
+    """Plays back held-out predictions in order, so settings can be compared without refitting."""
+
+    def __init__(self, predictions: list[tuple[dict[Stage, float], dict[str, float]]]) -> None:
+        self._predictions = predictions
+        self._i = 0
+        self.meta = {}
+
+    def features(self, text: str) -> tuple[np.ndarray, np.ndarray]:
+        return np.zeros(0, dtype=np.int64), np.zeros(0)
+
+    def predict_features(self, idx: np.ndarray, w: np.ndarray
+                         ) -> tuple[dict[Stage, float], dict[str, float]]:
+        out = self._predictions[self._i % len(self._predictions)]
+        self._i += 1
+        return out
+
+
+def _balanced_accuracy(rows: Sequence[dict[str, Any]], preds: Sequence[bool | None]) -> float:
+    per_class = []
+    for label in (True, False, None):
+        idx = [i for i, r in enumerate(rows) if r.get("competitor_led") is label]
+        if idx:
+            per_class.append(sum(preds[i] is label for i in idx) / len(idx))
+    return sum(per_class) / len(per_class)
 
 
 def _figures(rows: Sequence[dict[str, Any]], preds: Sequence[tuple[Stage, bool | None]]
@@ -157,15 +201,16 @@ def train_command(paths: Sequence[Path], out: Path | None, folds: int) -> None:
     rows = load_rows(paths)
     console.print(f"training on {len(rows)} labelled texts")
     cv: dict[str, Any] | None = None
-    gamma = 0.3
+    gamma, null_bias = 0.3, 0.0
     if folds >= 2:
         with console.status(f"{folds}-fold cross-validation…"):
             cv = cross_validate(rows, folds)
         gamma = float(cv["gamma"])
+        null_bias = float(cv["null_bias"])
         best = cv["best"]
         console.print(f"cross-validated (lexicon weight {gamma}): exact {best['exact']:.1%}, "
                       f"within one {best['within_one']:.1%}, competitor_led "
-                      f"{best['competitor_led']:.1%}")
+                      f"{best['competitor_led']:.1%} (null bias {null_bias})")
     fingerprint = data_fingerprint(rows)
     meta = {
         "version": f"{dt.date.today():%Y.%m.%d}-{fingerprint[:8]}",
@@ -177,6 +222,7 @@ def train_command(paths: Sequence[Path], out: Path | None, folds: int) -> None:
         "classifiers": {"stage": f"LogisticRegression(C={C_STAGE})",
                         "competitor_led": f"LogisticRegression(C={C_COMP}, balanced)"},
         "gamma": gamma,
+        "null_bias": null_bias,
         "cross_validation": cv,
     }
     with console.status("fitting on all texts…"):

@@ -59,6 +59,12 @@ def letters() -> dict[str, Any]:
 
 
 @cache
+def headings() -> dict[str, Any]:
+    data: dict[str, Any] = _read("headings.yaml")
+    return data
+
+
+@cache
 def signals() -> dict[str, Any]:
     data: dict[str, Any] = _read("signals.yaml")
     return data

@@ -1,0 +1,301 @@
+"""CRM exports → deals: each row becomes a deal (and history rows become its stage
+moves), a bad row is reported with its number, and the good ones are saved in one
+transaction — or, with `strict`, nothing is saved when any row is bad.
+
+Order of decisions for a row: a name is required; the CRM stage must be in the map
+(a buying stage, or won/lost); `won`/`is_closed` flags, else the stage's won/lost, else an
+`outcome` column, decide the outcome; a closed deal's buying stage is the last one in its
+history, if any. The CRM's id (with the map's prefix) becomes the deal id, so importing a
+newer export of the same CRM updates the deals instead of duplicating them.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections import defaultdict
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, Field, ValidationError
+
+from buyersync.errors import BadInput
+from buyersync.imports.maps import CrmMap, load_map, norm
+from buyersync.imports.readers import Cell, Table, read_table
+from buyersync.method.model import Deal
+from buyersync.method.stages import Stage
+from buyersync.services.deals import DealService, NewDeal
+
+Progress = Callable[[int, int], None]
+_NUMBER = re.compile(r"[^\d.,\-]")
+
+
+class RowProblem(BaseModel):
+    file: str
+    row: int
+    error: str
+
+
+class ImportedDeal(BaseModel):
+    id: str
+    name: str
+
+
+class CrmReport(BaseModel):
+    source: str
+    imported: list[ImportedDeal] = Field(default_factory=list)
+    skipped: list[RowProblem] = Field(default_factory=list)
+    unknown_columns: list[str] = Field(default_factory=list)
+    history_rows: int = 0
+
+
+class BadRow(Exception):
+    pass
+
+
+class _Columns:
+    """Which header each mapped field reads, and which headers nothing reads."""
+
+    def __init__(self, table: Table, wanted: dict[str, list[str]], ignore: list[str]) -> None:
+        by_norm = {norm(h): h for h in table.header}
+        self.found: dict[str, list[str]] = {}
+        for field, candidates in wanted.items():
+            hits = [by_norm[norm(c)] for c in candidates if norm(c) in by_norm]
+            if hits:
+                # evidence reads every listed column; the other fields the first one found
+                self.found[field] = hits if field == "evidence" else hits[:1]
+        used = {h for hs in self.found.values() for h in hs} | {
+            by_norm[norm(i)] for i in ignore if norm(i) in by_norm}
+        self.unknown = [h for h in table.header if h not in used]
+
+    def get(self, row: dict[str, Cell], field: str) -> Cell:
+        headers = self.found.get(field)
+        if not headers:
+            return None
+        value = row.get(headers[0])
+        if isinstance(value, str):
+            value = value.strip()
+            return value or None
+        return value
+
+
+def _text(value: Cell) -> str | None:
+    if value is None:
+        return None
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    return str(value).strip() or None
+
+
+def _flag(value: Cell, crm: CrmMap, column: str) -> bool | None:
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        return value
+    text = str(value).strip().casefold()
+    if text in (t.casefold() for t in crm.true_values):
+        return True
+    if text in (f.casefold() for f in crm.false_values):
+        return False
+    raise BadRow(f"{column}: expected true or false; got {str(value)[:40]!r}")
+
+
+def _amount(value: Cell, crm: CrmMap, column: str) -> float | None:
+    if value is None:
+        return None
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        return float(value)
+    text = _NUMBER.sub("", str(value))
+    # without decimal_comma a comma groups thousands (1,800,000.00); with it, 1.800.000,00
+    text = text.replace(".", "").replace(",", ".") if crm.decimal_comma else text.replace(",", "")
+    try:
+        return float(text)
+    except ValueError:
+        raise BadRow(f"{column}: expected an amount; got {str(value)[:40]!r}") from None
+
+
+def parse_moment(value: Cell, crm: CrmMap, column: str) -> dt.datetime | None:
+    """A date or time from a cell: a spreadsheet date, ISO 8601 (with Salesforce's
+    +0000), or one of the map's `date_formats`. Times without a zone are taken as UTC."""
+    if value is None:
+        return None
+    if isinstance(value, dt.datetime):
+        moment = value
+    elif isinstance(value, dt.date):
+        moment = dt.datetime.combine(value, dt.time())
+    else:
+        moment = _parse_text_moment(str(value).strip(), crm, column)
+    return moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)
+
+
+def _parse_text_moment(text: str, crm: CrmMap, column: str) -> dt.datetime:
+    try:
+        return dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        pass
+    for fmt in crm.date_formats:
+        try:
+            return dt.datetime.strptime(text, fmt)
+        except ValueError:
+            continue
+    raise BadRow(f"{column}: expected a date such as 2026-03-01; got {text[:40]!r}")
+
+
+def _header_name(cols: _Columns, field: str) -> str:
+    return cols.found.get(field, [field])[0]
+
+
+def _deal(row: dict[str, Cell], cols: _Columns, crm: CrmMap,
+          moves: list[tuple[dt.datetime, Stage]]) -> NewDeal:
+    name = _text(cols.get(row, "name"))
+    if not name:
+        raise BadRow(f"{_header_name(cols, 'name')}: a deal needs a name")
+    data: dict[str, Any] = dict(crm.defaults)
+    data["name"] = name
+    crm_id = _text(cols.get(row, "id"))
+    if crm_id:
+        data["id"] = crm.id_prefix + crm_id
+    for field in ("customer", "owner", "currency", "lang"):
+        if (value := _text(cols.get(row, field))) is not None:
+            data[field] = value.upper() if field == "currency" else value
+    amount = _amount(cols.get(row, "amount"), crm, _header_name(cols, "amount"))
+    if amount is not None:
+        data["amount"] = amount
+
+    stage: Stage | None = None
+    outcome = None
+    raw_stage = _text(cols.get(row, "stage"))
+    if raw_stage:
+        mapped = crm.stage_of(raw_stage)
+        if isinstance(mapped, Stage):
+            stage = mapped
+        elif mapped in ("won", "lost"):
+            outcome = mapped
+        elif mapped is not None:
+            raise BadRow(f"{_header_name(cols, 'stage')}: {raw_stage!r} is not in the stage "
+                         f"map (add it under `stages:` in a --map file)")
+    won = _flag(cols.get(row, "won"), crm, _header_name(cols, "won"))
+    closed = _flag(cols.get(row, "is_closed"), crm, _header_name(cols, "is_closed"))
+    if won:
+        outcome = "won"
+    elif closed:
+        outcome = "lost"
+    elif closed is False:
+        outcome = "open"
+    elif outcome is None and (given := _text(cols.get(row, "outcome"))):
+        outcome = given.lower()
+    if outcome:
+        data["outcome"] = outcome
+    if stage is None and moves:
+        stage = moves[-1][1]
+    if stage is not None:
+        data["stage"] = stage.value
+    reason = _text(cols.get(row, "lost_reason"))
+    if reason and data.get("outcome") == "lost":
+        data["lost_reason"] = reason
+
+    created = parse_moment(cols.get(row, "created"), crm, _header_name(cols, "created"))
+    closed_at = parse_moment(cols.get(row, "closed"), crm, _header_name(cols, "closed"))
+    items = []
+    for header in cols.found.get("evidence", []):
+        text = _text(row.get(header))
+        if text:
+            day = (created or dt.datetime.now(dt.UTC)).date()
+            items.append({"text": text, "date": day, "source": f"{crm.name}:{header}"})
+    if items:
+        data["evidence"] = items
+    try:
+        deal = Deal.model_validate(data)
+    except ValidationError as e:
+        first = e.errors()[0]
+        field = ".".join(str(p) for p in first["loc"])
+        raise BadRow(f"{field}: {first['msg']}") from None
+    if created is not None and not moves and deal.stage is not None:
+        # with no history, the deal entered its CRM stage when it was created
+        moves = [(created, deal.stage)]
+    return NewDeal(deal=deal, created_at=created,
+                   closed_at=closed_at if deal.outcome.value != "open" else None,
+                   stage_moves=moves)
+
+
+def _history(path: Path, crm: CrmMap, report: CrmReport,
+             strict_errors: list[RowProblem]) -> dict[str, list[tuple[dt.datetime, Stage]]]:
+    table = read_table(path)
+    cols = _Columns(table, {str(k): v for k, v in crm.history.columns.items()}, crm.ignore)
+    missing = [f for f in ("deal_id", "stage", "at") if f not in cols.found]
+    if missing:
+        names = {str(k): v for k, v in crm.history.columns.items()}
+        wanted = "; ".join(f"{f}: {' or '.join(names.get(f, [f]))}" for f in missing)
+        raise BadInput("message", where=str(path), detail=f"no column for {wanted}")
+    moves: dict[str, list[tuple[dt.datetime, Stage]]] = defaultdict(list)
+    for number, row in table.rows:
+        try:
+            deal_id = _text(cols.get(row, "deal_id"))
+            raw = _text(cols.get(row, "stage"))
+            at = parse_moment(cols.get(row, "at"), crm, _header_name(cols, "at"))
+            if not deal_id or not raw or at is None:
+                raise BadRow("needs an opportunity id, a stage and a date")
+            mapped = crm.stage_of(raw)
+            if isinstance(mapped, Stage):
+                moves[crm.id_prefix + deal_id].append((at, mapped))
+            elif mapped not in ("won", "lost", None):
+                raise BadRow(f"{_header_name(cols, 'stage')}: {raw!r} is not in the stage map "
+                             "(add it under `stages:` in a --map file)")
+            report.history_rows += 1
+        except BadRow as e:
+            strict_errors.append(RowProblem(file=path.name, row=number, error=str(e)))
+    for items in moves.values():
+        items.sort(key=lambda m: m[0])
+    return moves
+
+
+def import_crm(service: DealService, file: Path, *, source: str,
+               history: Path | None = None, map_file: Path | None = None,
+               strict: bool = False, progress: Progress | None = None) -> CrmReport:
+    """Import a CRM export into the workspace; returns what was imported and skipped."""
+    crm = load_map(source, map_file)
+    report = CrmReport(source=crm.name)
+    problems: list[RowProblem] = []
+    moves = _history(history, crm, report, problems) if history else {}
+    table = read_table(file)
+    cols = _Columns(table, dict(crm.columns), crm.ignore)
+    if "name" not in cols.found:
+        raise BadInput("message", where=str(file),
+                       detail="no column for the deal name (expected "
+                              + " or ".join(crm.columns.get("name", ["name"])) + ")")
+    report.unknown_columns = cols.unknown
+    new: list[NewDeal] = []
+    seen: dict[str, int] = {}
+    total = len(table.rows)
+    for i, (number, row) in enumerate(table.rows, 1):
+        try:
+            crm_id = _text(cols.get(row, "id"))
+            deal_moves = moves.pop(crm.id_prefix + crm_id, []) if crm_id else []
+            item = _deal(row, cols, crm, deal_moves)
+            if item.deal.id is not None:
+                if item.deal.id in seen:
+                    raise BadRow(f"the same id as row {seen[item.deal.id]}")
+                seen[item.deal.id] = number
+            new.append(item)
+        except BadRow as e:
+            problems.append(RowProblem(file=file.name, row=number, error=str(e)))
+        if progress and i % 200 == 0:
+            progress(i, total * 3)
+    for deal_id in moves:
+        problems.append(RowProblem(file=history.name if history else "", row=0,
+                                   error=f"history for {deal_id!r}, which is not in {file.name}"))
+    if strict and problems:
+        first = problems[0]
+        more = f" (and {len(problems) - 1} more bad rows)" if len(problems) > 1 else ""
+        raise BadInput("row", where=first.file, row=first.row,
+                       detail=f"{first.error}{more}; nothing was imported (--strict)")
+    report.skipped = problems
+    if new:
+        def told(done: int, of: int) -> None:
+            if progress:  # reading was the first third; analysing and writing the rest
+                progress(total + done * 2 * total // max(of, 1), total * 3)
+
+        saved = service.import_deals(new, cause="import", progress=told)
+        report.imported = [ImportedDeal(id=i, name=n) for i, n in saved]
+    return report

@@ -1,0 +1,196 @@
+"""Backup and restore: the whole workspace as one portable JSON Lines document.
+
+Line 1 is a header (format, version, schema revision, time); then one line per row,
+`{"t": table, "r": {column: value}}`, tables in foreign-key order, rows in key order;
+the last line is `{"end": true, "counts": {table: rows}}`. Times are ISO 8601 in UTC,
+dates ISO, JSON columns as JSON. Every table of the workspace metadata is included, so
+the copy is complete (team tables too) and restores onto SQLite or PostgreSQL alike.
+
+A backup reads one snapshot (SQLite WAL read transaction, PostgreSQL REPEATABLE READ), so
+it is consistent while others write. A restore is one transaction: a truncated or
+damaged file changes nothing.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import os
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any, TextIO
+
+from sqlalchemy import Connection, Date, DateTime, Engine, Table, delete, func, insert, select
+
+from buyersync.errors import BadInput
+from buyersync.store import db
+
+FORMAT = "buyersync-backup"
+VERSION = 1
+BATCH = 1000
+
+
+def _tables() -> list[Table]:
+    return list(db.full_metadata().sorted_tables)
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, dt.datetime | dt.date):
+        return value.isoformat()
+    return value
+
+
+def _write_lines(conn: Connection, out: TextIO) -> dict[str, int]:
+    from alembic.migration import MigrationContext
+
+    tables = _tables()
+    revision = MigrationContext.configure(conn).get_current_revision()
+    header = {"format": FORMAT, "version": VERSION, "schema": revision,
+              "created_at": dt.datetime.now(dt.UTC).isoformat(),
+              "tables": [t.name for t in tables]}
+    out.write(json.dumps(header) + "\n")
+    counts = {}
+    for table in tables:
+        n = 0
+        query = select(table).order_by(*table.primary_key.columns)
+        for row in conn.execution_options(yield_per=BATCH).execute(query):
+            record = {k: _plain(v) for k, v in row._mapping.items()}
+            out.write(json.dumps({"t": table.name, "r": record}, ensure_ascii=False) + "\n")
+            n += 1
+        counts[table.name] = n
+    out.write(json.dumps({"end": True, "counts": counts}) + "\n")
+    return counts
+
+
+def write_backup(engine: Engine, target: Path | TextIO) -> dict[str, int]:
+    """Write the backup; a file appears whole or not at all. Returns rows per table."""
+    with engine.connect() as conn:
+        if conn.dialect.name == "postgresql":
+            conn.execution_options(isolation_level="REPEATABLE READ")
+        with conn.begin():
+            if not isinstance(target, Path):
+                return _write_lines(conn, target)
+            folder = target.resolve().parent
+            if not folder.is_dir():
+                raise BadInput("not_found", where=str(folder))
+            fd, tmp = tempfile.mkstemp(prefix=".backup-", dir=folder)
+            try:
+                with os.fdopen(fd, "w", encoding="utf-8") as out:
+                    counts = _write_lines(conn, out)
+                    out.flush()
+                    os.fsync(out.fileno())
+                os.replace(tmp, target)
+            except BaseException:
+                Path(tmp).unlink(missing_ok=True)
+                raise
+            return counts
+
+
+def _lines(source: Path | TextIO, where: str) -> Iterator[tuple[int, dict[str, Any]]]:
+    def parse(stream: TextIO) -> Iterator[tuple[int, dict[str, Any]]]:
+        for n, line in enumerate(stream, 1):
+            if not line.strip():
+                continue
+            try:
+                item = json.loads(line)
+            except json.JSONDecodeError as e:
+                raise BadInput("jsonl_line", where=where, line=n, detail=e.msg) from None
+            if not isinstance(item, dict):
+                raise BadInput("jsonl_line", where=where, line=n, detail="expected an object")
+            yield n, item
+
+    if isinstance(source, Path):
+        if not source.is_file():
+            raise BadInput("not_found", where=where)
+        with source.open(encoding="utf-8") as stream:
+            yield from parse(stream)
+    else:
+        yield from parse(source)
+
+
+def _converter(table: Table) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    for column in table.columns:
+        kind = column.type
+        impl = getattr(kind, "impl", kind)
+        if isinstance(impl, DateTime):
+            out[column.name] = lambda v: None if v is None else dt.datetime.fromisoformat(v)
+        elif isinstance(impl, Date):
+            out[column.name] = lambda v: None if v is None else dt.date.fromisoformat(v)
+        else:
+            out[column.name] = lambda v: v
+    return out
+
+
+def read_backup(engine: Engine, source: Path | TextIO, *, force: bool = False) -> dict[str, int]:
+    """Restore a backup into this workspace, which must be empty unless `force` (then its
+    contents are replaced). All or nothing. Returns rows per table."""
+    where = str(source) if isinstance(source, Path) else "<stdin>"
+    tables = {t.name: t for t in _tables()}
+
+    def work(conn: Connection) -> dict[str, int]:
+        lines = _lines(source, where)
+        first = next(lines, None)
+        if first is None or first[1].get("format") != FORMAT:
+            raise BadInput("message", where=where, detail="not a buyersync backup")
+        header = first[1]
+        if header.get("version") != VERSION:
+            raise BadInput("message", where=where,
+                           detail=f"backup version {header.get('version')} is not supported")
+        existing = sum(int(conn.execute(select(func.count()).select_from(t)).scalar_one())
+                       for t in tables.values())
+        if existing and not force:
+            deals = conn.execute(select(func.count()).select_from(tables["deals"])).scalar_one()
+            raise BadInput("not_empty", where=where, count=deals)
+        for table in reversed(list(tables.values())):
+            conn.execute(delete(table))
+        converters = {name: _converter(t) for name, t in tables.items()}
+        counts: dict[str, int] = dict.fromkeys(tables, 0)
+        pending: list[dict[str, Any]] = []
+        current: str | None = None
+        ended: dict[str, Any] | None = None
+
+        def flush() -> None:
+            if pending and current is not None:
+                conn.execute(insert(tables[current]), pending)
+                pending.clear()
+
+        for n, item in lines:
+            if ended is not None:
+                raise BadInput("jsonl_line", where=where, line=n, detail="data after the end line")
+            if item.get("end"):
+                ended = item
+                continue
+            name, row = item.get("t"), item.get("r")
+            if name not in tables or not isinstance(row, dict):
+                raise BadInput("jsonl_line", where=where, line=n,
+                               detail=f"unknown table {name!r}" if name not in tables
+                               else "expected a row object")
+            if name != current:
+                flush()
+                current = name
+            convert = converters[name]
+            unknown = set(row) - set(convert)
+            if unknown:
+                raise BadInput("jsonl_line", where=where, line=n,
+                               detail=f"unknown column(s) {', '.join(sorted(unknown))} in {name}")
+            try:
+                pending.append({k: convert[k](v) for k, v in row.items()})
+            except (TypeError, ValueError) as e:
+                raise BadInput("jsonl_line", where=where, line=n, detail=str(e)) from None
+            counts[name] += 1
+            if len(pending) >= BATCH:
+                flush()
+        flush()
+        if ended is None:
+            raise BadInput("message", where=where,
+                           detail="the backup is incomplete (no end line); nothing was restored")
+        expected = {k: int(v) for k, v in (ended.get("counts") or {}).items()}
+        if {k: v for k, v in counts.items() if v or k in expected} != expected:
+            raise BadInput("message", where=where,
+                           detail="row counts do not match the end line; nothing was restored")
+        return counts
+
+    result: dict[str, int] = db.in_transaction(engine, work, write=True, attempts=1)
+    return result

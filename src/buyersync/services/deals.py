@@ -1,0 +1,573 @@
+"""The deal workspace as a library: the one API that the CLI, the HTTP API and the web
+pages call to save deals, add evidence, record outcomes, list and export.
+
+Every write is one transaction (retried when another writer held the lock); reads of a
+page of deals load child rows with one query per table. The current analysis is computed
+afresh on every read (knowledge files change between versions); the deal row keeps the
+latest one in brief (stage, strategy, target, warnings) for listing and filtering, and a
+snapshot of the plan is saved whenever that brief changes.
+
+Stage history. A history row is written when the customer's stage or the drivers of the
+passed stages move: on creation (for a deal located from several pieces of evidence the
+history is replayed item by item, so the first row is the stage at which we entered), on
+`add_evidence` (cause `evidence`), on `update` (cause `manual`), from a CRM's stage
+history (cause `import`). A row whose stage is earlier than the one before is a pull-back.
+
+Given stage vs evidence. A stage the seller gave holds until new evidence clearly shows
+another one: `add_evidence` then hands the stage over to the evidence (see RELOCATE_AT).
+"""
+
+from __future__ import annotations
+
+import builtins
+import datetime as dt
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from types import TracebackType
+from typing import Any
+
+from pydantic import BaseModel, Field, ValidationError
+from sqlalchemy import Engine
+
+from buyersync.config import Settings
+from buyersync.errors import BadInput, NotFound
+from buyersync.method.model import Analysis, Deal, Evidence, Location, Signal
+from buyersync.method.stages import Driver, Outcome, Stage
+from buyersync.services.dealfile import bad_input_from
+from buyersync.services.stats import WorkspaceStats, workspace_stats
+from buyersync.store import db
+from buyersync.store.records import (
+    Cause,
+    DealFilter,
+    DealState,
+    DealSummary,
+    DriverChange,
+    EvidenceRecord,
+    HistoryEntry,
+    StoredDeal,
+    new_id,
+)
+from buyersync.store.repository import DealRepository
+
+Analyzer = Callable[[Deal], Analysis]
+Clock = Callable[[], dt.datetime]
+Progress = Callable[[int, int], None]
+
+#: a new evidence item located with at least this confidence, at another stage than the
+#: one the seller gave, moves the deal to its evidence-located stage
+RELOCATE_AT = 0.5
+#: replay the history of a new deal item by item up to this many evidence items
+REPLAY_MAX = 30
+MAX_PAGE = 10_000
+
+
+def _default_analyzer(deal: Deal) -> Analysis:
+    from buyersync.services.analysis import analyze
+
+    return analyze(deal)
+
+
+def _utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+class EvidenceView(BaseModel):
+    """An evidence item with where it puts the customer (as the current locator sees it)."""
+
+    id: str
+    position: int
+    text: str
+    date: dt.date | None = None
+    source: str | None = None
+    stage: Stage | None = None
+    confidence: float | None = None
+    competitor_led: bool | None = None
+    signals: list[Signal] = Field(default_factory=list)
+
+
+class DealView(BaseModel):
+    """Everything a page or `deals show` needs about one deal."""
+
+    deal: Deal
+    analysis: Analysis
+    history: list[HistoryEntry]
+    evidence: list[EvidenceView]
+    created_at: dt.datetime
+    updated_at: dt.datetime
+    closed_at: dt.datetime | None
+    stage_since: dt.datetime
+    days_in_stage: int
+    stalled: bool
+
+
+@dataclass
+class NewDeal:
+    """A deal to create, with what an import knows beyond the deal file itself."""
+
+    deal: Deal
+    created_at: dt.datetime | None = None
+    closed_at: dt.datetime | None = None
+    #: (when, stage) moves from a CRM's history, oldest first; replaces the replayed history
+    stage_moves: Sequence[tuple[dt.datetime, Stage]] = field(default_factory=list)
+
+
+class DealService:
+    """The workspace API. `target`: an Engine, a database URL, or None for the configured
+    workspace (BUYERSYNC_DB, else the SQLite file in the user's data folder)."""
+
+    def __init__(self, target: Engine | str | None = None, *, settings: Settings | None = None,
+                 analyzer: Analyzer | None = None, clock: Clock | None = None,
+                 migrate: bool = True) -> None:
+        self.settings = settings or Settings()
+        self._owns_engine = not isinstance(target, Engine)
+        if isinstance(target, Engine):
+            self.engine = target
+        elif target is None:
+            self.engine = db.make_engine(self.settings.database_url(),
+                                         create_folder=not self.settings.db)
+        else:
+            self.engine = db.make_engine(target)
+        self.analyze: Analyzer = analyzer or _default_analyzer
+        self.now: Clock = clock or _utcnow
+        if migrate:
+            db.ensure_schema(self.engine)
+
+    def close(self) -> None:
+        if self._owns_engine:
+            self.engine.dispose()
+
+    def __enter__(self) -> DealService:
+        return self
+
+    def __exit__(self, kind: type[BaseException] | None, error: BaseException | None,
+                 tb: TracebackType | None) -> None:
+        self.close()
+
+    # -- plumbing ---------------------------------------------------------------------------
+
+    def _write(self, work: Callable[[DealRepository], Any]) -> Any:
+        return db.in_transaction(self.engine, lambda conn: work(DealRepository(conn)),
+                                 write=True)
+
+    def _read(self, work: Callable[[DealRepository], Any]) -> Any:
+        return db.in_transaction(self.engine, lambda conn: work(DealRepository(conn)),
+                                 write=False)
+
+    def _stalled_before(self) -> dt.datetime:
+        return self.now() - dt.timedelta(days=self.settings.stalled_days)
+
+    @staticmethod
+    def _must(found: StoredDeal | None, deal_id: str) -> StoredDeal:
+        if found is None:
+            raise NotFound("deal", deal_id)
+        return found
+
+    # -- creating ---------------------------------------------------------------------------
+
+    def create(self, deal: Deal, *, cause: Cause = "manual") -> str:
+        """Save a new deal; returns its id. A deal that carries the id of a saved deal
+        replaces it (so that importing the same file twice does not duplicate it)."""
+        return self.import_deals([NewDeal(deal)], cause=cause)[0][0]
+
+    def import_deals(self, items: Iterable[NewDeal | Deal], *, cause: Cause = "import",
+                     progress: Progress | None = None) -> list[tuple[str, str]]:
+        """Save many deals in one transaction: all of them or, on any error, none.
+        Returns (id, name) per deal, in order.
+
+        Deals are analysed before the transaction opens, so that the write lock is held
+        only while rows are written. `progress(done, total)` hears about both halves:
+        total is twice the number of deals (analysed, then written)."""
+        prepared: list[tuple[StoredDeal, Analysis, bool]] = []
+        carried: set[str] = set()
+        listed = builtins.list(items)
+        total = 2 * len(listed)
+        for i, item in enumerate(listed, 1):
+            new = item if isinstance(item, NewDeal) else NewDeal(item)
+            if new.deal.id is not None:
+                if new.deal.id in carried:
+                    raise BadInput("field", where="import", field="id",
+                                   detail=f"two deals in this import carry the id {new.deal.id!r}")
+                carried.add(new.deal.id)
+            stored, analysis = self._prepare(new, cause)
+            prepared.append((stored, analysis, new.deal.id is not None))
+            if progress and (i % 100 == 0 or i == len(listed)):
+                progress(i, total)
+
+        def work(repo: DealRepository) -> None:
+            fresh: list[tuple[StoredDeal, dict[str, Any] | None]] = []
+            for stored, analysis, carries_id in prepared:
+                assert stored.deal.id is not None
+                before = None
+                if carries_id and repo.lock(stored.deal.id):
+                    before = repo.get(stored.deal.id)
+                if before is None:
+                    fresh.append((stored, analysis.model_dump(mode="json")))
+                else:
+                    self._replace(repo, before, stored.deal, analysis, cause)
+            replaced = len(prepared) - len(fresh)
+
+            def written(n: int) -> None:
+                if progress:
+                    progress(len(prepared) + replaced + n, total)
+
+            repo.add_many(fresh, done=written)
+
+        # a deal with a carried id that another process inserted meanwhile: try again
+        db.in_transaction(self.engine, lambda conn: work(DealRepository(conn)), write=True,
+                          retry_conflicts=bool(carried))
+        return [(s.deal.id or "", s.deal.name) for s, _, _ in prepared]
+
+    def _prepare(self, new: NewDeal, cause: Cause) -> tuple[StoredDeal, Analysis]:
+        """Analyse a new deal and lay out its rows, outside any transaction."""
+        now = self.now()
+        deal = new.deal if new.deal.id else new.deal.model_copy(update={"id": new_id()})
+        analysis = self.analyze(deal)
+        records = [self._record(i, e, loc, now) for i, (e, loc) in
+                   enumerate(zip(deal.evidence, _locations(analysis, deal), strict=True))]
+        if new.stage_moves:
+            history = self._crm_history(new.stage_moves, analysis, cause)
+        else:
+            history = self._replay(deal, analysis, records, cause, now)
+        created = new.created_at or now
+        moves = [h for h in history if h.from_stage != h.to_stage]
+        closed_at = None
+        if deal.outcome != Outcome.open:
+            newest = max((r.date for r in records if r.date), default=None)
+            closed_at = new.closed_at or _at(newest, now, floor=None)
+        state = _state(analysis, created_at=created, updated_at=now, closed_at=closed_at,
+                       stage_since=moves[-1].at if moves else created)
+        return StoredDeal(deal=deal, state=state, evidence=records, history=history), analysis
+
+    @staticmethod
+    def _record(position: int, item: Evidence, loc: Location | None,
+                now: dt.datetime) -> EvidenceRecord:
+        return EvidenceRecord(
+            id=new_id(16), position=position, text=item.text, date=item.date,
+            source=item.source, stage=loc.stage if loc else None,
+            confidence=loc.confidence if loc else None,
+            competitor_led=loc.competitor_led if loc else None,
+            signals=loc.signals if loc else [], created_at=now)
+
+    def _replay(self, deal: Deal, analysis: Analysis, records: list[EvidenceRecord],
+                cause: Cause, now: dt.datetime) -> list[HistoryEntry]:
+        """The history of a new deal: item by item when its stage comes from several
+        pieces of evidence, else one row."""
+        if deal.stage is not None or len(records) < 2 or len(records) > REPLAY_MAX:
+            last = records[-1] if records else None
+            at = _at(last.date if last else None, now, floor=None)
+            return [_entry(None, {}, analysis, at=at, cause=cause,
+                           evidence_id=last.id if last else None)]
+        history: list[HistoryEntry] = []
+        for k, record in enumerate(records, 1):
+            step = analysis if k == len(records) else self.analyze(
+                deal.model_copy(update={"evidence": deal.evidence[:k]}))
+            previous = history[-1] if history else None
+            if previous and previous.to_stage == step.stage and previous.drivers == _drivers(step):
+                continue
+            at = _at(record.date, now, floor=previous.at if previous else None)
+            history.append(_entry(previous, previous.drivers if previous else {}, step, at=at,
+                                  cause=cause, evidence_id=record.id))
+        return history
+
+    def _crm_history(self, moves: Sequence[tuple[dt.datetime, Stage]], analysis: Analysis,
+                     cause: Cause) -> list[HistoryEntry]:
+        history: list[HistoryEntry] = []
+        drivers = _drivers(analysis)
+        for at, stage in sorted(moves, key=lambda m: m[0]):
+            previous = history[-1] if history else None
+            if previous and previous.to_stage == stage:
+                continue
+            history.append(HistoryEntry(
+                id=new_id(16), at=_aware(at), from_stage=previous.to_stage if previous else None,
+                to_stage=stage, drivers=drivers, driver_changes={}, strategy=None, cause=cause))
+        if history and history[-1].to_stage != analysis.stage:
+            last = history[-1]
+            history.append(_entry(last, last.drivers, analysis, at=max(last.at, self.now()),
+                                  cause=cause, evidence_id=None))
+        elif history:
+            history[-1].strategy = analysis.strategy
+        return history
+
+    # -- reading ----------------------------------------------------------------------------
+
+    def get(self, deal_id: str) -> DealView:
+        stored = self._must(self._read(lambda repo: repo.get(deal_id)), deal_id)
+        return self._view(stored)
+
+    def _view(self, stored: StoredDeal) -> DealView:
+        analysis = self.analyze(stored.deal)
+        evidence = [
+            EvidenceView(id=r.id, position=r.position, text=r.text, date=r.date, source=r.source,
+                         stage=loc.stage if loc else r.stage,
+                         confidence=loc.confidence if loc else r.confidence,
+                         competitor_led=loc.competitor_led if loc else r.competitor_led,
+                         signals=loc.signals if loc else r.signals)
+            for r, loc in zip(stored.evidence, _locations(analysis, stored.deal), strict=True)]
+        s = stored.state
+        now = self.now()
+        return DealView(
+            deal=stored.deal, analysis=analysis, history=stored.history, evidence=evidence,
+            created_at=s.created_at, updated_at=s.updated_at, closed_at=s.closed_at,
+            stage_since=s.stage_since, days_in_stage=max(0, (now - s.stage_since).days),
+            stalled=stored.deal.outcome == Outcome.open
+            and s.stage_since <= self._stalled_before())
+
+    def export(self, deal_id: str) -> Deal:
+        """The deal as a file holds it (with its id): `import` reads it back equal."""
+        stored = self._must(self._read(lambda repo: repo.get(deal_id)), deal_id)
+        return stored.deal
+
+    def get_many(self, ids: Sequence[str]) -> builtins.list[StoredDeal]:
+        """Stored deals (without a fresh analysis), one query per table for the lot."""
+        found: list[StoredDeal] = self._read(lambda repo: repo.get_many(ids))
+        return found
+
+    def count(self, **filters: Any) -> int:
+        where = DealFilter(**filters)
+        n: int = self._read(lambda repo: repo.count_where(
+            where, stalled_before=self._stalled_before()))
+        return n
+
+    def analyses(self, deal_id: str, limit: int = 20) -> builtins.list[dict[str, Any]]:
+        """Saved plan snapshots of a deal, newest first (`plan` is the analysis JSON)."""
+        def work(repo: DealRepository) -> list[dict[str, Any]]:
+            if not repo.exists(deal_id):
+                raise NotFound("deal", deal_id)
+            return repo.analyses(deal_id, limit)
+
+        found: list[dict[str, Any]] = self._read(work)
+        return found
+
+    # -- changing ---------------------------------------------------------------------------
+
+    def update(self, deal_id: str, deal: Deal) -> DealView:
+        """Replace a deal's fields (the deal as a file would hold it)."""
+        if deal.id is not None and deal.id != deal_id:
+            raise BadInput("field", where="deal", field="id",
+                           detail=f"the deal says id {deal.id!r} but {deal_id!r} is being updated")
+
+        def work(repo: DealRepository) -> StoredDeal:
+            before = self._must(repo.get(deal_id) if repo.lock(deal_id) else None, deal_id)
+            analysis = self.analyze(deal.model_copy(update={"id": deal_id}))
+            return self._replace(repo, before, deal, analysis, "manual")
+
+        return self._view(self._write(work))
+
+    def _replace(self, repo: DealRepository, before: StoredDeal, deal: Deal,
+                 analysis: Analysis, cause: Cause) -> StoredDeal:
+        now = self.now()
+        deal = deal.model_copy(update={"id": before.deal.id})
+        # keep the stored evidence rows (and their ids) for items that did not change
+        old = list(before.evidence)
+        records = []
+        locations = _locations(analysis, deal)
+        for i, (item, loc) in enumerate(zip(deal.evidence, locations, strict=True)):
+            match = next((r for r in old if (r.text, r.date, r.source) ==
+                          (item.text, item.date, item.source)), None)
+            if match is not None:
+                old.remove(match)
+                records.append(match.model_copy(update={"position": i}))
+            else:
+                records.append(self._record(i, item, loc, now))
+        return self._commit(repo, before, deal, records, analysis, cause, None, now)
+
+    def _commit(self, repo: DealRepository, before: StoredDeal, deal: Deal,
+                records: list[EvidenceRecord], analysis: Analysis, cause: Cause,
+                evidence_id: str | None, now: dt.datetime,
+                day: dt.date | None = None) -> StoredDeal:
+        """Write the new state of a deal, a history row if the stage or the drivers moved,
+        and a plan snapshot if the brief of the analysis changed."""
+        last = before.history[-1] if before.history else None
+        new_history = []
+        stage_since = before.state.stage_since
+        if last is None or last.to_stage != analysis.stage or last.drivers != _drivers(analysis):
+            entry = _entry(last, last.drivers if last else {}, analysis,
+                           at=_at(day, now, floor=last.at if last else None), cause=cause,
+                           evidence_id=evidence_id)
+            new_history.append(entry)
+            if entry.from_stage != entry.to_stage:
+                stage_since = entry.at
+        closed_at = before.state.closed_at
+        if deal.outcome == Outcome.open:
+            closed_at = None
+        elif before.deal.outcome != deal.outcome or closed_at is None:
+            closed_at = now
+        state = _state(analysis, created_at=before.state.created_at, updated_at=now,
+                       closed_at=closed_at, stage_since=stage_since)
+        stored = StoredDeal(deal=deal, state=state, evidence=records,
+                            history=[*before.history, *new_history])
+        brief = (state.stage, state.strategy, state.target_stage, state.warnings, deal.outcome)
+        was = (before.state.stage, before.state.strategy, before.state.target_stage,
+               before.state.warnings, before.deal.outcome)
+        repo.save(stored, before, new_history=new_history,
+                  snapshot=analysis.model_dump(mode="json") if brief != was else None)
+        return stored
+
+    def add_evidence(self, deal_id: str, text: str, date: dt.date | None = None,
+                     source: str | None = None) -> Analysis:
+        """Add what the customer said or did; re-locate and re-analyse the deal. Returns the
+        new analysis. A clearly located item at another stage than a given one hands the
+        stage over to the evidence."""
+        item = Evidence(text=text, date=date, source=source)
+
+        def work(repo: DealRepository) -> Analysis:
+            before = self._must(repo.get(deal_id) if repo.lock(deal_id) else None, deal_id)
+            now = self.now()
+            deal = before.deal.model_copy(update={"evidence": [*before.deal.evidence, item]})
+            analysis = self.analyze(deal)
+            new_loc = _locations(analysis, deal)[-1]
+            if (deal.stage is not None and new_loc is not None and new_loc.stage != deal.stage
+                    and new_loc.confidence >= RELOCATE_AT):
+                deal = deal.model_copy(update={"stage": None})
+                analysis = self.analyze(deal)
+                new_loc = _locations(analysis, deal)[-1]
+            record = self._record(len(before.evidence), item, new_loc, now)
+            self._commit(repo, before, deal, [*before.evidence, record], analysis, "evidence",
+                         record.id, now, day=date)
+            return analysis
+
+        result: Analysis = self._write(work)
+        return result
+
+    def record_outcome(self, deal_id: str, outcome: Outcome | str,
+                       lost_reason: str | None = None) -> DealView:
+        """Won, lost (with the reason, if known) or open again."""
+        try:
+            outcome = Outcome(outcome)
+        except ValueError:
+            raise BadInput("field", where="outcome", field="outcome",
+                           detail=f"expected open, won or lost; got {outcome!r}") from None
+        if lost_reason is not None and outcome != Outcome.lost:
+            raise BadInput("field", where="outcome", field="lost_reason",
+                           detail="a reason goes with a lost deal only")
+
+        def work(repo: DealRepository) -> StoredDeal:
+            before = self._must(repo.get(deal_id) if repo.lock(deal_id) else None, deal_id)
+            reason = lost_reason if outcome == Outcome.lost else None
+            if outcome == Outcome.lost and reason is None:
+                reason = before.deal.lost_reason
+            deal = before.deal.model_copy(update={"outcome": outcome, "lost_reason": reason})
+            deal = Deal.model_validate(deal.model_dump())
+            return self._commit(repo, before, deal, before.evidence, self.analyze(deal),
+                                "manual", None, self.now())
+
+        return self._view(self._write(work))
+
+    def delete(self, deal_id: str) -> None:
+        def work(repo: DealRepository) -> None:
+            if not repo.delete(deal_id):
+                raise NotFound("deal", deal_id)
+
+        self._write(work)
+
+    # -- reports ----------------------------------------------------------------------------
+
+    def stats(self) -> WorkspaceStats:
+        """Counts, and what entering early or late costs (see services/stats.py)."""
+        return workspace_stats(self.engine, now=self.now(),
+                               stalled_days=self.settings.stalled_days)
+
+    def list(self, stage: Stage | str | None = None, strategy: str | None = None,
+             owner: str | None = None, outcome: str | None = None, warning: str | None = None,
+             stalled: bool | None = None, *, customer: str | None = None,
+             search: str | None = None, limit: int | None = 50,
+             offset: int = 0) -> builtins.list[DealSummary]:
+        """A page of deals, most recently updated first. `limit=None`: all of them."""
+        try:
+            where = DealFilter.model_validate(dict(
+                stage=stage, strategy=strategy, owner=owner, outcome=outcome, warning=warning,
+                stalled=stalled, customer=customer, search=search))
+        except ValidationError as e:
+            raise bad_input_from(e, "filter") from None
+        if limit is not None and not 0 <= limit <= MAX_PAGE or offset < 0:
+            raise BadInput("field", where="list", field="limit",
+                           detail=f"expected 0 to {MAX_PAGE} deals per page and offset ≥ 0")
+        found: list[DealSummary] = self._read(lambda repo: repo.list(
+            where, stalled_before=self._stalled_before(), limit=limit, offset=offset))
+        return found
+
+
+# -- helpers --------------------------------------------------------------------------------
+
+def _locations(analysis: Analysis, deal: Deal) -> list[Location | None]:
+    """One location per evidence item (None where the analyzer gave none)."""
+    found = list(analysis.evidence)
+    return (found + [None] * len(deal.evidence))[: len(deal.evidence)]
+
+
+def _drivers(analysis: Analysis) -> dict[Stage, Driver]:
+    """Who shaped each stage, as the analysis has it (given or inferred from evidence)."""
+    return {t.stage: t.driver for t in analysis.track if t.driver is not None}
+
+
+def _aware(moment: dt.datetime) -> dt.datetime:
+    return moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)
+
+
+def _at(day: dt.date | None, now: dt.datetime, floor: dt.datetime | None) -> dt.datetime:
+    """When a move happened: the evidence's date (at midnight UTC) if it has one, never in
+    the future and never before the previous move."""
+    at = dt.datetime.combine(day, dt.time(), dt.UTC) if day else now
+    at = min(at, now)
+    return max(at, floor) if floor else at
+
+
+def _entry(previous: HistoryEntry | None, drivers_before: dict[Stage, Driver],
+           analysis: Analysis, *, at: dt.datetime, cause: Cause,
+           evidence_id: str | None) -> HistoryEntry:
+    drivers = _drivers(analysis)
+    changes = {s: DriverChange(before=drivers_before.get(s), after=drivers.get(s))
+               for s in sorted({*drivers_before, *drivers}, key=lambda s: s.rank)
+               if drivers_before.get(s) != drivers.get(s)}
+    return HistoryEntry(id=new_id(16), at=at, from_stage=previous.to_stage if previous else None,
+                        to_stage=analysis.stage, drivers=drivers,
+                        driver_changes=changes if previous else {}, strategy=analysis.strategy,
+                        cause=cause, evidence_id=evidence_id)
+
+
+def _state(analysis: Analysis, *, created_at: dt.datetime, updated_at: dt.datetime,
+           closed_at: dt.datetime | None, stage_since: dt.datetime) -> DealState:
+    return DealState(stage=analysis.stage, stage_source=analysis.stage_source,
+                     strategy=analysis.strategy, target_stage=analysis.target_stage,
+                     warnings=[w.code.value for w in analysis.warnings],
+                     created_at=created_at, updated_at=updated_at, closed_at=closed_at,
+                     stage_since=stage_since)
+
+
+__all__ = ["DealFilter", "DealService", "DealSummary", "DealView", "EvidenceView",
+           "HistoryEntry", "NewDeal", "demo_deals", "load_demo", "open_workspace"]
+
+
+def demo_deals() -> builtins.list[Deal]:
+    """The demo deals bundled with buyersync (demo/*.yaml), in file-name order."""
+    from importlib import resources
+
+    from buyersync.services.dealfile import parse_deal_bytes
+
+    folder = resources.files("buyersync").joinpath("demo")
+    return [parse_deal_bytes(entry.read_bytes(), entry.name)
+            for entry in sorted(folder.iterdir(), key=lambda e: e.name)
+            if entry.name.endswith((".yaml", ".yml"))]
+
+
+def load_demo(service: DealService) -> builtins.list[tuple[str, str]]:
+    """Import the demo deals into an empty workspace, in one transaction; returns their
+    (id, name). A workspace that holds any deal is left alone (returns [])."""
+    if service.count():
+        return []
+    return service.import_deals(demo_deals(), cause="import")
+
+
+def open_workspace(url: str | None = None, **options: Any) -> DealService:
+    """The workspace at `url` (else BUYERSYNC_DB, else the SQLite file in the user's data
+    folder), created or migrated on first use. A URL that is not sqlite or postgresql is a
+    BadInput."""
+    from pydantic import ValidationError as SettingsError
+
+    try:
+        settings = Settings(db=url) if url else Settings()
+    except SettingsError:
+        shown = url if url else "BUYERSYNC_DB"
+        raise BadInput("bad_url", where="--db", url=shown,
+                       detail="unknown kind of database") from None
+    return DealService(settings=settings, **options)

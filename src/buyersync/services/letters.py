@@ -1,0 +1,55 @@
+"""Letters as files a seller can send: Markdown and Word (.docx), from a subject and a body.
+
+The text comes from the analysis (or from the seller's edit of it); this module only lays
+it out, keeping paragraphs and numbered lines as the seller wrote them.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+
+MAX_LETTER = 50_000
+
+
+def to_markdown(subject: str, body: str) -> str:
+    return f"# {subject.strip()}\n\n{_normalise(body)}\n"
+
+
+def to_docx(subject: str, body: str) -> bytes:
+    from docx import Document
+    from docx.oxml.ns import qn
+    from docx.shared import Pt
+
+    doc = Document()
+    style = doc.styles["Normal"]
+    style.font.name = "Calibri"
+    style.font.size = Pt(11)
+    # Word picks East Asian glyphs from a separate font slot; name one that has them.
+    rpr = style.element.get_or_add_rPr()
+    rpr.get_or_add_rFonts().set(qn("w:eastAsia"), "Microsoft YaHei")
+    doc.core_properties.title = subject.strip()[:255]
+    doc.add_heading(subject.strip(), level=1)
+    for paragraph in _normalise(body).split("\n\n"):
+        lines = paragraph.split("\n")
+        p = doc.add_paragraph()
+        for i, line in enumerate(lines):
+            run = p.add_run(line)
+            if i < len(lines) - 1:
+                run.add_break()
+    out = io.BytesIO()
+    doc.save(out)
+    return out.getvalue()
+
+
+def file_name(deal_name: str, kind: str, ext: str) -> str:
+    """A download name that keeps Chinese letters but nothing a file system dislikes."""
+    stem = re.sub(r"[\\/:*?\"<>|\s]+", "-", deal_name).strip("-.")[:80] or "deal"
+    return f"{stem}-{kind}.{ext}"
+
+
+def _normalise(body: str) -> str:
+    text = body.replace("\r\n", "\n").replace("\r", "\n")
+    # Control characters other than newline and tab cannot go into a .docx (invalid XML).
+    text = re.sub(r"[\x00-\x08\x0b\x0c\x0e-\x1f]", "", text)
+    return re.sub(r"\n{3,}", "\n\n", text).strip()

@@ -1,0 +1,119 @@
+"""Team-mode tables (users, audit log) and the few queries the web app makes on them.
+
+They live on the workspace's `metadata` and arrive with migration 0002. Passwords are
+stored only as argon2 hashes, made and checked by the caller (web/auth.py).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    CheckConstraint,
+    Column,
+    Engine,
+    Index,
+    String,
+    Table,
+    insert,
+    select,
+    true,
+    update,
+)
+
+from buyersync.store.tables import ID, UTCDateTime, metadata
+
+ROLES = ("seller", "manager", "admin")
+
+users = Table(
+    "users", metadata,
+    Column("id", String(32), primary_key=True),
+    Column("username", String(200), nullable=False, unique=True),
+    Column("password_hash", String(300), nullable=False),
+    Column("role", String(16), nullable=False),
+    Column("team", String(200)),
+    Column("active", Boolean, nullable=False, server_default=true()),
+    Column("created_at", UTCDateTime, nullable=False),
+    CheckConstraint("role IN ('seller', 'manager', 'admin')", name="role"),
+    Index(None, "team"),
+)
+
+audit_log = Table(
+    "audit_log", metadata,
+    Column("id", String(32), primary_key=True),
+    Column("at", UTCDateTime, nullable=False),
+    Column("username", String(200)),
+    Column("action", String(32), nullable=False),
+    Column("deal_id", String(ID)),
+    Column("detail", JSON, nullable=False),
+    Index(None, "at"),
+    Index(None, "deal_id", "at"),
+)
+
+TEAM_TABLES = (users, audit_log)
+
+
+@dataclass(frozen=True)
+class User:
+    username: str
+    role: str
+    team: str | None
+    password_hash: str
+    active: bool = True
+
+
+def _now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+def _user(row: Any) -> User:
+    return User(username=row.username, role=row.role, team=row.team,
+                password_hash=row.password_hash, active=bool(row.active))
+
+
+def add_user(engine: Engine, username: str, password_hash: str, role: str,
+             team: str | None = None) -> None:
+    """Adds a user, or replaces the password, role and team of an existing one."""
+    if role not in ROLES:
+        raise ValueError(f"role must be one of {', '.join(ROLES)}")
+    with engine.begin() as conn:
+        found = conn.execute(select(users.c.id).where(users.c.username == username)).first()
+        values = {"password_hash": password_hash, "role": role, "team": team, "active": True}
+        if found:
+            conn.execute(update(users).where(users.c.id == found.id).values(**values))
+        else:
+            conn.execute(insert(users).values(id=uuid.uuid4().hex, username=username,
+                                              created_at=_now(), **values))
+
+
+def get_user(engine: Engine, username: str) -> User | None:
+    with engine.connect() as conn:
+        row = conn.execute(select(users).where(users.c.username == username)).first()
+    return _user(row) if row else None
+
+
+def team_members(engine: Engine, team: str) -> set[str]:
+    with engine.connect() as conn:
+        rows = conn.execute(select(users.c.username).where(users.c.team == team)).all()
+    return {r.username for r in rows}
+
+
+def record(engine: Engine, username: str | None, action: str, deal_id: str | None = None,
+           **detail: Any) -> None:
+    """One line of the audit log: who did what to which deal, when."""
+    with engine.begin() as conn:
+        conn.execute(insert(audit_log).values(id=uuid.uuid4().hex, at=_now(), username=username,
+                                              action=action, deal_id=deal_id, detail=detail))
+
+
+def audit_entries(engine: Engine, deal_id: str | None = None, limit: int = 100) -> list[dict[str, Any]]:
+    query = select(audit_log).order_by(audit_log.c.at.desc()).limit(limit)
+    if deal_id is not None:
+        query = query.where(audit_log.c.deal_id == deal_id)
+    with engine.connect() as conn:
+        return [dict(r._mapping) for r in conn.execute(query)]

@@ -1,0 +1,111 @@
+"""The JSON API under /api/v1: the same objects as the CLI, each route one service call.
+
+Cross-site requests cannot use it with a signed-in person's cookie: the cookie is
+SameSite=Lax, bodies are parsed only as application/json (a plain form is a 422), and
+PUT/DELETE need a preflight the app never grants.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Query, Response
+from fastapi.responses import JSONResponse
+from pydantic import BaseModel, ConfigDict
+
+from buyersync.method.model import Analysis, Deal, Evidence, Location, Text
+from buyersync.method.stages import Lang, Outcome, Stage, Strategy, WarningCode
+from buyersync.web.deals import DealAccess, deal_json, summaries
+from buyersync.web.deps import Ctx, Who
+
+router = APIRouter(prefix="/api/v1", tags=["api"])
+
+
+class LocateRequest(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    text: Text
+
+
+class Created(BaseModel):
+    id: str
+
+
+class DealSummaryOut(BaseModel):
+    id: str
+    name: str
+    customer: str | None = None
+    stage: Stage
+    strategy: Strategy
+    updated_at: str
+    model_config = ConfigDict(extra="allow")
+
+
+class DealOut(Deal):
+    """A saved deal (the deal file's fields, with `id`) and its current analysis."""
+
+    model_config = ConfigDict(extra="allow")
+    analysis: Analysis
+
+
+def _json(data: Any, status: int = 200) -> JSONResponse:
+    return JSONResponse(data, status_code=status)
+
+
+@router.post("/locate", response_model=Location, summary="Where one piece of evidence puts the customer")
+def locate_text(body: LocateRequest) -> JSONResponse:
+    from buyersync.locate import locate
+
+    return _json(locate(body.text).model_dump(mode="json"))
+
+
+@router.post("/analyze", response_model=Analysis, summary="Analyse a deal without saving it")
+def analyze_deal(deal: Deal, lang: Lang | None = None) -> JSONResponse:
+    from buyersync.services.analysis import analyze
+
+    return _json(analyze(deal, lang=lang).model_dump(mode="json"))
+
+
+@router.get("/deals", response_model=list[DealSummaryOut], summary="Saved deals, newest change first")
+def list_deals(
+    ctx: Ctx, who: Who,
+    stage: Stage | None = None,
+    strategy: Strategy | None = None,
+    owner: Annotated[str | None, Query(max_length=200)] = None,
+    outcome: Outcome | None = None,
+    warning: WarningCode | None = None,
+    stalled: bool | None = None,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+    offset: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
+) -> JSONResponse:
+    rows = summaries(ctx, who, stage=stage, strategy=strategy, owner=owner, outcome=outcome,
+                     warning=warning, stalled=stalled, limit=limit, offset=offset)
+    return _json([r.json for r in rows])
+
+
+@router.post("/deals", response_model=Created, status_code=201, summary="Save a deal")
+def create_deal(deal: Deal, ctx: Ctx, who: Who) -> JSONResponse:
+    return _json({"id": DealAccess(ctx, who).create(deal)}, status=201)
+
+
+@router.get("/deals/{deal_id}", response_model=DealOut, summary="A saved deal and its analysis")
+def show_deal(deal_id: str, ctx: Ctx, who: Who) -> JSONResponse:
+    return _json(deal_json(DealAccess(ctx, who).get(deal_id)))
+
+
+@router.put("/deals/{deal_id}", response_model=DealOut, summary="Replace a saved deal")
+def update_deal(deal_id: str, deal: Deal, ctx: Ctx, who: Who) -> JSONResponse:
+    return _json(deal_json(DealAccess(ctx, who).update(deal_id, deal)))
+
+
+@router.delete("/deals/{deal_id}", status_code=204, response_class=Response,
+               summary="Delete a saved deal")
+def delete_deal(deal_id: str, ctx: Ctx, who: Who) -> Response:
+    DealAccess(ctx, who).delete(deal_id)
+    return Response(status_code=204)
+
+
+@router.post("/deals/{deal_id}/evidence", response_model=Analysis,
+             summary="Add evidence to a deal; returns the new analysis")
+def add_evidence(deal_id: str, item: Evidence, ctx: Ctx, who: Who) -> JSONResponse:
+    analysis = DealAccess(ctx, who).add_evidence(deal_id, item)
+    return _json(analysis.model_dump(mode="json"))

@@ -1,0 +1,164 @@
+"""`create_app(settings)`: the one place that wires the web app together.
+
+Database engine, deal service, templates, sessions, security headers, routes and the
+error answers (API: JSON 401/403/404/422; pages: an error page) are all set up here.
+"""
+
+from __future__ import annotations
+
+import secrets
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
+from fastapi.staticfiles import StaticFiles
+from pydantic import ValidationError
+from starlette.datastructures import MutableHeaders
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+import buyersync
+from buyersync.config import Settings
+from buyersync.errors import BadInput, NotFound
+from buyersync.web.deps import CsrfFailed, Forbidden, NotSignedIn, WebContext
+from buyersync.web.errors import field_errors
+from buyersync.web.session import SessionMiddleware
+from buyersync.web.templating import make_env
+
+if TYPE_CHECKING:
+    from buyersync.services.deals import DealService
+
+STATIC = Path(__file__).parent / "static"
+
+CSP = ("default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
+       "object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'")
+
+
+class SecurityHeaders:
+    """No inline script or style, no framing, no sniffing: the pages need none of it."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+
+        async def send_with_headers(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = MutableHeaders(scope=message)
+                headers.setdefault("content-security-policy", CSP)
+                headers.setdefault("x-content-type-options", "nosniff")
+                headers.setdefault("referrer-policy", "same-origin")
+                headers.setdefault("x-frame-options", "DENY")
+            await send(message)
+
+        await self.app(scope, receive, send_with_headers)
+
+
+def create_app(settings: Settings | None = None, *, deals: DealService | None = None) -> FastAPI:
+    from buyersync.services.deals import DealService
+    from buyersync.store import team as _team  # noqa: F401  (its tables join the metadata)
+    from buyersync.store.db import make_engine
+
+    settings = settings or Settings()
+    if deals is None:
+        engine = make_engine(settings.database_url(), create_folder=settings.embedded)
+        deals = DealService(engine, settings=settings)  # migrates the schema on first use
+    engine = deals.engine
+    app = FastAPI(
+        title="buyersync",
+        version=buyersync.__version__,
+        summary="Keep a B2B sale in step with the customer's buying process.",
+        openapi_url="/openapi.json",
+        docs_url=None,  # Swagger UI would load from a CDN; the pages load nothing external
+        redoc_url=None,
+    )
+    app.state.ctx = WebContext(settings=settings, engine=engine, deals=deals, env=make_env())
+    # local mode: a key per run is enough (sessions only carry the CSRF token there)
+    app.add_middleware(SessionMiddleware, secret_key=settings.secret_key or secrets.token_urlsafe(32))
+    app.add_middleware(SecurityHeaders)
+    app.mount("/static", StaticFiles(directory=STATIC), name="static")
+
+    from buyersync.web import api, pages, signin
+
+    app.include_router(api.router)
+    app.include_router(signin.router)
+    app.include_router(pages.router)
+    _add_error_answers(app)
+
+    @app.get("/healthz", include_in_schema=False)
+    def healthz() -> dict[str, bool]:
+        return {"ok": True}
+
+    return app
+
+
+def _is_api(request: Request) -> bool:
+    return request.url.path.startswith("/api/")
+
+
+def _add_error_answers(app: FastAPI) -> None:
+    from buyersync.web.pages import error_page
+
+    @app.exception_handler(RequestValidationError)
+    async def _invalid(request: Request, error: RequestValidationError) -> Response:
+        return _unprocessable(request, field_errors(error.errors()))
+
+    @app.exception_handler(ValidationError)
+    async def _invalid_model(request: Request, error: ValidationError) -> Response:
+        return _unprocessable(request, field_errors(error.errors(), prefix=("body",)))
+
+    @app.exception_handler(BadInput)
+    async def _bad_input(request: Request, error: BadInput) -> Response:
+        field = str(error.field) if error.field else "body"
+        problem = {"loc": ["body", *field.split(".")], "msg": str(error), "type": error.key}
+        return _unprocessable(request, field_errors([problem]))
+
+    @app.exception_handler(NotFound)
+    async def _not_found(request: Request, error: NotFound) -> Response:
+        if _is_api(request):
+            return JSONResponse({"detail": str(error)}, status_code=404)
+        return error_page(request, 404, "error_not_found")
+
+    @app.exception_handler(404)
+    async def _no_route(request: Request, error: Exception) -> Response:
+        if _is_api(request) or request.url.path.startswith("/static/"):
+            detail = getattr(error, "detail", "Not Found")
+            return JSONResponse({"detail": detail}, status_code=404)
+        return error_page(request, 404, "error_not_found")
+
+    @app.exception_handler(NotSignedIn)
+    async def _not_signed_in(request: Request, error: NotSignedIn) -> Response:
+        if _is_api(request):
+            return JSONResponse({"detail": "sign in first"}, status_code=401,
+                                headers={"WWW-Authenticate": 'Cookie realm="buyersync"'})
+        target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+        if request.headers.get("hx-request"):
+            return Response(status_code=401, headers={"HX-Redirect": "/signin"})
+        from urllib.parse import quote
+
+        return RedirectResponse(f"/signin?next={quote(target)}", status_code=303)
+
+    @app.exception_handler(Forbidden)
+    async def _forbidden(request: Request, error: Forbidden) -> Response:
+        if _is_api(request):
+            return JSONResponse({"detail": "not allowed"}, status_code=403)
+        return error_page(request, 403, "error_forbidden")
+
+    @app.exception_handler(CsrfFailed)
+    async def _csrf(request: Request, error: CsrfFailed) -> Response:
+        if _is_api(request):
+            return JSONResponse({"detail": "missing or wrong CSRF token"}, status_code=403)
+        return error_page(request, 403, "error_csrf")
+
+
+def _unprocessable(request: Request, body: dict[str, Any]) -> Response:
+    if _is_api(request):
+        return JSONResponse(body, status_code=422)
+    from buyersync.web.pages import error_page
+
+    response: HTMLResponse = error_page(request, 422, "error_bad_input", detail=body["message"])
+    return response

@@ -1,0 +1,153 @@
+"""The deal service as the web sees it: every call checked against the access rules
+(web/auth.py) and written to the audit log; views flattened for pages and JSON."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any
+
+from buyersync.method.model import Analysis, Deal, Evidence
+from buyersync.method.stages import Outcome, Stage, Strategy, WarningCode
+from buyersync.services.deals import DealView
+from buyersync.store.records import DealSummary
+from buyersync.web.auth import Principal
+from buyersync.web.deps import Forbidden, WebContext
+
+SCAN_LIMIT = 5_000  # a manager's board is filtered here; beyond this, page through the API
+
+
+@dataclass(frozen=True)
+class Card:
+    """One deal on the board (and one row of GET /api/v1/deals)."""
+
+    id: str
+    name: str
+    customer: str | None
+    stage: Stage
+    strategy: Strategy
+    target_stage: Stage | None
+    warnings: list[str]
+    owner: str | None
+    outcome: str
+    stalled: bool
+    days_in_stage: int
+    updated_at: str
+    json: dict[str, Any] = field(repr=False, compare=False)
+
+
+def _iso(value: Any) -> str:
+    return value.isoformat() if isinstance(value, dt.datetime | dt.date) else str(value or "")
+
+
+def _card(row: DealSummary) -> Card:
+    data: dict[str, Any] = row.model_dump(mode="json")
+    codes = [w for w in row.warnings if w]
+    days = max(0, (dt.datetime.now(dt.UTC) - row.stage_since).days)
+    return Card(
+        id=str(data["id"]), name=str(data["name"]), customer=data.get("customer"),
+        stage=Stage(data["stage"]), strategy=Strategy(data["strategy"]),
+        target_stage=Stage(data["target_stage"]) if data.get("target_stage") else None,
+        warnings=codes, owner=row.owner, outcome=row.outcome.value, stalled=row.stalled,
+        days_in_stage=days, updated_at=_iso(row.updated_at), json=data,
+    )
+
+
+def summaries(ctx: WebContext, who: Principal, *, stage: Stage | None = None,
+              strategy: Strategy | None = None, owner: str | None = None,
+              outcome: Outcome | None = None, warning: WarningCode | None = None,
+              stalled: bool | None = None, limit: int = 100, offset: int = 0) -> list[Card]:
+    """The deals `who` may see, filtered; sellers are narrowed to their own in the query."""
+    filters: dict[str, Any] = {"stage": stage, "strategy": strategy, "owner": owner,
+                               "outcome": outcome, "warning": warning, "stalled": stalled}
+    if not (who.local or who.role == "admin"):
+        if who.role == "seller":
+            if owner is not None and owner != who.username:
+                return []
+            filters["owner"] = who.username
+        else:  # a manager: the team's deals and unassigned ones, filtered here
+            members = ctx.members(who)
+            rows = ctx.deals.list(**{k: v for k, v in filters.items() if v is not None},
+                                  limit=SCAN_LIMIT, offset=0)
+            cards = [_card(r) for r in rows]
+            mine = [c for c in cards if c.owner is None or c.owner in members]
+            return mine[offset: offset + limit]
+    rows = ctx.deals.list(**{k: v for k, v in filters.items() if v is not None},
+                          limit=limit, offset=offset)
+    return [_card(r) for r in rows]
+
+
+class DealAccess:
+    """DealService calls on behalf of one person: checked, then audited."""
+
+    def __init__(self, ctx: WebContext, who: Principal) -> None:
+        self.ctx = ctx
+        self.who = who
+
+    def _owner_for(self, wanted: str | None, current: str | None = None) -> str | None:
+        """Sellers own what they save; others may assign within what they can see."""
+        if not self.ctx.team:
+            return wanted
+        if self.who.role == "seller":
+            return self.who.username
+        owner = wanted if wanted is not None else (current or self.who.username)
+        self.ctx.check(self.who, owner)
+        return owner
+
+    def create(self, deal: Deal) -> str:
+        deal = deal.model_copy(update={"owner": self._owner_for(deal.owner)})
+        new_id = self.ctx.deals.create(deal, cause="manual")
+        self.ctx.audit(self.who, "create", new_id, name=deal.name)
+        return new_id
+
+    def get(self, deal_id: str) -> DealView:
+        view = self.ctx.deals.get(deal_id)
+        self.ctx.check(self.who, view.deal.owner)
+        return view
+
+    def update(self, deal_id: str, deal: Deal) -> DealView:
+        old = self.get(deal_id)
+        if deal.id is not None and deal.id != deal_id:
+            from buyersync.errors import BadInput
+
+            raise BadInput("field", where="body", field="id",
+                           detail=f"does not match the deal in the address ({deal_id!r})")
+        deal = deal.model_copy(update={"id": deal_id,
+                                       "owner": self._owner_for(deal.owner, old.deal.owner)})
+        view = self.ctx.deals.update(deal_id, deal)
+        self.ctx.audit(self.who, "update", deal_id)
+        return view
+
+    def delete(self, deal_id: str) -> None:
+        self.get(deal_id)
+        self.ctx.deals.delete(deal_id)
+        self.ctx.audit(self.who, "delete", deal_id)
+
+    def add_evidence(self, deal_id: str, item: Evidence) -> Analysis:
+        self.get(deal_id)
+        analysis: Analysis = self.ctx.deals.add_evidence(deal_id, item.text, date=item.date,
+                                                          source=item.source)
+        self.ctx.audit(self.who, "evidence", deal_id, stage=analysis.stage.value)
+        return analysis
+
+
+def deal_json(view: DealView) -> dict[str, Any]:
+    """As `buyersync deals show --format json` (the deal's fields with `id`, plus `analysis`),
+    and the workspace's timestamps besides."""
+    from buyersync.services.dealdoc import deal_document
+
+    data: dict[str, Any] = {**deal_document(view.deal),
+                            "analysis": view.analysis.model_dump(mode="json")}
+    for name in ("created_at", "updated_at", "stage_since", "days_in_stage", "stalled"):
+        if hasattr(view, name):
+            data[name] = _jsonable(getattr(view, name))
+    return data
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, dt.datetime | dt.date):
+        return value.isoformat()
+    return value
+
+
+__all__ = ["Card", "DealAccess", "Forbidden", "deal_json", "summaries"]

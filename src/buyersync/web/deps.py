@@ -1,0 +1,124 @@
+"""What every route may ask for: the app's context, the page language, the signed-in person.
+
+`Annotated` aliases keep route signatures short (`who: Who`, `ctx: Ctx`).
+"""
+
+from __future__ import annotations
+
+import hmac
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Annotated
+
+from fastapi import Depends, Request
+from jinja2 import Environment
+from sqlalchemy import Engine
+
+from buyersync.config import Settings
+from buyersync.method.stages import Lang
+from buyersync.store import team as team_store
+from buyersync.web.auth import LOCAL, Principal, SignInLimiter, may_access
+from buyersync.web.i18n import LANG_COOKIE, negotiate
+
+if TYPE_CHECKING:
+    from buyersync.services.deals import DealService
+
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+class NotSignedIn(Exception):
+    """Team mode and no valid session: 401 for the API, the sign-in page for people."""
+
+
+class Forbidden(Exception):
+    """Signed in, but the access rules (web/auth.py) say no: 403."""
+
+
+class CsrfFailed(Exception):
+    """An unsafe request from a page without this session's CSRF token: 403."""
+
+
+@dataclass
+class WebContext:
+    settings: Settings
+    engine: Engine
+    deals: DealService
+    env: Environment
+    limiter: SignInLimiter = field(default_factory=SignInLimiter)
+
+    @property
+    def team(self) -> bool:
+        return self.settings.team
+
+    def team_of(self, username: str) -> str | None:
+        user = team_store.get_user(self.engine, username)
+        return user.team if user else None
+
+    def members(self, who: Principal) -> set[str]:
+        """The user names in `who`'s team (a manager sees their deals)."""
+        return team_store.team_members(self.engine, who.team) if who.team else {who.username}
+
+    def check(self, who: Principal, owner: str | None) -> None:
+        if not may_access(who, owner, self.team_of):
+            raise Forbidden
+
+    def audit(self, who: Principal, action: str, deal_id: str | None = None,
+              **detail: object) -> None:
+        team_store.record(self.engine, who.username, action, deal_id, **detail)
+
+
+def get_ctx(request: Request) -> WebContext:
+    ctx: WebContext = request.app.state.ctx
+    return ctx
+
+
+Ctx = Annotated[WebContext, Depends(get_ctx)]
+
+
+def page_lang(request: Request) -> Lang:
+    return negotiate(request.cookies.get(LANG_COOKIE), request.headers.get("accept-language"))
+
+
+UiLang = Annotated[Lang, Depends(page_lang)]
+
+
+def principal(request: Request, ctx: Ctx) -> Principal | None:
+    """Who is asking: everyone is the local user in local mode; in team mode the session's
+    user, looked up on every request so that a removed user is out at once."""
+    if not ctx.team:
+        return LOCAL
+    name = request.session.get("user")
+    if not isinstance(name, str):
+        return None
+    user = team_store.get_user(ctx.engine, name)
+    if user is None or not user.active:
+        return None
+    return Principal(username=user.username, role=user.role, team=user.team)
+
+
+MaybeWho = Annotated[Principal | None, Depends(principal)]
+
+
+def signed_in(who: MaybeWho) -> Principal:
+    if who is None:
+        raise NotSignedIn
+    return who
+
+
+Who = Annotated[Principal, Depends(signed_in)]
+
+
+async def check_csrf(request: Request) -> None:
+    """Every form post and HTMX request from a page carries the session's token, in the
+    X-CSRF-Token header (HTMX) or a `csrf_token` form field (plain forms)."""
+    if request.method in SAFE_METHODS:
+        return
+    expected = request.session.get("csrf", "")
+    sent = request.headers.get("x-csrf-token")
+    if sent is None:
+        content_type = request.headers.get("content-type", "")
+        if content_type.startswith(("application/x-www-form-urlencoded", "multipart/form-data")):
+            form = await request.form()
+            value = form.get("csrf_token")
+            sent = value if isinstance(value, str) else None
+    if not sent or not expected or not hmac.compare_digest(sent, expected):
+        raise CsrfFailed

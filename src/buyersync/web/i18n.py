@@ -1,0 +1,60 @@
+"""The pages' language: chosen by a cookie, else by Accept-Language; words from ui.yaml."""
+
+from __future__ import annotations
+
+from functools import cache
+from importlib import resources
+from typing import Any
+
+import yaml
+
+from buyersync.method import knowledge as kb
+from buyersync.method.stages import Lang
+
+LANG_COOKIE = "buyersync_lang"
+
+
+@cache
+def words() -> dict[str, dict[str, str]]:
+    text = resources.files("buyersync.web").joinpath("ui.yaml").read_text("utf-8")
+    data: dict[str, dict[str, str]] = yaml.safe_load(text)
+    return data
+
+
+def negotiate(cookie: str | None, accept_language: str | None) -> Lang:
+    """The cookie wins (the person chose); else the first zh or en in Accept-Language."""
+    if cookie in ("zh", "en"):
+        return Lang(cookie)
+    ranked: list[tuple[float, int, str]] = []
+    for i, part in enumerate((accept_language or "").split(",")):
+        tag, _, params = part.strip().partition(";")
+        q = 1.0
+        if params.strip().startswith("q="):
+            try:
+                q = float(params.strip()[2:])
+            except ValueError:
+                q = 0.0
+        primary = tag.strip().lower().split("-")[0]
+        if primary in ("zh", "en") and q > 0:
+            ranked.append((-q, i, primary))
+    return Lang(sorted(ranked)[0][2]) if ranked else Lang.en
+
+
+class Words:
+    """`t("key", n=3)` in templates: the sentence in the page's language, placeholders filled."""
+
+    def __init__(self, lang: Lang) -> None:
+        self.lang = lang
+
+    def __call__(self, key: str, **values: Any) -> str:
+        entry = words().get(key)
+        if entry is None:  # a code added to the method before ui.yaml caught up: show the key
+            return key
+        text = entry[self.lang.value]
+        return text.format(**values) if values else text
+
+    def stage(self, stage: Any) -> str:
+        return kb.stage_name(str(stage), self.lang)
+
+    def label(self, group: str, key: Any) -> str:
+        return kb.label(group, str(key), self.lang)

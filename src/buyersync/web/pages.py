@@ -1,0 +1,264 @@
+"""The pages for people: pipeline board, deal room, quick analysis, new deal, letters.
+
+Each route gathers data and names a template; an HTMX request gets only the named block.
+Every form post carries the session's CSRF token (deps.check_csrf on the whole router).
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+from urllib.parse import quote
+
+from fastapi import APIRouter, Depends, Form, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from pydantic import ValidationError
+
+from buyersync.errors import NotFound
+from buyersync.method.model import Analysis, Deal, Evidence
+from buyersync.method.stages import STAGES, Driver, Lang, Outcome, Stage, Strategy, WarningCode
+from buyersync.web import views
+from buyersync.web.auth import Principal
+from buyersync.web.deals import Card, DealAccess, summaries
+from buyersync.web.deps import Ctx, UiLang, Who, check_csrf, get_ctx, page_lang
+from buyersync.web.i18n import LANG_COOKIE, Words
+from buyersync.web.templating import render
+
+router = APIRouter(include_in_schema=False, dependencies=[Depends(check_csrf)])
+
+FormText = Annotated[str, Form(max_length=100_000)]
+FormShort = Annotated[str, Form(max_length=2_000)]
+
+
+def base_context(request: Request, lang: Lang, who: Principal | None) -> dict[str, Any]:
+    ctx = get_ctx(request)
+    return {"lang": lang.value, "t": Words(lang), "csrf": request.session.get("csrf", ""),
+            "who": who, "team": ctx.team, "path": request.url.path,
+            "full_path": request.url.path + (f"?{request.url.query}" if request.url.query else ""),
+            "views": views, "stages": STAGES}
+
+
+def respond(request: Request, template: str, context: dict[str, Any], block: str | None = None,
+            status: int = 200) -> HTMLResponse:
+    """The page, or just `block` when HTMX asks (but the whole page to restore history)."""
+    partial = (block is not None and request.headers.get("hx-request") == "true"
+               and not request.headers.get("hx-history-restore-request"))
+    html = render(get_ctx(request).env, template, context, block if partial else None)
+    return HTMLResponse(html, status_code=status, headers={"Vary": "HX-Request, Cookie"})
+
+
+def error_page(request: Request, status: int, key: str, detail: str | None = None) -> HTMLResponse:
+    lang = page_lang(request)
+    context = base_context(request, lang, None) | {"status": status, "key": key, "detail": detail}
+    if "session" not in request.scope:
+        context["csrf"] = ""
+    return respond(request, "error.html", context, status=status)
+
+
+# -- language ------------------------------------------------------------------------------
+
+def local_path(target: str | None) -> str:
+    """Only same-site paths: never an open redirect to another host."""
+    if not target or not target.startswith("/") or target.startswith("//") or "\\" in target:
+        return "/"
+    return target
+
+
+@router.get("/lang/{code}")
+def switch_language(code: str, request: Request, next: str | None = None) -> Response:
+    response = RedirectResponse(local_path(next), status_code=303)
+    if code in ("zh", "en"):
+        response.set_cookie(LANG_COOKIE, code, max_age=365 * 86400, samesite="lax",
+                            secure=request.url.scheme == "https")
+    return response
+
+
+# -- board -----------------------------------------------------------------------------------
+
+def _enum(kind: Any, value: str | None) -> Any:
+    """Board filters come from links people edit: an unknown value just means 'any'."""
+    try:
+        return kind(value) if value else None
+    except ValueError:
+        return None
+
+
+@router.get("/", response_class=HTMLResponse)
+def board(request: Request, ctx: Ctx, who: Who, lang: UiLang,
+          strategy: str | None = None, owner: str | None = None, warning: str | None = None,
+          stalled: str | None = None, outcome: str | None = "open") -> HTMLResponse:
+    chosen = {"strategy": _enum(Strategy, strategy), "warning": _enum(WarningCode, warning),
+              "owner": (owner or "").strip()[:200] or None, "stalled": stalled in ("1", "on", "true"),
+              "outcome": _enum(Outcome, outcome) if outcome != "all" else None}
+    cards = summaries(ctx, who, strategy=chosen["strategy"], owner=chosen["owner"],
+                      warning=chosen["warning"], stalled=True if chosen["stalled"] else None,
+                      outcome=chosen["outcome"], limit=1000)
+    owners = sorted({c.owner for c in summaries(ctx, who, limit=1000) if c.owner})
+    columns: dict[Stage, list[Card]] = {s: [] for s in STAGES}
+    for card in cards:
+        columns[card.stage].append(card)
+    context = base_context(request, lang, who) | {
+        "columns": columns, "count": len(cards), "owners": owners, "chosen": chosen,
+        "outcome": outcome if outcome in ("open", "won", "lost", "all") else "open",
+        "strategies": list(Strategy), "warning_codes": list(WarningCode)}
+    return respond(request, "board.html", context, block="board")
+
+
+# -- new deal --------------------------------------------------------------------------------
+
+@router.get("/deals/new", response_class=HTMLResponse)
+def new_deal_form(request: Request, who: Who, lang: UiLang, text: str = "") -> HTMLResponse:
+    context = base_context(request, lang, who) | {"form": {"text": text[:100_000]},
+                                                  "form_error": None}
+    return respond(request, "new.html", context)
+
+
+@router.post("/deals", response_class=HTMLResponse)
+def create_deal(request: Request, ctx: Ctx, who: Who, lang: UiLang,
+                name: FormShort = "", customer: FormShort = "", owner: FormShort = "",
+                text: FormText = "") -> Response:
+    data: dict[str, Any] = {"name": name.strip(), "customer": customer.strip() or None,
+                            "owner": owner.strip() or None}
+    if text.strip():
+        data["evidence"] = [{"text": text.strip()}]
+    try:
+        deal = Deal.model_validate(data)
+    except ValidationError as e:
+        context = base_context(request, lang, who) | {
+            "form": {"name": name, "customer": customer, "owner": owner, "text": text},
+            "form_error": str(e.errors()[0]["loc"][0])}
+        return respond(request, "new.html", context, status=422)
+    new_id = DealAccess(ctx, who).create(deal)
+    return RedirectResponse(f"/deals/{quote(new_id)}", status_code=303)
+
+
+# -- deal room -------------------------------------------------------------------------------
+
+def room_context(request: Request, ctx: Ctx, who: Principal, lang: Lang, deal_id: str,
+                 **extra: Any) -> dict[str, Any]:
+    from buyersync.services.analysis import analyze
+
+    view = DealAccess(ctx, who).get(deal_id)
+    analysis: Analysis = view.analysis
+    if analysis.lang != lang:  # the plan in the reader's language; evidence stays as written
+        analysis = analyze(view.deal, lang=lang)
+    words = Words(lang)
+    titles = {s.value: words.stage(s) for s in STAGES}
+    titles |= {"competitor_led": words("competitor_led"), "not_led": words("quick_led_no")}
+    evidence = [{"item": e, "marked": views.highlight(e.text, e.signals, titles)}
+                for e in view.evidence]
+    return base_context(request, lang, who) | {
+        "view": view, "deal": view.deal, "analysis": analysis, "deal_id": deal_id,
+        "evidence": list(reversed(evidence)), "history": list(getattr(view, "history", []) or []),
+        "nodes": views.track_nodes(analysis.track), "arrow": views.track_arrow(analysis),
+        "form_error": None, "moved": None, "form": {}} | extra
+
+
+@router.get("/deals/{deal_id}", response_class=HTMLResponse)
+def deal_room(deal_id: str, request: Request, ctx: Ctx, who: Who, lang: UiLang) -> HTMLResponse:
+    return respond(request, "room.html", room_context(request, ctx, who, lang, deal_id), "room")
+
+
+@router.post("/deals/{deal_id}/evidence", response_class=HTMLResponse)
+def add_evidence(deal_id: str, request: Request, ctx: Ctx, who: Who, lang: UiLang,
+                 text: FormText = "", date: FormShort = "", source: FormShort = "") -> Response:
+    access = DealAccess(ctx, who)
+    before = access.get(deal_id).analysis.stage
+    words = Words(lang)
+    try:
+        item = Evidence.model_validate({"text": text.strip(), "date": date or None,
+                                        "source": source.strip() or None})
+    except ValidationError as e:
+        field = str(e.errors()[0]["loc"][0])
+        context = room_context(request, ctx, who, lang, deal_id, form_error=field,
+                               form={"text": text, "date": date, "source": source})
+        return respond(request, "room.html", context, "room", status=200
+                       if request.headers.get("hx-request") else 422)
+    after = access.add_evidence(deal_id, item).stage
+    if not request.headers.get("hx-request"):
+        return RedirectResponse(f"/deals/{quote(deal_id)}", status_code=303)
+    moved = (words("stage_moved", old=words.stage(before), new=words.stage(after))
+             if after != before else words("stage_same", stage=words.stage(after)))
+    context = room_context(request, ctx, who, lang, deal_id, moved=moved)
+    return respond(request, "room.html", context, "room")
+
+
+@router.post("/deals/{deal_id}/delete")
+def delete_deal(deal_id: str, request: Request, ctx: Ctx, who: Who) -> Response:
+    DealAccess(ctx, who).delete(deal_id)
+    if request.headers.get("hx-request"):  # HTMX follows redirects itself; ask for a page load
+        return Response(status_code=204, headers={"HX-Redirect": "/"})
+    return RedirectResponse("/", status_code=303)
+
+
+# -- letters ---------------------------------------------------------------------------------
+
+def _letter_file(ctx: Ctx, who: Principal, lang: Lang, deal_id: str, filename: str,
+                 subject: str | None, body: str | None) -> Response:
+    from buyersync.services import letters
+    from buyersync.services.analysis import analyze
+
+    kind, _, ext = filename.rpartition(".")
+    if ext not in ("docx", "md"):
+        raise NotFound("letter", filename)
+    view = DealAccess(ctx, who).get(deal_id)
+    if subject is None or body is None:
+        analysis = view.analysis if view.analysis.lang == lang else analyze(view.deal, lang=lang)
+        found = next((x for x in analysis.letters if x.kind == kind), None)
+        if found is None:
+            raise NotFound("letter", kind)
+        subject, body = found.subject, found.body
+    elif kind not in ("exchange_conditions", "walk_away"):
+        raise NotFound("letter", kind)
+    name = letters.file_name(view.deal.name, kind, ext)
+    disposition = f"attachment; filename=\"{kind}.{ext}\"; filename*=UTF-8''{quote(name)}"
+    if ext == "md":
+        return Response(letters.to_markdown(subject, body), media_type="text/markdown; charset=utf-8",
+                        headers={"Content-Disposition": disposition})
+    return Response(letters.to_docx(subject, body), headers={"Content-Disposition": disposition},
+                    media_type="application/vnd.openxmlformats-officedocument.wordprocessingml.document")
+
+
+@router.get("/deals/{deal_id}/letters/{filename}")
+def letter_file(deal_id: str, filename: str, ctx: Ctx, who: Who, lang: UiLang) -> Response:
+    return _letter_file(ctx, who, lang, deal_id, filename, None, None)
+
+
+@router.post("/deals/{deal_id}/letters/{filename}")
+def edited_letter_file(deal_id: str, filename: str, ctx: Ctx, who: Who, lang: UiLang,
+                       subject: Annotated[str, Form(max_length=2_000)],
+                       body: Annotated[str, Form(max_length=50_000)]) -> Response:
+    return _letter_file(ctx, who, lang, deal_id, filename, subject, body)
+
+
+# -- quick analysis --------------------------------------------------------------------------
+
+@router.get("/quick", response_class=HTMLResponse)
+def quick(request: Request, who: Who, lang: UiLang) -> HTMLResponse:
+    context = base_context(request, lang, who) | {"result": None, "form": {}, "drivers": list(Driver)}
+    return respond(request, "quick.html", context)
+
+
+@router.post("/quick", response_class=HTMLResponse)
+def quick_analyse(request: Request, who: Who, lang: UiLang, text: FormText = "",
+                  shaped_by: FormShort = "") -> HTMLResponse:
+    from buyersync.locate import locate
+    from buyersync.services.analysis import analyze
+
+    words = Words(lang)
+    form = {"text": text, "shaped_by": shaped_by}
+    context = base_context(request, lang, who) | {"form": form, "drivers": list(Driver),
+                                                  "result": None}
+    if not text.strip():
+        context["form_error"] = "text"
+        return respond(request, "quick.html", context, "result")
+    loc = locate(text)
+    driver = _enum(Driver, shaped_by)
+    deal = Deal(name=words("quick_title"), evidence=[Evidence(text=text)],
+                drivers={s: driver for s in loc.stage.before()} if driver else {})
+    analysis = analyze(deal, lang=lang)
+    titles = {s.value: words.stage(s) for s in STAGES}
+    context["result"] = {"loc": loc, "analysis": analysis,
+                         "marked": views.highlight(text, loc.signals, titles),
+                         "nodes": views.track_nodes(analysis.track),
+                         "arrow": views.track_arrow(analysis)}
+    return respond(request, "quick.html", context, "result")

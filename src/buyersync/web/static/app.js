@@ -1,0 +1,25 @@
+// Small page helpers that need no framework: copy a letter to the clipboard.
+document.addEventListener("click", function (event) {
+  var button = event.target.closest("button.copy");
+  if (!button) return;
+  var field = document.getElementById(button.dataset.copy);
+  if (!field) return;
+  var label = button.textContent;
+  function done() {
+    button.textContent = button.dataset.done || label;
+    setTimeout(function () { button.textContent = label; }, 2000);
+  }
+  if (navigator.clipboard && window.isSecureContext) {
+    navigator.clipboard.writeText(field.value).then(done, function () {
+      field.select(); document.execCommand("copy"); done();
+    });
+  } else {
+    field.select(); document.execCommand("copy"); done();
+  }
+});
+// After an HTMX swap of the deal room, move focus to the status line so that a screen
+// reader hears that the stage moved, and keyboard users keep their place.
+document.addEventListener("htmx:afterSwap", function (event) {
+  var flash = document.querySelector("#room .flash");
+  if (flash && flash.textContent.trim()) { flash.setAttribute("tabindex", "-1"); flash.focus(); }
+});

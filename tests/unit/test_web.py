@@ -1,0 +1,131 @@
+"""The web app's pure parts: words, language choice, highlighting, access rules, limits."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+from buyersync.method.model import Signal
+from buyersync.method.stages import Lang
+from buyersync.web import views
+from buyersync.web.auth import LOCAL, Principal, SignInLimiter, may_access
+from buyersync.web.i18n import Words, negotiate, words
+from buyersync.web.pages import local_path
+
+TEMPLATES = Path(views.__file__).parent / "templates"
+
+
+def test_every_page_word_is_there_in_chinese_and_in_english():
+    for key, entry in words().items():
+        assert set(entry) == {"zh", "en"}, key
+        assert entry["zh"].strip() and entry["en"].strip(), key
+
+
+def test_every_word_a_template_asks_for_is_in_the_word_list():
+    asked: set[str] = set()
+    for path in TEMPLATES.glob("*.html"):
+        asked |= set(re.findall(r"\bt\('([a-z_]+)'", path.read_text("utf-8")))
+    assert asked, "the templates use t('key')"
+    assert asked <= set(words()), sorted(asked - set(words()))
+
+
+def test_words_fill_placeholders_and_show_an_unknown_key_as_itself():
+    assert Words(Lang.en)("deals_count", n=3) == "3 deals"
+    assert Words(Lang.zh)("deals_count", n=3) == "共 3 个交易"
+    assert Words(Lang.en)("no_such_key") == "no_such_key"
+    assert Words(Lang.zh).stage("solution") == "方案"
+
+
+@pytest.mark.parametrize(("cookie", "header", "expected"), [
+    (None, "zh-CN,zh;q=0.9,en;q=0.8", "zh"),
+    (None, "en-US,en;q=0.9,zh;q=0.8", "en"),
+    (None, "fr-FR,zh-TW;q=0.5", "zh"),
+    (None, "de-DE", "en"),
+    (None, None, "en"),
+    (None, "en;q=0.2,zh;q=0.7", "zh"),
+    (None, "zh;q=0, en", "en"),
+    ("zh", "en-US", "zh"),
+    ("xx", "zh", "zh"),
+])
+def test_the_language_comes_from_the_cookie_else_the_browser(cookie, header, expected):
+    assert negotiate(cookie, header).value == expected
+
+
+def test_signals_are_marked_and_everything_else_is_escaped():
+    text = "<b>客户</b>发来招标文件，招标文件要求两周内回应"
+    out = str(views.highlight(text, [Signal(text="招标文件", stage="solution")],
+                              {"solution": "方案"}))
+    assert out.count('<mark class="sig sig-solution" title="方案">招标文件</mark>') == 2
+    assert "&lt;b&gt;客户&lt;/b&gt;" in out and "<b>" not in out
+
+
+def test_overlapping_signals_become_one_mark():
+    out = str(views.highlight("please send the RFP today", [
+        Signal(text="send the RFP", stage="solution"), Signal(text="the RFP today", stage="solution")]))
+    assert out.count("<mark") == 1
+    assert ">send the RFP today</mark>" in out
+
+
+def test_a_signal_that_is_not_in_the_text_marks_nothing():
+    assert str(views.highlight("plain words", [Signal(text="absent")])) == "plain words"
+
+
+def test_bars_never_overflow_and_keep_a_sliver_for_small_values():
+    assert views.bar_width(1.7) == 100
+    assert views.bar_width(-1) == 0
+    assert views.bar_width(0.001) == 1
+    assert views.bar_width(0.35) == 35
+
+
+def _team_of(name: str) -> str | None:
+    return {"alice": "north", "bob": "south", "mona": "north"}.get(name)
+
+
+@pytest.mark.parametrize(("who", "owner", "allowed"), [
+    (LOCAL, "anyone", True),
+    (None, "alice", False),
+    (Principal("root", "admin"), "bob", True),
+    (Principal("alice", "seller", "north"), "alice", True),
+    (Principal("alice", "seller", "north"), "bob", False),
+    (Principal("alice", "seller", "north"), None, False),
+    (Principal("mona", "manager", "north"), "alice", True),
+    (Principal("mona", "manager", "north"), "bob", False),
+    (Principal("mona", "manager", "north"), None, True),
+    (Principal("mona", "manager", None), "alice", False),
+])
+def test_the_access_rules_apply_in_their_documented_order(who, owner, allowed):
+    assert may_access(who, owner, _team_of) is allowed
+
+
+def test_sign_in_is_blocked_after_five_failures_until_the_window_passes():
+    now = [0.0]
+    limiter = SignInLimiter(attempts=5, window=300, clock=lambda: now[0])
+    for _ in range(5):
+        assert not limiter.blocked("1.2.3.4", "Alice")
+        limiter.failed("1.2.3.4", "Alice")
+    assert limiter.blocked("1.2.3.4", "alice"), "user names are compared without case"
+    assert not limiter.blocked("5.6.7.8", "alice"), "per address and user"
+    now[0] = 301
+    assert not limiter.blocked("1.2.3.4", "alice")
+
+
+def test_a_successful_sign_in_clears_the_count():
+    limiter = SignInLimiter(attempts=2)
+    limiter.failed("ip", "bob")
+    limiter.succeeded("ip", "bob")
+    limiter.failed("ip", "bob")
+    assert not limiter.blocked("ip", "bob")
+
+
+@pytest.mark.parametrize(("target", "expected"), [
+    ("/deals/x?y=1", "/deals/x?y=1"),
+    (None, "/"),
+    ("https://elsewhere.example/", "/"),
+    ("//elsewhere.example/", "/"),
+    ("/\\elsewhere.example", "/"),
+    ("deals", "/"),
+])
+def test_redirects_stay_on_this_site(target, expected):
+    assert local_path(target) == expected
