@@ -192,6 +192,18 @@ def model_info() -> None:
 _register_more()
 
 
+@model_app.command("card")
+def model_card() -> None:
+    """Print the shipped model's card (data, metrics, limits) as Markdown."""
+    from buyersync.locate.card import model_card_markdown
+    from buyersync.locate.model import shipped_model
+
+    model = shipped_model()
+    if model is None:
+        raise BadInput("field", where="model", field="(model)", detail="no trained model shipped")
+    sys.stdout.write(model_card_markdown(model.meta))
+
+
 def main() -> None:
     """Entry point: turns bad input into one line and exit status 2, never a traceback."""
     try:

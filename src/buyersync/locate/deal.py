@@ -1,33 +1,66 @@
 """Deal-level location: a deal's dated evidence → the stage the customer stands at now.
 
-The newest evidence counts most (recency decay), each item weighted by how sure its own
-location is; a later item that shows an earlier stage wins when it is clear, because a
-customer can be pulled back. Competitor-led stages become drivers the deal did not state.
+The evidence is read as a path through the buying process (a hidden Markov model,
+filtered forward): each item's scores are what it shows, and between items the customer
+mostly stays or moves forward, less often steps back (a pull-back is possible, so it is
+not ruled out). The result is the probability of each stage after the newest item, so
+one vague late note cannot drag a customer back from a tender to its first problem.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
+import numpy as np
+
 from buyersync.method.model import Location
 from buyersync.method.stages import STAGES, Driver, Stage
 
-RECENCY = 0.35
+STAY = 0.55        # chance that the next item shows the same stage
+FORWARD = 0.37     # shared by the stages ahead, halving with each step
+BACK = 0.08        # shared by the stages behind (pull-backs), halving with each step
+FLOOR = 0.02       # no item rules a stage out completely
 
 
-def current_stage(locations: Sequence[Location | None]) -> tuple[Stage, float] | None:
+def _transitions() -> np.ndarray:
+    n = len(STAGES)
+    t = np.zeros((n, n))
+    for i in range(n):
+        ahead = [0.5**k for k in range(n - i - 1)]
+        behind = [0.5**k for k in range(i)]
+        t[i, i] = STAY
+        for k, w in enumerate(ahead):
+            t[i, i + 1 + k] = FORWARD * w / sum(ahead)
+        for k, w in enumerate(behind):
+            t[i, i - 1 - k] = BACK * w / sum(behind)
+        t[i] /= t[i].sum()
+    return t
+
+
+TRANSITIONS = _transitions()
+
+
+def stage_path(locations: Sequence[Location | None]) -> np.ndarray | None:
+    """P(stage after the newest item | all items), as an array in stage order."""
     located = [loc for loc in locations if loc is not None]
     if not located:
         return None
-    total = dict.fromkeys(STAGES, 0.0)
-    n = len(located)
-    for age, loc in enumerate(reversed(located)):
-        weight = RECENCY**age * (0.25 + loc.confidence)
-        for s in STAGES:
-            total[s] += weight * loc.scores[s]
-    norm = sum(total.values()) or 1.0
-    best = max(STAGES, key=total.__getitem__)
-    return best, total[best] / norm if n else 0.0
+    belief = np.full(len(STAGES), 1.0 / len(STAGES))
+    for i, loc in enumerate(located):
+        if i:
+            belief = belief @ TRANSITIONS
+        emission = np.array([loc.scores[s] for s in STAGES]) + FLOOR
+        belief = belief * emission
+        belief /= belief.sum()
+    return belief
+
+
+def current_stage(locations: Sequence[Location | None]) -> tuple[Stage, float] | None:
+    belief = stage_path(locations)
+    if belief is None:
+        return None
+    best = int(np.argmax(belief))
+    return STAGES[best], float(belief[best])
 
 
 def inferred_drivers(locations: Sequence[Location | None], stage: Stage,

@@ -1,14 +1,16 @@
 """The curated signal lexicon (method/data/signals.yaml) compiled into one fast matcher.
 
 Each phrase carries a stage (or a competitor cue) and a weight. Matching is literal and
-case-insensitive; the matched spans are quoted back to the seller as the signals.
+case-insensitive, leftmost-longest and non-overlapping (an Aho-Corasick automaton, so a
+thousand phrases cost one pass over the text); the matched spans are quoted back to the
+seller as the signals.
 """
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from functools import cache
+from typing import Any
 
 from buyersync.method import knowledge as kb
 from buyersync.method.stages import STAGES, Stage
@@ -33,20 +35,29 @@ class Lexicon:
             key = phrase.lower()
             if key and key not in self._label:
                 self._label[key] = (label, weight)
-        ordered = sorted(self._label, key=len, reverse=True)
-        self._pattern = re.compile("|".join(re.escape(p) for p in ordered), re.IGNORECASE) \
-            if ordered else None
+        import ahocorasick
+
+        self._automaton: Any = None
+        if self._label:
+            automaton = ahocorasick.Automaton()
+            for key, (label, weight) in self._label.items():
+                automaton.add_word(key, (len(key), label, weight))
+            automaton.make_automaton()
+            self._automaton = automaton
 
     def __len__(self) -> int:
         return len(self._label)
 
     def find(self, text: str) -> list[Hit]:
-        if self._pattern is None:
+        if self._automaton is None:
             return []
+        lowered = text.lower()
+        if len(lowered) != len(text):  # a few letters lower-case to two characters
+            lowered = "".join(c if len(c.lower()) != 1 else c.lower() for c in text)
         hits = []
-        for m in self._pattern.finditer(text):
-            label, weight = self._label[m.group(0).lower()]
-            hits.append(Hit(m.start(), m.end(), m.group(0), label, weight))
+        for end, (size, label, weight) in self._automaton.iter_long(lowered):
+            start = end + 1 - size
+            hits.append(Hit(start, end + 1, text[start : end + 1], label, weight))
         return hits
 
     def stage_scores(self, hits: list[Hit]) -> dict[Stage, float]:

@@ -71,19 +71,22 @@ class Locator:
         verdict = max(odds, key=odds.__getitem__)
         competitor_led = None if verdict == "null" else verdict == "true"
 
-        return Location(stage=stage, confidence=rounded[stage], scores=rounded,
-                        competitor_led=competitor_led,
-                        signals=self._signals(text, stage, hits, competitor_led, features))
+        # built without re-validation: every field is made here from checked values
+        return Location.model_construct(
+            stage=stage, confidence=rounded[stage], scores=rounded, competitor_led=competitor_led,
+            signals=self._signals(text, stage, hits, competitor_led, features))
 
     def _signals(self, text: str, stage: Stage, hits: list[Hit], competitor_led: bool | None,
                  features: tuple[np.ndarray, np.ndarray] | None) -> list[Signal]:
-        out = [Signal(text=h.text, stage=stage) for h in hits if h.label == stage.value]
+        out = [Signal.model_construct(text=h.text, stage=stage, kind="stage")
+               for h in hits if h.label == stage.value]
         if not out and features is not None:
             spans = self._model_spans(text, stage, *features)
-            out = [Signal(text=span, stage=stage) for span in spans]
+            out = [Signal.model_construct(text=span, stage=stage, kind="stage") for span in spans]
         if competitor_led is not None:
             label = COMPETITOR_LED if competitor_led else NOT_LED
-            out += [Signal(text=h.text, kind=label) for h in hits if h.label == label]  # type: ignore[arg-type]
+            out += [Signal.model_construct(text=h.text, stage=None, kind=label)
+                    for h in hits if h.label == label]
         seen: set[tuple[str, str]] = set()
         unique = []
         for s in out:
@@ -98,11 +101,12 @@ class Locator:
         assert self.model is not None
         if not len(idx):
             return []
-        row = self.model.stage_coef[STAGES.index(stage), idx] * w
+        row = self.model.stage_weights(stage, idx, w)
         terms = self.model.terms
         lowered = text.lower()
         spans: list[tuple[int, int]] = []
-        for j in np.argsort(-row)[: top * 3]:
+        order = np.argpartition(-row, top * 3)[: top * 3] if len(row) > top * 3 else np.arange(len(row))
+        for j in order[np.argsort(-row[order])]:
             if row[j] <= 0:
                 break
             gram = terms[idx[j]]

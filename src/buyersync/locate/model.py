@@ -37,32 +37,81 @@ def ngrams(text: str) -> list[str]:
     return out
 
 
+_P = np.uint64(1_000_003)
+_K1 = 0x9E3779B97F4A7C15
+_K2 = np.uint64(0xBF58476D1CE4E5B9)
+_S31 = np.uint64(31)
+
+
+def _mix(h: np.ndarray, n: int) -> np.ndarray:
+    """Scatter a polynomial hash of an n-gram so that grams of different lengths differ."""
+    salt = np.uint64((n * _K1) & 0xFFFF_FFFF_FFFF_FFFF)  # Python ints: no overflow warning
+    h = (h ^ salt) * _K2
+    out: np.ndarray = h ^ (h >> _S31)
+    return out
+
+
+def _codes(text: str) -> np.ndarray:
+    return np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32).astype(np.uint64)
+
+
+def gram_hashes(text: str) -> np.ndarray:
+    """64-bit hashes of every n-gram `ngrams(text)` yields, computed in bulk with NumPy."""
+    c = _codes(normalise(text))
+    lo, hi = NGRAM_RANGE
+    parts = []
+    h = c
+    for n in range(1, hi + 1):
+        if n > 1:
+            h = h[:-1] * _P + c[n - 1 :]
+        if n >= lo and len(h):
+            parts.append(_mix(h[c[: len(h)] != 32] if n == 1 else h, n))
+    return np.concatenate(parts) if parts else np.zeros(0, dtype=np.uint64)
+
+
+def term_hashes(terms: list[str]) -> np.ndarray:
+    """The same hashes for whole terms (the model's vocabulary), in bulk."""
+    lengths = np.fromiter((len(t) for t in terms), dtype=np.int64, count=len(terms))
+    starts = np.concatenate([[0], np.cumsum(lengths)[:-1]]).astype(np.int64)
+    c = _codes("".join(terms))
+    h = np.zeros(len(terms), dtype=np.uint64)
+    for j in range(int(lengths.max()) if len(terms) else 0):
+        live = lengths > j
+        h[live] = h[live] * _P + c[starts[live] + j]
+    out = np.zeros(len(terms), dtype=np.uint64)
+    for n in np.unique(lengths):
+        sel = lengths == n
+        out[sel] = _mix(h[sel], int(n))
+    return out
+
+
 @dataclass
 class StageModel:
-    vocab: dict[str, int]
+    terms: list[str]         # the vocabulary, in feature order
     idf: np.ndarray          # (V,)
-    stage_coef: np.ndarray   # (9, V)
+    stage_coef: np.ndarray   # (V, 9): one row per feature, so a text's rows gather contiguously
     stage_bias: np.ndarray   # (9,)
-    comp_coef: np.ndarray    # (3, V)
+    comp_coef: np.ndarray    # (V, 3)
     comp_bias: np.ndarray    # (3,)
     meta: dict[str, Any]
 
-    @property
-    def terms(self) -> list[str]:
-        """The vocabulary in index order (built once, on first use)."""
-        cached: list[str] | None = self.__dict__.get("_terms")
-        if cached is None:
-            cached = sorted(self.vocab, key=self.vocab.__getitem__)
-            self.__dict__["_terms"] = cached
-        return cached
+    def __post_init__(self) -> None:
+        hashes = term_hashes(self.terms)
+        self._order = np.argsort(hashes)
+        self._sorted = hashes[self._order]
 
     def features(self, text: str) -> tuple[np.ndarray, np.ndarray]:
         """The text's TF-IDF vector as (feature indices, l2-normalised weights)."""
-        get = self.vocab.get
-        ids = [j for j in map(get, ngrams(text)) if j is not None]
-        if not ids:
+        hs = gram_hashes(text)
+        if not len(hs) or not len(self._sorted):
             return np.zeros(0, dtype=np.int64), np.zeros(0)
-        idx, counts = np.unique(np.array(ids, dtype=np.int64), return_counts=True)
+        hs.sort()  # sorted keys let the binary search start where the last one ended
+        pos = np.searchsorted(self._sorted, hs)
+        pos[pos == len(self._sorted)] = 0
+        found = self._sorted[pos] == hs
+        if not found.any():
+            return np.zeros(0, dtype=np.int64), np.zeros(0)
+        idx, counts = np.unique(self._order[pos[found]], return_counts=True)
         w = (1.0 + np.log(counts)) * self.idf[idx]
         norm = float(np.sqrt(w @ w)) or 1.0
         return idx, w / norm
@@ -72,15 +121,19 @@ class StageModel:
 
     def predict_features(self, idx: np.ndarray, w: np.ndarray
                          ) -> tuple[dict[Stage, float], dict[str, float]]:
-        stage = _softmax(self.stage_coef[:, idx] @ w + self.stage_bias)
-        comp = _softmax(self.comp_coef[:, idx] @ w + self.comp_bias)
+        stage = _softmax(w @ self.stage_coef[idx] + self.stage_bias)
+        comp = _softmax(w @ self.comp_coef[idx] + self.comp_bias)
         return (dict(zip(STAGES, stage.tolist(), strict=True)),
                 dict(zip(COMPETITOR_CLASSES, comp.tolist(), strict=True)))
 
+    def stage_weights(self, stage: Stage, idx: np.ndarray, w: np.ndarray) -> np.ndarray:
+        """How much each of a text's features pushes toward `stage`."""
+        out: np.ndarray = self.stage_coef[idx, STAGES.index(stage)] * w
+        return out
+
     def save(self, path: Path) -> None:
-        terms = self.terms
         np.savez_compressed(
-            path, vocab=np.array("\n".join(terms)), idf=self.idf.astype(np.float32),
+            path, vocab=np.array("\n".join(self.terms)), idf=self.idf.astype(np.float32),
             stage_coef=self.stage_coef.astype(np.float32),
             stage_bias=self.stage_bias.astype(np.float32),
             comp_coef=self.comp_coef.astype(np.float32),
@@ -90,13 +143,12 @@ class StageModel:
     @classmethod
     def load(cls, path: Path | Any) -> StageModel:
         with np.load(path, allow_pickle=False) as z:
-            terms = str(z["vocab"]).split("\n")
             return cls(
-                vocab={t: i for i, t in enumerate(terms)},
+                terms=str(z["vocab"]).split("\n"),
                 idf=z["idf"].astype(np.float64),
-                stage_coef=z["stage_coef"].astype(np.float64),
+                stage_coef=np.ascontiguousarray(z["stage_coef"], dtype=np.float64),
                 stage_bias=z["stage_bias"].astype(np.float64),
-                comp_coef=z["comp_coef"].astype(np.float64),
+                comp_coef=np.ascontiguousarray(z["comp_coef"], dtype=np.float64),
                 comp_bias=z["comp_bias"].astype(np.float64),
                 meta=json.loads(str(z["meta"])))
 

@@ -76,8 +76,11 @@ def fit(rows: Sequence[dict[str, Any]], meta: dict[str, Any] | None = None) -> S
     comp_clf = LogisticRegression(C=C_COMP, max_iter=3000, class_weight="balanced")
     comp_y = [COMPETITOR_CLASSES.index(comp_label(r.get("competitor_led"))) for r in rows]
     comp_clf.fit(x, comp_y)
+    terms = [""] * len(vec.vocabulary_)
+    for term, i in vec.vocabulary_.items():
+        terms[int(i)] = str(term)
     return StageModel(
-        vocab={str(k): int(v) for k, v in vec.vocabulary_.items()},
+        terms=terms,
         idf=vec.idf_.astype(np.float64),
         stage_coef=_full_rows(stage_clf, len(STAGES)),
         stage_bias=_full_bias(stage_clf, len(STAGES)),
@@ -88,9 +91,10 @@ def fit(rows: Sequence[dict[str, Any]], meta: dict[str, Any] | None = None) -> S
 
 
 def _full_rows(clf: Any, k: int) -> np.ndarray:
-    coef = np.zeros((k, clf.coef_.shape[1]))
+    """The classifier's weights as (features, classes), with a zero column for absent classes."""
+    coef = np.zeros((clf.coef_.shape[1], k))
     for row, cls in zip(clf.coef_, clf.classes_, strict=True):
-        coef[int(cls)] = row
+        coef[:, int(cls)] = row
     return coef
 
 
@@ -148,6 +152,7 @@ class _Replay(StageModel):
         self._predictions = predictions
         self._i = 0
         self.meta = {}
+        self.terms = []
 
     def features(self, text: str) -> tuple[np.ndarray, np.ndarray]:
         return np.zeros(0, dtype=np.int64), np.zeros(0)
@@ -230,4 +235,4 @@ def train_command(paths: Sequence[Path], out: Path | None, folds: int) -> None:
     target = out or Path(str(resources.files("buyersync.locate").joinpath("data", MODEL_FILE)))
     target.parent.mkdir(parents=True, exist_ok=True)
     model.save(target)
-    console.print(f"saved model {meta['version']} ({len(model.vocab)} features) to {target}")
+    console.print(f"saved model {meta['version']} ({len(model.terms)} features) to {target}")

@@ -1,0 +1,66 @@
+"""The model card: what the shipped stage model was trained on, how well it does, where it fails."""
+
+from __future__ import annotations
+
+from typing import Any
+
+LIMITS = """\
+## Limits
+
+- Trained on texts the project wrote itself (data/training: notes, e-mails, call notes,
+  meeting minutes, tender excerpts and procurement notices in Chinese and English). Real
+  customers write more loosely; expect lower figures on your own notes than in
+  cross-validation, and add labelled examples from your team to `data/training` and retrain.
+- The cross-validated figures include the signal lexicon, which was written while looking
+  at the same training texts, so they are optimistic. The development corpus figures in
+  the README are the fairer measure: neither the model nor the lexicon saw it.
+- One text, one stage. A note that reports several stages at once (a history recap) gets
+  the stage its strongest signals show; the deal-level view weighs the newest evidence.
+- `competitor_led` reads the text only: it cannot know that a spec mirrors a rival's
+  datasheet unless the note says so.
+- Languages: Chinese and English, and notes mixing both. Other languages fall back to the
+  character n-grams they share with these and are not supported.
+"""
+
+
+def _pct(v: Any) -> str:
+    return "—" if v is None else f"{float(v):.1%}"
+
+
+def model_card_markdown(meta: dict[str, Any]) -> str:
+    cv = meta.get("cross_validation") or {}
+    best = cv.get("best") or {}
+    trained = meta.get("trained_on") or {}
+    lines = [
+        "# Model card: buyersync stage locator",
+        "",
+        f"- Version: `{meta.get('version', '?')}`",
+        f"- Features: {meta.get('features')}",
+        f"- Classifiers: {meta.get('classifiers')}",
+        f"- Lexicon weight (chosen by cross-validation): {meta.get('gamma')}",
+        f"- Null bias for competitor_led (chosen by cross-validation): {meta.get('null_bias')}",
+        "- Reproduce: `buyersync model train data/training` (or `make train`).",
+        "",
+        "## Training data",
+        "",
+        f"{trained.get('texts', '?')} labelled texts, fingerprint `{trained.get('fingerprint')}`.",
+        "",
+        "| stage | texts | cross-validated recall |",
+        "|---|---|---|",
+    ]
+    recall = best.get("recall") or {}
+    for stage, n in (trained.get("stages") or {}).items():
+        lines.append(f"| {stage} | {n} | {_pct(recall.get(stage))} |")
+    lines += [
+        "",
+        f"## Cross-validated figures ({cv.get('folds', '?')}-fold, model + lexicon)",
+        "",
+        f"- exact stage: {_pct(best.get('exact'))}",
+        f"- within one stage: {_pct(best.get('within_one'))}",
+        f"- competitor_led (true/false rows): {_pct(best.get('competitor_led'))}",
+        f"- competitor_led balanced accuracy (true/false/null): "
+        f"{_pct(best.get('competitor_led_balanced'))}",
+        "",
+        LIMITS,
+    ]
+    return "\n".join(lines)

@@ -1,0 +1,123 @@
+"""The locator: lexicon matching, the model's hashed features, scores, signals, deal-level path."""
+
+from __future__ import annotations
+
+import io
+import json
+
+import numpy as np
+import pytest
+
+from buyersync.locate import default_locator, locate
+from buyersync.locate.deal import current_stage, inferred_drivers
+from buyersync.locate.lexicon import Lexicon, default_headings
+from buyersync.locate.model import StageModel, gram_hashes, ngrams, term_hashes
+from buyersync.method.model import Location
+from buyersync.method.stages import STAGES, Driver, Stage
+from buyersync.services.batch import locate_stream
+
+
+def location(stage: str, p: float = 0.9, led: bool | None = None) -> Location:
+    rest = (1 - p) / (len(STAGES) - 1)
+    scores = {s: (p if s.value == stage else rest) for s in STAGES}
+    return Location(stage=Stage(stage), confidence=p, scores=scores, competitor_led=led)
+
+
+def test_lexicon_takes_the_longest_phrase_and_keeps_the_original_spelling():
+    lex = Lexicon([("招标", "solution", 1.0), ("招标公告", "solution", 2.0), ("rfp", "solution", 1.0)])
+    hits = lex.find("请查收招标公告和 RFP")
+    assert [(h.text, h.weight) for h in hits] == [("招标公告", 2.0), ("RFP", 1.0)]
+
+
+def test_lexicon_spans_stay_aligned_when_lower_case_changes_length():
+    lex = Lexicon([("bafo", "cost", 1.0)])
+    text = "İstanbul office asks for a BAFO"
+    (hit,) = lex.find(text)
+    assert text[hit.start : hit.end] == "BAFO"
+
+
+def test_headings_only_count_at_the_top_of_a_document():
+    headings = default_headings()
+    assert headings.find("中标候选人公示\n项目名称：某某工程").label == "cost"
+    assert headings.find("x" * 500 + "中标候选人公示") is None
+
+
+def test_hashed_features_match_the_training_analyzer():
+    terms = ["招", "招标", "标公告", " rf", "rfp ", "p"]
+    model = StageModel(terms=terms, idf=np.ones(len(terms)), stage_coef=np.zeros((len(terms), 9)),
+                       stage_bias=np.zeros(9), comp_coef=np.zeros((len(terms), 3)),
+                       comp_bias=np.zeros(3), meta={})
+    text = "招标公告 RFP  招标"
+    idx, w = model.features(text)
+    expected = sorted({terms.index(g) for g in ngrams(text) if g in terms})
+    assert list(idx) == expected
+    assert abs(float(w @ w) - 1.0) < 1e-9
+    assert len(gram_hashes(text)) == len(ngrams(text))
+    assert len(set(term_hashes(terms))) == len(terms)
+
+
+@pytest.mark.parametrize("text", [
+    "收到招标代理发来的招标文件，下周三开标。",
+    "The CFO asked for our best and final offer and payment terms by Friday.",
+    "Not sure why, but the night shift keeps scrapping more parts than the day shift.",
+    "x",
+])
+def test_a_location_has_nine_scores_summing_to_one_and_verbatim_signals(text):
+    loc = locate(text)
+    assert set(loc.scores) == set(STAGES)
+    assert abs(sum(loc.scores.values()) - 1) <= 0.01
+    assert loc.confidence == loc.scores[loc.stage]
+    assert all(s.text in text for s in loc.signals)
+
+
+def test_clear_texts_land_on_their_stage():
+    tender = "招标公告：本项目采用公开招标方式，投标截止时间为5月8日，开标地点为交易中心。"
+    assert locate(tender).stage is Stage.solution
+    assert locate("中标候选人公示\n第一中标候选人：某某公司，投标报价：128万元。").stage is Stage.cost
+    assert locate("Please send your best and final offer; we also need net-60 payment terms.").stage \
+        is Stage.cost
+
+
+def test_competitor_hand_is_seen():
+    loc = locate("The spec reads exactly like Helixon's datasheet; their engineer drafted it for the customer.")
+    assert loc.competitor_led is True
+
+
+def test_deal_stage_follows_the_newest_clear_evidence():
+    stage, p = current_stage([location("problem"), location("pain"), location("goal", 0.8)])
+    assert stage is Stage.goal and 0 < p <= 1
+
+
+def test_a_vague_late_note_does_not_drag_a_tender_back_to_the_start():
+    vague = location("problem", 0.3)
+    assert current_stage([location("solution"), vague])[0] is Stage.solution
+
+
+def test_a_clear_pull_back_is_respected():
+    assert current_stage([location("solution"), location("problem", 0.97)])[0] is Stage.problem
+
+
+def test_no_evidence_no_stage():
+    assert current_stage([]) is None
+
+
+def test_competitor_led_evidence_fills_unstated_drivers_of_passed_stages_only():
+    locs = [location("pain", led=True), location("measures", led=True)]
+    drivers = inferred_drivers(locs, Stage.measures, {Stage.problem: Driver.us})
+    assert drivers == {Stage.problem: Driver.us, Stage.pain: Driver.competitor}
+
+
+def test_stream_keeps_order_ids_and_reports_bad_lines():
+    src = io.StringIO('{"id": "a", "text": "下周开标"}\n\n[1]\n{"id": 7, "text": "BAFO due Friday"}\n')
+    out = io.StringIO()
+    failed = locate_stream(src, out)
+    rows = [json.loads(x) for x in out.getvalue().splitlines()]
+    assert [r["id"] for r in rows] == ["a", None, 7]
+    assert "error" in rows[1] and failed[0][0] == 3
+    assert set(rows[0]["scores"]) == {s.value for s in STAGES}
+
+
+def test_the_shipped_model_carries_its_card_data():
+    meta = default_locator().model.meta
+    assert meta["version"] and meta["trained_on"]["texts"] > 1000
+    assert meta["cross_validation"]["folds"] >= 2
