@@ -38,6 +38,46 @@ def _console() -> Console:
     return Console(highlight=False, soft_wrap=False)
 
 
+def fold(text: str, width: int) -> str:
+    """Break lines that hold Chinese at the terminal width, character by character.
+
+    Rich wraps at spaces, and a Chinese sentence has none, so it would push a whole
+    sentence onto the next line; Latin text is left to Rich's word wrap.
+    """
+    from rich.cells import cell_len
+
+    from buyersync.method.textlang import is_cjk
+
+    width = max(width, 20)
+    out: list[str] = []
+    for line in text.splitlines() or [""]:
+        if not any(is_cjk(ch) for ch in line) or cell_len(line) <= width:
+            out.append(line)
+            continue
+        current, size = "", 0
+        for ch in line:
+            w = cell_len(ch)
+            if size + w > width:
+                out.append(current)
+                current, size = "", 0
+            current += ch
+            size += w
+        out.append(current)
+    return "\n".join(out)
+
+
+def _rows(console: Console, rows: list[tuple[str, str]], indent: int = 2) -> None:
+    """Label + text rows; the text wraps in its own column, under itself."""
+    grid = Table.grid(padding=(0, 1))
+    grid.add_column(no_wrap=True)
+    grid.add_column(ratio=1)
+    label_width = max((len(label) for label, _ in rows), default=0) + indent + 1
+    for label, text in rows:
+        grid.add_row(Text.from_markup(" " * indent + label),
+                     Text.from_markup(fold(text, console.width - label_width - 2)))
+    console.print(grid)
+
+
 def track_table(result: Analysis) -> Table:
     lang = result.lang.value
     ui = UI[lang]
@@ -86,40 +126,46 @@ def print_analysis(deal: Deal, result: Analysis, console: Console | None = None)
             kb.stage_name(s, lang) for s in result.alternatives)
         head.append(f"   ({ui['alternatives']}: {alts})", style="dim")
     console.print(head)
-    for r in result.reasons:
-        console.print(f"  [dim]{r.rule}[/] {r.text}")
+    _rows(console, [(f"[dim]{r.rule}[/]", _esc(r.text)) for r in result.reasons])
     if result.warnings:
         console.print()
         console.print(f"[bold]{ui['warnings']}[/]")
-        for w in result.warnings:
-            console.print(f"  [{WARN_STYLE}]⚠ {w.code.value}[/] {w.message}")
+        _rows(console, [(f"[{WARN_STYLE}]⚠ {w.code.value}[/]", _esc(w.message))
+                        for w in result.warnings])
     if result.moves:
         console.print()
         console.print(f"[bold]{ui['moves']}[/]")
         for i, m in enumerate(result.moves, 1):
             step = kb.label("steps", m.step.value, lang)
-            console.print(f"  [bold]{i}. [{step}] {m.title}[/]  [dim]{m.rule}[/]")
-            console.print(f"     {m.why}")
-            console.print(f"     [green]{ui['say']}:[/] “{m.say}”")
+            _rows(console, [(f"[bold]{i}.[/]", f"[bold]\\[{step}] {_esc(m.title)}[/]  [dim]{m.rule}[/]"),
+                            ("", _esc(m.why)),
+                            ("", f"[green]{ui['say']}:[/] “{_esc(m.say)}”")])
     if result.questions:
         console.print()
         console.print(f"[bold]{ui['questions']}[/]")
-        for q in result.questions:
-            console.print(f"  • {q}")
+        _rows(console, [("•", _esc(q)) for q in result.questions])
     for letter in result.letters:
         console.print()
-        console.print(Panel(letter.body, title=f"{ui['letters']}: {letter.subject}", expand=False))
+        body = Text(fold(letter.body, min(console.width, 100) - 4))
+        console.print(Panel(body, title=f"{ui['letters']}: {_esc(letter.subject)}", expand=False,
+                            width=min(console.width, 100)))
     t = result.tradeoff
     console.print()
     console.print(f"[bold]{ui['tradeoff']}[/]: {ui['win']} {t.win_probability:.0%} "
                   f"({ui['following']} {t.following_win_probability:.0%}), "
                   f"{ui['days']} {t.extra_days:+d}")
-    console.print(f"  [dim]{t.basis}[/]")
+    _rows(console, [("", f"[dim]{_esc(t.basis)}[/]")], indent=0)
     if result.diagnosis:
         console.print()
         console.print(f"[bold]{ui['diagnosis']}[/]: {ui['root']} "
                       f"[bold red]{kb.stage_name(result.diagnosis.root_stage, lang)}[/]")
-        console.print(f"  {result.diagnosis.explanation}")
+        _rows(console, [("", _esc(result.diagnosis.explanation))], indent=0)
+
+
+def _esc(text: str) -> str:
+    from rich.markup import escape
+
+    return escape(text)
 
 
 def print_location(text: str, loc: Location, lang: str | None = None) -> None:

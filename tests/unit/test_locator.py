@@ -121,3 +121,15 @@ def test_the_shipped_model_carries_its_card_data():
     meta = default_locator().model.meta
     assert meta["version"] and meta["trained_on"]["texts"] > 1000
     assert meta["cross_validation"]["folds"] >= 2
+
+
+def test_terminal_folding_breaks_chinese_lines_at_the_width_and_keeps_every_character():
+    from rich.cells import cell_len
+
+    from buyersync.render import fold
+
+    text = "从证据判断客户处在「方案」阶段，依据最近的记录：招标文件、投标截止。" * 3
+    folded = fold(text, 30)
+    assert folded.replace("\n", "") == text
+    assert all(cell_len(line) <= 30 for line in folded.splitlines())
+    assert fold("plain English stays for word wrap", 10) == "plain English stays for word wrap"

@@ -133,8 +133,8 @@ def cross_validate(rows: Sequence[dict[str, Any]], folds: int, seed: int = 7) ->
     for b in NULL_BIASES:
         locator = Locator(default_lexicon(), _Replay(frozen), gamma=gamma, null_bias=b,
                           headings=default_headings())
-        preds = [locator.locate(r["text"]).competitor_led for r in rows]
-        by_bias[str(b)] = _balanced_accuracy(rows, preds)
+        verdicts = [locator.locate(r["text"]).competitor_led for r in rows]
+        by_bias[str(b)] = _balanced_accuracy(rows, verdicts)
     null_bias = max(NULL_BIASES, key=lambda b: by_bias[str(b)])
     locator = Locator(default_lexicon(), _Replay(frozen), gamma=gamma, null_bias=null_bias,
                       headings=default_headings())
