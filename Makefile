@@ -5,7 +5,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test check lint typecheck train bench eval clean system-deps
+.PHONY: run test check lint typecheck train bench eval clean system-deps screenshots
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -13,9 +13,9 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install -q -e '.[dev]'
 	touch $(STAMP)
 
-## run: the product on its embedded default (the demo deal for now)
+## run: the deal room on http://127.0.0.1:8000/ (embedded workspace, demo deals when empty)
 run: $(STAMP)
-	$(BIN)/buyersync demo
+	$(BIN)/buyersync serve
 
 ## test: every test tier (installs PostgreSQL and Chromium where missing)
 test: $(STAMP) system-deps
@@ -42,6 +42,11 @@ eval: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python bench/analyze_rate.py
 	$(BIN)/python bench/locate_rate.py
+	$(BIN)/python bench/web_load.py
+
+## screenshots: refresh docs/screenshots/ from the browser tests (needs Chromium)
+screenshots: $(STAMP) system-deps
+	UPDATE_DOC_SCREENSHOTS=1 $(BIN)/python -m pytest -q tests/e2e/test_browser.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

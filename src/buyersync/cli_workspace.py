@@ -122,14 +122,23 @@ def deals_list(
         return
     from rich.table import Table
 
-    table = Table("id", "name", "customer", "stage", "strategy", "target", "warnings", "owner",
-                  "outcome", "updated", box=None, header_style="bold")
+    table = Table(box=None, header_style="bold", pad_edge=False)
+    table.add_column("id", no_wrap=True, min_width=12)
+    table.add_column("deal", no_wrap=True, overflow="ellipsis", max_width=34)
+    table.add_column("stage", no_wrap=True, min_width=8)
+    table.add_column("plan", no_wrap=True, min_width=9)
+    table.add_column("warnings", overflow="fold", max_width=24)
+    table.add_column("owner", no_wrap=True, overflow="ellipsis", max_width=12)
+    table.add_column("updated", no_wrap=True, min_width=10)
     for s in found:
-        table.add_row(s.id, s.name, s.customer or "", s.stage.value + (" ⏸" if s.stalled else ""),
-                      s.strategy.value, s.target_stage.value if s.target_stage else "",
-                      " ".join(s.warnings), s.owner or "", s.outcome.value,
-                      s.updated_at.strftime("%Y-%m-%d"))
-    _console().print(table)
+        plan = s.strategy.value + (f" → {s.target_stage.value}" if s.target_stage else "")
+        stage = s.stage.value + (" [yellow](stalled)[/]" if s.stalled else "")
+        if s.outcome.value != "open":
+            stage = f"[bold]{s.outcome.value}[/] at {s.stage.value}"
+        table.add_row(s.id, s.name + (f" [dim]· {s.customer}[/]" if s.customer else ""), stage,
+                      plan, " ".join(s.warnings), s.owner or "", f"{s.updated_at:%Y-%m-%d}")
+    console = _console()
+    console.print(table)
     if not found:
         _console(stderr=True).print("no deals")
 

@@ -345,8 +345,10 @@ def test_team_mode_api_answers_401_before_sign_in(team):
     assert team.get("/api/v1/deals").status_code == 401
     assert team.post("/api/v1/deals", json=demo_deal()).status_code == 401
     assert team.get("/api/v1/deals/anything").status_code == 401
-    assert team.post("/api/v1/analyze", json=demo_deal()).status_code == 200, \
-        "analysing a deal that is not saved needs no account"
+    assert team.post("/api/v1/analyze", json=demo_deal()).status_code == 401
+    assert team.post("/api/v1/locate", json={"text": TENDER}).status_code == 401
+    sign_in(team, "alice")
+    assert team.post("/api/v1/analyze", json=demo_deal()).status_code == 200
 
 
 def test_team_mode_pages_send_a_stranger_to_sign_in(team):

@@ -147,11 +147,12 @@ def new_page(browser: object, lang: str) -> tuple[object, list[str]]:
     return page, problems
 
 
-def shoot(page: object, name: str, *, full: bool = True) -> Path:
+def shoot(page: object, name: str, *, full: bool = True, doc: bool = False) -> Path:
+    """A screenshot in test-artifacts/; `doc` ones also refresh the README's pictures."""
     SHOTS.mkdir(parents=True, exist_ok=True)
     path = SHOTS / name
     page.screenshot(path=str(path), full_page=full)  # type: ignore[attr-defined]
-    if os.environ.get("UPDATE_DOC_SCREENSHOTS") == "1":
+    if doc and os.environ.get("UPDATE_DOC_SCREENSHOTS") == "1":
         DOC_SHOTS.mkdir(parents=True, exist_ok=True)
         shutil.copyfile(path, DOC_SHOTS / name)
     return path
@@ -174,11 +175,19 @@ def test_a_newcomer_reads_the_board_adds_evidence_and_downloads_the_letter(
     assert page.locator(".column").count() == 9
     card = page.locator("#col-solution").locator("xpath=..").locator(".card", has_text=DEMO)
     assert words["strategy"].lower() in card.inner_text().lower()
-    shoot(page, f"board-{lang}.png", full=False)
+    shoot(page, f"board-{lang}.png", full=False, doc=True)
 
     # the keyboard reaches the page: the first Tab lands on the skip link
     page.keyboard.press("Tab")
     assert page.evaluate("document.activeElement.className") == "skip"
+
+    # a filter swaps the board in place (HTMX) and keeps the address shareable
+    page.select_option("#f-strategy", "pull_back")
+    page.wait_for_url("**strategy=pull_back**")
+    badges = page.locator(".card .badge").all_inner_texts()
+    assert badges and all(b.lower() == words["strategy"] for b in badges), badges
+    page.select_option("#f-strategy", "")
+    page.wait_for_url(lambda url: "strategy=pull_back" not in url)
 
     card.locator("h3 a").click()
     page.wait_for_selector(".track-svg")
@@ -205,7 +214,7 @@ def test_a_newcomer_reads_the_board_adds_evidence_and_downloads_the_letter(
     assert page.locator(".move h3").first.inner_text() != first_move, "the plan changed"
     assert page.locator(".evidence mark").count() >= 1
     page.evaluate("window.scrollTo(0, 0)")
-    shoot(page, f"room-{lang}.png", full=False)
+    shoot(page, f"room-{lang}.png", full=False, doc=True)
     shoot(page, f"room-{lang}-full.png")
 
     page.get_by_role("link", name=words["switch"]).click()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import datetime as dt
 import json
 import os
 import subprocess
@@ -136,6 +137,9 @@ def test_filters_outcomes_and_deletion(db_url, tmp_path):
         return [d["id"] for d in json.loads(ok(run("deals", "list", "--format", "json",
                                                    *filters, db=db_url)))]
 
+    # the Chinese deal's only evidence is dated 2026-09-02: its stage has not moved since
+    stale = (dt.date.today() - dt.date(2026, 9, 2)).days >= 21
+    assert listed("--stalled") == ([ids[0]] if stale else [])
     assert listed("--stage", "pain") == [ids[1]]
     assert listed("--owner", "林晓") == [ids[0]]
     assert listed("--strategy", "in_step") == [ids[1]]
@@ -144,7 +148,7 @@ def test_filters_outcomes_and_deletion(db_url, tmp_path):
     assert shown["outcome"] == "lost" and shown["lost_reason"] == "价格太高"
     assert shown["analysis"]["diagnosis"] is not None
     assert listed("--outcome", "lost") == [ids[0]]
-    assert listed("--stalled") == [ids[0]] or listed("--stalled") == []
+    assert listed("--stalled") == []  # a closed deal is never stalled
     ok(run("deals", "delete", ids[0], db=db_url))
     assert listed() == [ids[1]]
     stats = json.loads(ok(run("deals", "stats", "--format", "json", db=db_url)))
@@ -192,7 +196,7 @@ def test_db_upgrade_creates_the_schema_and_says_its_revision(db_url):
     assert "revision" in ok(run("db", "upgrade", db=db_url))
 
 
-def test_backup_and_restore_copy_the_whole_workspace(db_url, sqlite_url, tmp_path):
+def test_backup_and_restore_copy_the_whole_workspace(db_url, tmp_path):
     ids = [d["id"] for d in json.loads(ok(run(
         "deals", "import", write(tmp_path, DEAL, "a.yaml"), write(tmp_path, ENGLISH, "b.yaml"),
         "--format", "json", db=db_url)))]

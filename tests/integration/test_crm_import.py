@@ -196,3 +196,40 @@ def test_every_built_in_stage_maps_to_a_buying_stage_or_an_outcome():
         assert crm.stages, source
         for name in crm.stages:
             assert crm.stage_of(name) in [*Stage, "won", "lost"], (source, name)
+
+
+def test_progress_is_told_from_the_first_row_to_the_last(service, tmp_path):
+    rows = [["name", "stage"]] + [[f"deal {i}", "pain"] for i in range(450)]
+    heard: list[tuple[int, int]] = []
+    import_crm(service, write_csv(tmp_path / "many.csv", rows), source="csv",
+               progress=lambda done, total: heard.append((done, total)))
+    assert heard and heard[-1][0] == heard[-1][1] == 450 * 3
+    assert [d for d, _ in heard] == sorted(d for d, _ in heard)
+    assert service.count() == 450
+
+
+def test_a_semicolon_separated_csv_with_a_byte_order_mark_reads_like_any_other(service, tmp_path):
+    path = tmp_path / "excel.csv"
+    path.write_bytes("\ufeffname;stage;amount\nOne;goal;1.234,50\n".encode())
+    mapping = tmp_path / "m.yaml"
+    mapping.write_text("decimal_comma: true\n", "utf-8")
+    report = import_crm(service, path, source="csv", map_file=mapping)
+    one = service.get(report.imported[0].id).deal
+    assert (one.name, one.stage, one.amount) == ("One", Stage.goal, 1234.5)
+
+
+def test_a_map_can_name_the_xlsx_sheet_to_read(service, tmp_path):
+    book = Workbook()
+    book.active.title = "Notes"
+    book.active.append(["nothing here"])
+    deals_sheet = book.create_sheet("Deals")
+    deals_sheet.append(["name", "stage"])
+    deals_sheet.append(["From the second sheet", "value"])
+    book.save(tmp_path / "two.xlsx")
+    mapping = tmp_path / "m.yaml"
+    mapping.write_text("sheet: Deals\n", "utf-8")
+    report = import_crm(service, tmp_path / "two.xlsx", source="csv", map_file=mapping)
+    assert service.get(report.imported[0].id).deal.stage == Stage.value
+    mapping.write_text("sheet: Missing\n", "utf-8")
+    with pytest.raises(BadInput, match="Missing"):
+        import_crm(service, tmp_path / "two.xlsx", source="csv", map_file=mapping)

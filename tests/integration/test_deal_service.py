@@ -129,9 +129,13 @@ def test_list_filters_by_stage_strategy_owner_outcome_and_warning(service, clock
     assert ids(warning="following") == [theirs]
     assert ids(stage="goal", owner="bob") == []
     assert ids(limit=2) == [lost, theirs] and ids(limit=2, offset=2) == [ours]
+    assert ids(owners=["bob", "cy"]) == [theirs] and ids(owners=[]) == []
+    unowned = service.create(deal(name="nobody's"))
+    assert ids(owners=["bob"], include_unowned=True) == [unowned, theirs]
+    assert ids(search="THEIR") == [theirs]
     summary = service.list(stage="solution")[0]
     assert summary.strategy == Strategy.pull_back and "following" in summary.warnings
-    assert service.count(owner="ann") == 2
+    assert service.count(owner="ann") == 2 and service.count() == 4
 
 
 def test_a_filter_with_a_value_outside_the_vocabulary_is_bad_input(service):
@@ -176,8 +180,8 @@ def test_two_deals_with_the_same_id_in_one_import_are_refused(service):
 def test_an_import_that_fails_half_way_saves_nothing(service, monkeypatch):
     real = repo_module.DealRepository.add_many
 
-    def add_then_fail(self, items):
-        real(self, items)  # the rows are written …
+    def add_then_fail(self, items, **options):
+        real(self, items, **options)  # the rows are written …
         raise RuntimeError("disk on fire")  # … and then the transaction fails
 
     monkeypatch.setattr(repo_module.DealRepository, "add_many", add_then_fail)
@@ -227,10 +231,12 @@ def test_deleting_a_deal_removes_everything_that_hangs_off_it(service):
     assert all(rows(service, t) == 0 for t in WORKSPACE_TABLES)
 
 
-def test_a_plan_snapshot_is_saved_whenever_the_brief_of_the_analysis_changes(service):
+def test_a_plan_snapshot_is_saved_whenever_the_brief_of_the_analysis_changes(service, clock):
     deal_id = service.create(deal(evidence=[{"text": "[pain] a"}]))
+    clock.advance(1)
     service.add_evidence(deal_id, "nothing new")
     assert len(service.analyses(deal_id)) == 1
+    clock.advance(1)
     service.add_evidence(deal_id, "[goal] a target")
     saved = service.analyses(deal_id)
     assert len(saved) == 2 and saved[0]["plan"]["stage"] == "goal"

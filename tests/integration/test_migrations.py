@@ -60,3 +60,15 @@ def test_upgrade_walks_from_each_revision_to_the_next(db_url):
         assert db.upgrade(db_url, revision) == revision
     for i, revision in enumerate(revisions[1:], 1):  # and back down, one step at a time
         assert db.downgrade(db_url, revision) == revision, i
+
+
+def test_the_quick_head_check_agrees_with_alembic():
+    assert db.shipped_head() == db.head_revision()
+
+
+def test_a_new_workspace_is_migrated_on_first_use(db_url):
+    from buyersync.services.deals import DealService
+
+    with DealService(db_url) as service:
+        assert db.current_revision(service.engine) == db.head_revision()
+        assert service.count() == 0

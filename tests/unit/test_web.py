@@ -26,9 +26,27 @@ def test_every_page_word_is_there_in_chinese_and_in_english():
 def test_every_word_a_template_asks_for_is_in_the_word_list():
     asked: set[str] = set()
     for path in TEMPLATES.glob("*.html"):
-        asked |= set(re.findall(r"\bt\('([a-z_]+)'", path.read_text("utf-8")))
+        asked |= set(re.findall(r"\bt\('([a-z_]+)'\s*[,)]", path.read_text("utf-8")))
     assert asked, "the templates use t('key')"
     assert asked <= set(words()), sorted(asked - set(words()))
+
+
+def test_every_code_the_pages_name_has_its_words():
+    """Templates build some keys from a code (t('warning_' ~ code)): each code needs one."""
+    from buyersync.method.stages import Driver, WarningCode
+
+    families = {
+        "warning_": [w.value for w in WarningCode],
+        "driver_": [d.value for d in Driver] + ["none"],
+        "attitude_": ["supporter", "neutral", "opponent", "unknown"],
+        "history_cause_": ["evidence", "manual", "import"],
+        "letter_kind_": ["exchange_conditions", "walk_away"],
+        "outcome_": ["open", "won", "lost", "all"],
+        "stage_source_": ["given", "evidence"],
+    }
+    missing = [prefix + code for prefix, codes in families.items() for code in codes
+               if prefix + code not in words()]
+    assert not missing
 
 
 def test_words_fill_placeholders_and_show_an_unknown_key_as_itself():

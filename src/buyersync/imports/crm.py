@@ -258,7 +258,7 @@ def import_crm(service: DealService, file: Path, *, source: str,
     report = CrmReport(source=crm.name)
     problems: list[RowProblem] = []
     moves = _history(history, crm, report, problems) if history else {}
-    table = read_table(file)
+    table = read_table(file, crm.sheet)
     cols = _Columns(table, dict(crm.columns), crm.ignore)
     if "name" not in cols.found:
         raise BadInput("message", where=str(file),

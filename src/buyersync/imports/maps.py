@@ -58,6 +58,7 @@ class CrmMap(BaseModel):
         "%m/%d/%Y", "%m/%d/%Y %H:%M", "%m/%d/%Y %I:%M %p", "%Y/%m/%d", "%Y/%m/%d %H:%M",
         "%d.%m.%Y", "%Y年%m月%d日"])
     decimal_comma: bool = False
+    sheet: str | None = Field(default=None, description="the .xlsx sheet (default: the first)")
     defaults: dict[str, Any] = Field(default_factory=dict,
                                      description="deal fields every imported deal gets")
     history: HistoryMap = Field(default_factory=HistoryMap)

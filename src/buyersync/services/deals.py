@@ -195,15 +195,15 @@ class DealService:
 
         def work(repo: DealRepository) -> None:
             fresh: list[tuple[StoredDeal, dict[str, Any] | None]] = []
-            for stored, analysis, carries_id in prepared:
-                assert stored.deal.id is not None
-                before = None
-                if carries_id and repo.lock(stored.deal.id):
-                    before = repo.get(stored.deal.id)
+            existing = repo.lock_many([s.deal.id or "" for s, _, carries in prepared if carries])
+            saved = {d.deal.id: d for d in repo.get_many(builtins.list(existing))}
+            for stored, analysis, _carries_id in prepared:
+                before = saved.get(stored.deal.id)
                 if before is None:
                     fresh.append((stored, analysis.model_dump(mode="json")))
                 else:
-                    self._replace(repo, before, stored.deal, analysis, cause)
+                    self._replace(repo, before, stored.deal, analysis, cause,
+                                  closed_at=stored.state.closed_at)
             replaced = len(prepared) - len(fresh)
 
             def written(n: int) -> None:
@@ -251,14 +251,28 @@ class DealService:
     def _replay(self, deal: Deal, analysis: Analysis, records: list[EvidenceRecord],
                 cause: Cause, now: dt.datetime) -> list[HistoryEntry]:
         """The history of a new deal: item by item when its stage comes from several
-        pieces of evidence, else one row."""
+        pieces of evidence, else one row.
+
+        The stage after each item comes cheaply from the locations already found (as the
+        analyzer combines them); the analyzer runs again only where that stage or the
+        inferred drivers change, for the strategy of that moment."""
         if deal.stage is not None or len(records) < 2 or len(records) > REPLAY_MAX:
             last = records[-1] if records else None
             at = _at(last.date if last else None, now, floor=None)
             return [_entry(None, {}, analysis, at=at, cause=cause,
                            evidence_id=last.id if last else None)]
+        from buyersync.locate.deal import current_stage, inferred_drivers
+
+        locations = _locations(analysis, deal)
         history: list[HistoryEntry] = []
+        seen: tuple[Stage, dict[Stage, Driver]] | None = None
         for k, record in enumerate(records, 1):
+            found = current_stage(locations[:k])
+            stage = found[0] if found else Stage.problem
+            brief = (stage, inferred_drivers(locations[:k], stage, deal.drivers))
+            if brief == seen and k < len(records):
+                continue
+            seen = brief
             step = analysis if k == len(records) else self.analyze(
                 deal.model_copy(update={"evidence": deal.evidence[:k]}))
             previous = history[-1] if history else None
@@ -354,7 +368,8 @@ class DealService:
         return self._view(self._write(work))
 
     def _replace(self, repo: DealRepository, before: StoredDeal, deal: Deal,
-                 analysis: Analysis, cause: Cause) -> StoredDeal:
+                 analysis: Analysis, cause: Cause,
+                 closed_at: dt.datetime | None = None) -> StoredDeal:
         now = self.now()
         deal = deal.model_copy(update={"id": before.deal.id})
         # keep the stored evidence rows (and their ids) for items that did not change
@@ -369,12 +384,13 @@ class DealService:
                 records.append(match.model_copy(update={"position": i}))
             else:
                 records.append(self._record(i, item, loc, now))
-        return self._commit(repo, before, deal, records, analysis, cause, None, now)
+        return self._commit(repo, before, deal, records, analysis, cause, None, now,
+                            closed_at=closed_at)
 
     def _commit(self, repo: DealRepository, before: StoredDeal, deal: Deal,
                 records: list[EvidenceRecord], analysis: Analysis, cause: Cause,
-                evidence_id: str | None, now: dt.datetime,
-                day: dt.date | None = None) -> StoredDeal:
+                evidence_id: str | None, now: dt.datetime, day: dt.date | None = None,
+                closed_at: dt.datetime | None = None) -> StoredDeal:
         """Write the new state of a deal, a history row if the stage or the drivers moved,
         and a plan snapshot if the brief of the analysis changed."""
         last = before.history[-1] if before.history else None
@@ -387,11 +403,13 @@ class DealService:
             new_history.append(entry)
             if entry.from_stage != entry.to_stage:
                 stage_since = entry.at
-        closed_at = before.state.closed_at
+        # the closing time: as given (an import knows it), else kept, else now
         if deal.outcome == Outcome.open:
             closed_at = None
-        elif before.deal.outcome != deal.outcome or closed_at is None:
-            closed_at = now
+        elif closed_at is None:
+            closed_at = before.state.closed_at
+            if before.deal.outcome != deal.outcome or closed_at is None:
+                closed_at = now
         state = _state(analysis, created_at=before.state.created_at, updated_at=now,
                        closed_at=closed_at, stage_since=stage_since)
         stored = StoredDeal(deal=deal, state=state, evidence=records,
@@ -399,7 +417,7 @@ class DealService:
         brief = (state.stage, state.strategy, state.target_stage, state.warnings, deal.outcome)
         was = (before.state.stage, before.state.strategy, before.state.target_stage,
                before.state.warnings, before.deal.outcome)
-        repo.save(stored, before, new_history=new_history,
+        repo.update(stored, before, new_history=new_history,
                   snapshot=analysis.model_dump(mode="json") if brief != was else None)
         return stored
 
@@ -470,13 +488,18 @@ class DealService:
     def list(self, stage: Stage | str | None = None, strategy: str | None = None,
              owner: str | None = None, outcome: str | None = None, warning: str | None = None,
              stalled: bool | None = None, *, customer: str | None = None,
-             search: str | None = None, limit: int | None = 50,
+             search: str | None = None, owners: Sequence[str] | None = None,
+             include_unowned: bool = False, limit: int | None = 50,
              offset: int = 0) -> builtins.list[DealSummary]:
-        """A page of deals, most recently updated first. `limit=None`: all of them."""
+        """A page of deals, most recently updated first. `limit=None`: all of them.
+        `owners` narrows to a team's deals (with `include_unowned`, unassigned ones too);
+        `search` matches the name or the customer."""
         try:
             where = DealFilter.model_validate(dict(
                 stage=stage, strategy=strategy, owner=owner, outcome=outcome, warning=warning,
-                stalled=stalled, customer=customer, search=search))
+                stalled=stalled, customer=customer, search=search,
+                owners=builtins.list(owners) if owners is not None else None,
+                include_unowned=include_unowned))
         except ValidationError as e:
             raise bad_input_from(e, "filter") from None
         if limit is not None and not 0 <= limit <= MAX_PAGE or offset < 0:

@@ -42,45 +42,36 @@ class WorkspaceStats(BaseModel):
     by_entry: list[GroupRate] = Field(description="entry stage × strategy, key 'stage/strategy'")
 
 
-def _start(row: dict[str, Any]) -> dt.datetime:
-    day = row["first_evidence"]
-    candidates: list[dt.datetime] = [row["created_at"]]
-    if row["entered_at"] is not None:
-        candidates.append(row["entered_at"])
-    if day is not None:
-        candidates.append(dt.datetime.combine(day, dt.time(), dt.UTC))
-    return min(candidates)
-
-
 def _rates(rows: Iterable[dict[str, Any]], key: str, order: list[str]) -> list[GroupRate]:
-    groups: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    """Sum the database's (entry stage, strategy, outcome) groups up by one key."""
+    groups: dict[str, dict[str, float]] = defaultdict(lambda: defaultdict(float))
     for row in rows:
-        groups[row[key] or "unknown"].append(row)
-    out = []
+        g = groups[row[key] or "unknown"]
+        g[row["outcome"]] += row["deals"]
+        g["days_sum"] += float(row["days_sum"] or 0.0)
+        g["days_n"] += row["days_n"] or 0
     rank = {k: i for i, k in enumerate(order)}
+    out = []
     for name in sorted(groups, key=lambda k: (rank.get(k.split("/")[0], len(rank)), k)):
-        members = groups[name]
-        won = sum(r["outcome"] == "won" for r in members)
-        lost = sum(r["outcome"] == "lost" for r in members)
-        days = [(r["closed_at"] - _start(r)).total_seconds() / 86400 for r in members
-                if r["outcome"] != "open" and r["closed_at"] is not None]
+        g = groups[name]
+        won, lost, still = int(g["won"]), int(g["lost"]), int(g["open"])
         out.append(GroupRate(
-            key=name, deals=len(members), open=len(members) - won - lost, won=won, lost=lost,
+            key=name, deals=won + lost + still, open=still, won=won, lost=lost,
             win_rate=round(won / (won + lost), 4) if won + lost else None,
-            mean_days_to_outcome=round(sum(days) / len(days), 1) if days else None))
+            mean_days_to_outcome=round(g["days_sum"] / g["days_n"], 1) if g["days_n"] else None))
     return out
 
 
 def workspace_stats(engine: Engine, *, now: dt.datetime, stalled_days: int) -> WorkspaceStats:
     def work(conn: Any) -> WorkspaceStats:
         by_stage = analytics.counts(conn, "stage", open_only=True)
-        rows = analytics.entry_rows(conn)
+        rows = analytics.entry_outcomes(conn)
         stalled = analytics.stalled_count(conn, now - dt.timedelta(days=stalled_days))
         for row in rows:
             row["entry"] = f"{row['entry_stage'] or 'unknown'}/{row['entry_strategy'] or 'unknown'}"
         order = [s.value for s in STAGES]
         return WorkspaceStats(
-            total=len(rows), stalled=stalled,
+            total=sum(row["deals"] for row in rows), stalled=stalled,
             by_stage={s: by_stage[s] for s in order if s in by_stage},
             by_strategy=analytics.counts(conn, "strategy", open_only=True),
             by_outcome=analytics.counts(conn, "outcome", open_only=False),

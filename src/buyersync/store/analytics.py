@@ -1,10 +1,13 @@
-"""Read-side queries for managers: rows in, rows out, no models and no session kept."""
+"""Read-side queries for managers: rows in, rows out, no models and no session kept.
+
+The grouping happens in the database, so that the figures for a large workspace come back
+as a few dozen rows."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Connection, func, select
+from sqlalchemy import Connection, DateTime, Float, case, cast, func, literal, select
 
 from buyersync.store.tables import deals, evidence, stage_history
 
@@ -18,29 +21,45 @@ def counts(conn: Connection, column: str, *, open_only: bool) -> dict[str, int]:
     return {str(value): int(n) for value, n in conn.execute(query)}
 
 
-def entry_rows(conn: Connection) -> list[dict[str, Any]]:
-    """Per deal: outcome, the stage and strategy of its first history row (where we
-    entered), when it entered, its first evidence date, created and closed times."""
+def stalled_count(conn: Connection, before: Any) -> int:
+    query = select(func.count()).select_from(deals).where(
+        (deals.c.outcome == "open") & (deals.c.stage_since <= before))
+    return int(conn.execute(query).scalar_one())
+
+
+def _days(conn: Connection, end: Any, start: Any) -> Any:
+    if conn.dialect.name == "sqlite":
+        return func.julianday(end) - func.julianday(start)
+    return func.extract("epoch", end - start) / literal(86400.0, Float)
+
+
+def entry_outcomes(conn: Connection) -> list[dict[str, Any]]:
+    """Deals grouped by where we entered (the stage and strategy of each deal's first
+    history row) and outcome: how many, and for closed deals the days from the first
+    evidence (else from entering, else from creation) to the outcome, summed."""
     ranked = select(
         stage_history.c.deal_id, stage_history.c.to_stage, stage_history.c.strategy,
         stage_history.c.at,
         func.row_number().over(partition_by=stage_history.c.deal_id,
                                order_by=(stage_history.c.at, stage_history.c.id)).label("rn"),
     ).subquery()
-    first_evidence = (select(evidence.c.deal_id, func.min(evidence.c.date).label("day"))
-                      .group_by(evidence.c.deal_id).subquery())
+    # evidence is listed oldest first: the first item's date, found through the unique
+    # (deal_id, position) index rather than a min() over every evidence row
+    first = (select(evidence.c.deal_id, evidence.c.date)
+             .where(evidence.c.position == 0).subquery())
+    start_day = (first.c.date if conn.dialect.name == "sqlite"
+                 else cast(first.c.date, DateTime(timezone=True)))
+    start = func.coalesce(start_day, ranked.c.at, deals.c.created_at)
+    closed = deals.c.outcome.in_(("won", "lost")) & deals.c.closed_at.is_not(None)
+    days = case((closed, _days(conn, deals.c.closed_at, start)))
+    entry_stage = ranked.c.to_stage.label("entry_stage")
+    entry_strategy = ranked.c.strategy.label("entry_strategy")
     query = (
-        select(deals.c.id, deals.c.outcome, deals.c.created_at, deals.c.closed_at,
-               ranked.c.to_stage.label("entry_stage"), ranked.c.strategy.label("entry_strategy"),
-               ranked.c.at.label("entered_at"), first_evidence.c.day.label("first_evidence"))
+        select(entry_stage, entry_strategy, deals.c.outcome, func.count().label("deals"),
+               func.sum(days).label("days_sum"), func.count(days).label("days_n"))
         .select_from(deals)
         .outerjoin(ranked, (ranked.c.deal_id == deals.c.id) & (ranked.c.rn == 1))
-        .outerjoin(first_evidence, first_evidence.c.deal_id == deals.c.id)
+        .outerjoin(first, first.c.deal_id == deals.c.id)
+        .group_by(ranked.c.to_stage, ranked.c.strategy, deals.c.outcome)
     )
     return [dict(row._mapping) for row in conn.execute(query)]
-
-
-def stalled_count(conn: Connection, before: Any) -> int:
-    query = select(func.count()).select_from(deals).where(
-        (deals.c.outcome == "open") & (deals.c.stage_since <= before))
-    return int(conn.execute(query).scalar_one())

@@ -164,6 +164,14 @@ class DealRepository:
         query = select(deals.c.id).where(deals.c.id == deal_id).with_for_update()
         return self.conn.execute(query).first() is not None
 
+    def lock_many(self, ids: Sequence[str]) -> set[str]:
+        """Lock the deals with these ids that exist (as `lock`); returns their ids."""
+        found: set[str] = set()
+        for batch in _chunks(dict.fromkeys(ids)):
+            query = select(deals.c.id).where(deals.c.id.in_(batch)).with_for_update()
+            found.update(self.conn.execute(query).scalars())
+        return found
+
     def count(self) -> int:
         return int(self.conn.execute(select(func.count()).select_from(deals)).scalar_one())
 
@@ -230,7 +238,11 @@ class DealRepository:
                 done(n)
         return n
 
-    def save(self, stored: StoredDeal, before: StoredDeal, *,
+    def add(self, stored: StoredDeal, snapshot: dict[str, Any] | None = None) -> None:
+        """Insert one new deal (see add_many)."""
+        self.add_many([(stored, snapshot)])
+
+    def update(self, stored: StoredDeal, before: StoredDeal, *,
              new_history: Sequence[HistoryEntry] = (),
              snapshot: dict[str, Any] | None = None) -> None:
         """Write `stored` over `before` (the same deal as read in this transaction): the
@@ -329,6 +341,10 @@ class DealRepository:
         elif where.stalled is False:
             query = query.where(or_(deals.c.outcome != "open",
                                     deals.c.stage_since > stalled_before))
+        if where.owners is not None:
+            team = deals.c.owner.in_(where.owners)
+            query = query.where(or_(team, deals.c.owner.is_(None)) if where.include_unowned
+                                else team)
         if where.customer is not None:
             query = query.where(deals.c.customer == where.customer)
         if where.search:

@@ -9,14 +9,14 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Response
+from fastapi import APIRouter, Depends, Query, Response
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict
 
 from buyersync.method.model import Analysis, Deal, Evidence, Location, Text
 from buyersync.method.stages import Lang, Outcome, Stage, Strategy, WarningCode
 from buyersync.web.deals import DealAccess, deal_json, summaries
-from buyersync.web.deps import Ctx, Who
+from buyersync.web.deps import Ctx, Who, signed_in
 
 router = APIRouter(prefix="/api/v1", tags=["api"])
 
@@ -51,14 +51,16 @@ def _json(data: Any, status: int = 200) -> JSONResponse:
     return JSONResponse(data, status_code=status)
 
 
-@router.post("/locate", response_model=Location, summary="Where one piece of evidence puts the customer")
+@router.post("/locate", response_model=Location, dependencies=[Depends(signed_in)],
+             summary="Where one piece of evidence puts the customer")
 def locate_text(body: LocateRequest) -> JSONResponse:
     from buyersync.locate import locate
 
     return _json(locate(body.text).model_dump(mode="json"))
 
 
-@router.post("/analyze", response_model=Analysis, summary="Analyse a deal without saving it")
+@router.post("/analyze", response_model=Analysis, dependencies=[Depends(signed_in)],
+             summary="Analyse a deal without saving it")
 def analyze_deal(deal: Deal, lang: Lang | None = None) -> JSONResponse:
     from buyersync.services.analysis import analyze
 

@@ -21,6 +21,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 import buyersync
 from buyersync.config import Settings
 from buyersync.errors import BadInput, NotFound
+from buyersync.method.stages import Lang
 from buyersync.web.deps import CsrfFailed, Forbidden, NotSignedIn, WebContext
 from buyersync.web.errors import field_errors
 from buyersync.web.session import SessionMiddleware
@@ -30,6 +31,7 @@ if TYPE_CHECKING:
     from buyersync.services.deals import DealService
 
 STATIC = Path(__file__).parent / "static"
+UNAVAILABLE = frozenset({"db_unavailable"})
 
 CSP = ("default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
        "object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'")
@@ -59,6 +61,8 @@ class SecurityHeaders:
 
 
 def create_app(settings: Settings | None = None, *, deals: DealService | None = None) -> FastAPI:
+    """The web app on `settings` (default: from BUYERSYNC_* variables). `deals` is the deal
+    service to use (default: one on the settings' workspace, migrated on first use)."""
     from buyersync.services.deals import DealService
     from buyersync.store import team as _team  # noqa: F401  (its tables join the metadata)
     from buyersync.store.db import make_engine
@@ -76,7 +80,8 @@ def create_app(settings: Settings | None = None, *, deals: DealService | None = 
         docs_url=None,  # Swagger UI would load from a CDN; the pages load nothing external
         redoc_url=None,
     )
-    app.state.ctx = WebContext(settings=settings, engine=engine, deals=deals, env=make_env())
+    app.state.ctx = WebContext(settings=settings, engine=engine, deals=deals, env=make_env(),
+                               readers=_readers(deals))
     # local mode: a key per run is enough (sessions only carry the CSRF token there)
     app.add_middleware(SessionMiddleware, secret_key=settings.secret_key or secrets.token_urlsafe(32))
     app.add_middleware(SecurityHeaders)
@@ -96,6 +101,19 @@ def create_app(settings: Settings | None = None, *, deals: DealService | None = 
     return app
 
 
+def _readers(deals: DealService) -> dict[Lang, DealService]:
+    """A reading service per page language, sharing the engine: a deal room in the other
+    language gets its plan planned once, in that language, instead of twice."""
+    from buyersync.services.analysis import analyze
+    from buyersync.services.deals import DealService
+
+    def in_lang(lang: Lang) -> DealService:
+        return DealService(deals.engine, settings=deals.settings, migrate=False,
+                           analyzer=lambda deal: analyze(deal, lang=lang))
+
+    return {lang: in_lang(lang) for lang in Lang}
+
+
 def _is_api(request: Request) -> bool:
     return request.url.path.startswith("/api/")
 
@@ -113,6 +131,8 @@ def _add_error_answers(app: FastAPI) -> None:
 
     @app.exception_handler(BadInput)
     async def _bad_input(request: Request, error: BadInput) -> Response:
+        if error.key in UNAVAILABLE:  # the workspace cannot be reached: not the caller's fault
+            return JSONResponse({"detail": str(error)}, status_code=503)
         field = str(error.field) if error.field else "body"
         problem = {"loc": ["body", *field.split(".")], "msg": str(error), "type": error.key}
         return _unprocessable(request, field_errors([problem]))

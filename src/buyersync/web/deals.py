@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from buyersync.method.model import Analysis, Deal, Evidence
-from buyersync.method.stages import Outcome, Stage, Strategy, WarningCode
+from buyersync.method.stages import Lang, Outcome, Stage, Strategy, WarningCode
 from buyersync.services.deals import DealView
 from buyersync.store.records import DealSummary
 from buyersync.web.auth import Principal
@@ -100,8 +100,9 @@ class DealAccess:
         self.ctx.audit(self.who, "create", new_id, name=deal.name)
         return new_id
 
-    def get(self, deal_id: str) -> DealView:
-        view = self.ctx.deals.get(deal_id)
+    def get(self, deal_id: str, lang: Lang | None = None) -> DealView:
+        """The deal with its analysis, planned in `lang` when given (else the deal's own)."""
+        view = self.ctx.reader(lang).get(deal_id)
         self.ctx.check(self.who, view.deal.owner)
         return view
 

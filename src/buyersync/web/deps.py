@@ -43,7 +43,12 @@ class WebContext:
     engine: Engine
     deals: DealService
     env: Environment
+    #: services that plan in one page language (for reading; writes go through `deals`)
+    readers: dict[Lang, DealService] = field(default_factory=dict)
     limiter: SignInLimiter = field(default_factory=SignInLimiter)
+
+    def reader(self, lang: Lang | None) -> DealService:
+        return self.readers.get(lang, self.deals) if lang is not None else self.deals
 
     @property
     def team(self) -> bool:

@@ -17,7 +17,7 @@ from buyersync.errors import NotFound
 from buyersync.method.model import Analysis, Deal, Evidence
 from buyersync.method.stages import STAGES, Driver, Lang, Outcome, Stage, Strategy, WarningCode
 from buyersync.web import views
-from buyersync.web.auth import Principal
+from buyersync.web.auth import LOCAL, Principal
 from buyersync.web.deals import Card, DealAccess, summaries
 from buyersync.web.deps import Ctx, UiLang, Who, check_csrf, get_ctx, page_lang
 from buyersync.web.i18n import LANG_COOKIE, Words
@@ -31,7 +31,8 @@ FormShort = Annotated[str, Form(max_length=2_000)]
 
 def base_context(request: Request, lang: Lang, who: Principal | None) -> dict[str, Any]:
     ctx = get_ctx(request)
-    return {"lang": lang.value, "t": Words(lang), "csrf": request.session.get("csrf", ""),
+    session = request.scope.get("session") or {}
+    return {"lang": lang.value, "t": Words(lang), "csrf": session.get("csrf", ""),
             "who": who, "team": ctx.team, "path": request.url.path,
             "full_path": request.url.path + (f"?{request.url.query}" if request.url.query else ""),
             "views": views, "stages": STAGES}
@@ -48,9 +49,11 @@ def respond(request: Request, template: str, context: dict[str, Any], block: str
 
 def error_page(request: Request, status: int, key: str, detail: str | None = None) -> HTMLResponse:
     lang = page_lang(request)
-    context = base_context(request, lang, None) | {"status": status, "key": key, "detail": detail}
-    if "session" not in request.scope:
-        context["csrf"] = ""
+    # who is shown in the header only (no access decision here): keep the navigation
+    name = (request.scope.get("session") or {}).get("user")
+    who = (LOCAL if not get_ctx(request).team
+           else Principal(username=name, role="seller") if isinstance(name, str) else None)
+    context = base_context(request, lang, who) | {"status": status, "key": key, "detail": detail}
     return respond(request, "error.html", context, status=status)
 
 
@@ -135,12 +138,9 @@ def create_deal(request: Request, ctx: Ctx, who: Who, lang: UiLang,
 
 def room_context(request: Request, ctx: Ctx, who: Principal, lang: Lang, deal_id: str,
                  **extra: Any) -> dict[str, Any]:
-    from buyersync.services.analysis import analyze
-
-    view = DealAccess(ctx, who).get(deal_id)
+    # the plan in the reader's language; the evidence stays as it was written
+    view = DealAccess(ctx, who).get(deal_id, lang=lang)
     analysis: Analysis = view.analysis
-    if analysis.lang != lang:  # the plan in the reader's language; evidence stays as written
-        analysis = analyze(view.deal, lang=lang)
     words = Words(lang)
     titles = {s.value: words.stage(s) for s in STAGES}
     titles |= {"competitor_led": words("competitor_led"), "not_led": words("quick_led_no")}
@@ -148,7 +148,7 @@ def room_context(request: Request, ctx: Ctx, who: Principal, lang: Lang, deal_id
                 for e in view.evidence]
     return base_context(request, lang, who) | {
         "view": view, "deal": view.deal, "analysis": analysis, "deal_id": deal_id,
-        "evidence": list(reversed(evidence)), "history": list(getattr(view, "history", []) or []),
+        "evidence": list(reversed(evidence)), "history": view.history,
         "nodes": views.track_nodes(analysis.track), "arrow": views.track_arrow(analysis),
         "form_error": None, "moved": None, "form": {}} | extra
 
@@ -195,15 +195,13 @@ def delete_deal(deal_id: str, request: Request, ctx: Ctx, who: Who) -> Response:
 def _letter_file(ctx: Ctx, who: Principal, lang: Lang, deal_id: str, filename: str,
                  subject: str | None, body: str | None) -> Response:
     from buyersync.services import letters
-    from buyersync.services.analysis import analyze
 
     kind, _, ext = filename.rpartition(".")
     if ext not in ("docx", "md"):
         raise NotFound("letter", filename)
-    view = DealAccess(ctx, who).get(deal_id)
+    view = DealAccess(ctx, who).get(deal_id, lang=lang)
     if subject is None or body is None:
-        analysis = view.analysis if view.analysis.lang == lang else analyze(view.deal, lang=lang)
-        found = next((x for x in analysis.letters if x.kind == kind), None)
+        found = next((x for x in view.analysis.letters if x.kind == kind), None)
         if found is None:
             raise NotFound("letter", kind)
         subject, body = found.subject, found.body
