@@ -78,6 +78,44 @@ def _rows(console: Console, rows: list[tuple[str, str]], indent: int = 2) -> Non
     console.print(grid)
 
 
+SHORT_DRIVER = {"en": {"us": "us", "competitor": "competitor", "customer": "customer",
+                       "unknown": "?"}}
+
+
+def _driver_text(driver: str, lang: str) -> Text:
+    label = SHORT_DRIVER.get(lang, {}).get(driver) or kb.label("drivers", driver, lang)
+    return Text(label, style=DRIVER_STYLE[driver])
+
+
+def track_view(result: Analysis, console: Console) -> Table:
+    """The nine stages across when the terminal is wide enough, else down the page."""
+    across = track_table(result)
+    return across if console.measure(across).maximum <= console.width - 4 else track_rows(result)
+
+
+def track_rows(result: Analysis) -> Table:
+    lang = result.lang.value
+    ui = UI[lang]
+    grid = Table.grid(padding=(0, 2))
+    for _ in range(3):
+        grid.add_column(no_wrap=True)
+    for t in result.track:
+        if t.position == "current":
+            mark = Text("● " + ui["customer_here"], style="bold reverse")
+        elif t.target:
+            arrow = "↩ " if result.strategy.value == "pull_back" else "→ "
+            label = ui["target"] if result.strategy.value == "pull_back" else ui["next"]
+            mark = Text(arrow + label, style="bold cyan")
+        elif t.position == "passed":
+            mark = Text("━━━", style="white")
+        else:
+            mark = Text("···", style="bright_black")
+        shaper = _driver_text(t.driver.value, lang) if t.driver else \
+            Text("?" if t.position == "passed" else "", style="bright_black")
+        grid.add_row(Text(f"{t.stage.rank + 1} {t.name}", style="bold"), mark, shaper)
+    return grid
+
+
 def track_table(result: Analysis) -> Table:
     lang = result.lang.value
     ui = UI[lang]
@@ -98,8 +136,7 @@ def track_table(result: Analysis) -> Table:
         else:
             marks.append(Text("···", style="bright_black"))
         if t.driver:
-            shapers.append(Text(kb.label("drivers", t.driver.value, lang),
-                                style=DRIVER_STYLE[t.driver.value]))
+            shapers.append(_driver_text(t.driver.value, lang))
         elif t.position == "passed":
             shapers.append(Text("?", style="bright_black"))
         else:
@@ -114,7 +151,7 @@ def print_analysis(deal: Deal, result: Analysis, console: Console | None = None)
     lang = result.lang.value
     ui = UI[lang]
     title = deal.name + (f" · {deal.customer}" if deal.customer else "")
-    console.print(Panel(track_table(result), title=f"[bold]{title}[/]",
+    console.print(Panel(track_view(result, console), title=f"[bold]{title}[/]",
                         subtitle=ui["track"], expand=False))
     strategy = kb.label("strategies", result.strategy.value, lang)
     head = Text(f"{ui['strategy']}: ", style="bold")

@@ -354,8 +354,12 @@ class _Names:
         return self.join(names)
 
     def who(self, drivers: set[Driver]) -> str:
-        return self.join(kb.label("drivers", d.value, self.lang)
-                         for d in sorted(drivers, key=lambda d: d.value))
+        ordered = sorted(drivers, key=lambda d: d.value)
+        if self.lang is Lang.en:
+            names = ["a competitor" if d is Driver.competitor else kb.label("drivers", d.value, "en")
+                     for d in ordered]
+            return " and ".join(names)
+        return "和".join(kb.label("drivers", d.value, "zh") for d in ordered)
 
     def actions(self, actions: Sequence[Any]) -> str:
         texts = [a.text or a.kind.value for a in actions[:3]]
