@@ -133,3 +133,12 @@ def test_terminal_folding_breaks_chinese_lines_at_the_width_and_keeps_every_char
     assert folded.replace("\n", "") == text
     assert all(cell_len(line) <= 30 for line in folded.splitlines())
     assert fold("plain English stays for word wrap", 10) == "plain English stays for word wrap"
+
+
+def test_batch_location_gives_the_same_answers_as_one_by_one():
+    locator = default_locator()
+    texts = ["下周三开标，请准时参加。", "", "x", "a\x00b", "BAFO due Friday; net-60 terms.",
+             "中标候选人公示\n第一中标候选人：某某公司。" * 20]
+    batch = locator.locate_many(texts)
+    single = [locator.locate(t) for t in texts]
+    assert [b.model_dump() for b in batch] == [s.model_dump() for s in single]

@@ -42,11 +42,25 @@ class Locator:
         self.headings = headings
 
     def locate(self, text: str) -> Location:
-        text = text[:MAX_LOCATE_CHARS]
+        return self._locate(text[:MAX_LOCATE_CHARS], None)
+
+    def locate_many(self, texts: list[str]) -> list[Location]:
+        """`locate` for a batch of texts: the same answers, with the model run once for all."""
+        texts = [t[:MAX_LOCATE_CHARS] for t in texts]
+        if self.model is None:
+            return [self._locate(t, None) for t in texts]
+        batch = self.model.predict_many(texts)
+        return [self._locate(t, p) for t, p in zip(texts, batch, strict=True)]
+
+    def _locate(self, text: str, predicted: tuple[dict[Stage, float], dict[str, float],
+                                                  tuple[np.ndarray, np.ndarray]] | None
+                ) -> Location:
         hits = self.lexicon.find(text)
         lex = self.lexicon.stage_scores(hits)
         features = None
-        if self.model is not None:
+        if predicted is not None:
+            probs, comp, features = predicted
+        elif self.model is not None:
             features = self.model.features(text)
             probs, comp = self.model.predict_features(*features)
         else:

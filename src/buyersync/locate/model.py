@@ -24,7 +24,7 @@ MODEL_FILE = "stage_model.npz"
 
 
 def normalise(text: str) -> str:
-    return " ".join(text.lower().split())
+    return " ".join(text.replace("\x00", " ").lower().split())
 
 
 def ngrams(text: str) -> list[str]:
@@ -99,6 +99,7 @@ class StageModel:
         hashes = term_hashes(self.terms)
         self._order = np.argsort(hashes)
         self._sorted = hashes[self._order]
+        self._table = _HashTable(hashes)
 
     def features(self, text: str) -> tuple[np.ndarray, np.ndarray]:
         """The text's TF-IDF vector as (feature indices, l2-normalised weights)."""
@@ -115,6 +116,67 @@ class StageModel:
         w = (1.0 + np.log(counts)) * self.idf[idx]
         norm = float(np.sqrt(w @ w)) or 1.0
         return idx, w / norm
+
+    def features_many(self, texts: list[str]) -> list[tuple[np.ndarray, np.ndarray]]:
+        """`features` for many texts in one set of array operations (batch location).
+
+        Short texts cost more in NumPy call overhead than in arithmetic, so a batch hashes
+        all texts at once: they are joined by a separator no gram may cross.
+        """
+        if not texts or not len(self._sorted):
+            return [(np.zeros(0, dtype=np.int64), np.zeros(0)) for _ in texts]
+        c = _codes("\x00".join(normalise(t) for t in texts))
+        sep = c == 0
+        seps_before = np.concatenate([[0], np.cumsum(sep)])  # separators in c[:i]
+        hashes, docs = [], []
+        h = c
+        for n in range(1, NGRAM_RANGE[1] + 1):
+            if n > 1:
+                h = h[:-1] * _P + c[n - 1 :]
+            if n < NGRAM_RANGE[0] or not len(h):
+                continue
+            start = np.arange(len(h))
+            ok = seps_before[start + n] == seps_before[start]  # no separator inside the gram
+            if n == 1:
+                ok &= c != 32
+            hashes.append(_mix(h[ok], n))
+            docs.append(seps_before[start[ok]])
+        hs = np.concatenate(hashes)
+        doc = np.concatenate(docs)
+        index = self._table.lookup(hs)
+        found = index >= 0
+        feature = index[found]
+        key = doc[found].astype(np.int64) * len(self.terms) + feature
+        keys, counts = np.unique(key, return_counts=True)
+        key_doc, key_feature = np.divmod(keys, len(self.terms))
+        w = (1.0 + np.log(counts)) * self.idf[key_feature]
+        norms = np.sqrt(np.bincount(key_doc, weights=w * w, minlength=len(texts)))
+        w = w / np.where(norms > 0, norms, 1.0)[key_doc]
+        bounds = np.searchsorted(key_doc, np.arange(len(texts) + 1))
+        return [(key_feature[a:b], w[a:b]) for a, b in zip(bounds[:-1], bounds[1:], strict=True)]
+
+    def predict_many(self, texts: list[str]) -> list[tuple[dict[Stage, float], dict[str, float],
+                                                           tuple[np.ndarray, np.ndarray]]]:
+        """`predict` for many texts, scored in one matrix pass; also returns each text's features."""
+        feats = self.features_many(texts)
+        if not feats:
+            return []
+        idx = np.concatenate([f[0] for f in feats])
+        w = np.concatenate([f[1] for f in feats])
+        bounds = np.concatenate([[0], np.cumsum([len(f[0]) for f in feats])])
+        out = []
+        scored = []
+        for coef, bias in ((self.stage_coef, self.stage_bias), (self.comp_coef, self.comp_bias)):
+            # per-text sums of the rows, as differences of one running sum (texts are contiguous)
+            run = np.concatenate([np.zeros((1, coef.shape[1])),
+                                  np.cumsum(w[:, None] * coef[idx], axis=0)])
+            z = run[bounds[1:]] - run[bounds[:-1]] + bias
+            z = np.exp(z - z.max(axis=1, keepdims=True))
+            scored.append((z / z.sum(axis=1, keepdims=True)).tolist())
+        for i, f in enumerate(feats):
+            out.append((dict(zip(STAGES, scored[0][i], strict=True)),
+                        dict(zip(COMPETITOR_CLASSES, scored[1][i], strict=True)), f))
+        return out
 
     def predict(self, text: str) -> tuple[dict[Stage, float], dict[str, float]]:
         return self.predict_features(*self.features(text))
@@ -151,6 +213,44 @@ class StageModel:
                 comp_coef=np.ascontiguousarray(z["comp_coef"], dtype=np.float64),
                 comp_bias=z["comp_bias"].astype(np.float64),
                 meta=json.loads(str(z["meta"])))
+
+
+class _HashTable:
+    """Open-addressing table from 64-bit gram hashes to feature indices, probed in bulk.
+
+    At a load factor under 1/4 almost every lookup ends at its first or second slot, which
+    makes it several times faster than a binary search over the sorted vocabulary.
+    """
+
+    def __init__(self, hashes: np.ndarray) -> None:
+        size = 1 << max(4, int(len(hashes) * 4).bit_length())
+        self._mask = np.uint64(size - 1)
+        self._keys = np.zeros(size, dtype=np.uint64)
+        self._vals = np.full(size, -1, dtype=np.int64)
+        todo = np.arange(len(hashes))
+        slot = (hashes & self._mask).astype(np.int64)
+        while len(todo):
+            free = self._vals[slot] < 0
+            cand, cand_slot = todo[free], slot[free]
+            _, first = np.unique(cand_slot, return_index=True)
+            self._keys[cand_slot[first]] = hashes[cand[first]]
+            self._vals[cand_slot[first]] = cand[first]
+            placed = np.zeros(len(todo), dtype=bool)
+            placed[np.flatnonzero(free)[first]] = True
+            todo, slot = todo[~placed], (slot[~placed] + 1) & (size - 1)
+
+    def lookup(self, hs: np.ndarray) -> np.ndarray:
+        out = np.full(len(hs), -1, dtype=np.int64)
+        active = np.arange(len(hs))
+        slot = (hs & self._mask).astype(np.int64)
+        size = len(self._keys)
+        while len(active):
+            vals = self._vals[slot]
+            hit = (vals >= 0) & (self._keys[slot] == hs[active])
+            out[active[hit]] = vals[hit]
+            go_on = (vals >= 0) & ~hit  # occupied by another key: probe the next slot
+            active, slot = active[go_on], (slot[go_on] + 1) & (size - 1)
+        return out
 
 
 def _softmax(z: np.ndarray) -> np.ndarray:

@@ -6,6 +6,7 @@ import json
 from typing import IO, Any
 
 from buyersync.locate import default_locator
+from buyersync.method.model import Location
 
 
 def locate_stream(src: IO[str], dst: IO[str], *, progress: bool = False) -> list[tuple[int, str]]:
@@ -17,7 +18,22 @@ def locate_stream(src: IO[str], dst: IO[str], *, progress: bool = False) -> list
     locator = default_locator()
     failed: list[tuple[int, str]] = []
     bar = _Progress() if progress else None
-    dumps = json.dumps
+    # Lines are read and written in small batches: memory stays constant however long the
+    # input is, and the model runs once per batch instead of once per line.
+    pending: list[tuple[Any, str | None, str]] = []  # (id, text, or the problem)
+
+    def flush() -> None:
+        texts = [t for _, t, _ in pending if t is not None]
+        located = iter(locator.locate_many(texts))
+        for item_id, text, problem in pending:
+            if text is None:
+                dst.write(json.dumps({"id": item_id, "error": problem}, ensure_ascii=False) + "\n")
+                continue
+            dst.write(json.dumps(_location_row(item_id, next(located)), ensure_ascii=False) + "\n")
+            if bar:
+                bar.advance()
+        pending.clear()
+
     for number, line in enumerate(src, start=1):
         if not line.strip():
             continue
@@ -31,22 +47,27 @@ def locate_stream(src: IO[str], dst: IO[str], *, progress: bool = False) -> list
             if not isinstance(text, str) or not text.strip():
                 raise ValueError("field `text`: expected a non-empty string")
         except ValueError as e:  # json.JSONDecodeError is a ValueError
-            problem = str(e)
-            failed.append((number, problem))
-            dst.write(dumps({"id": item_id, "error": problem}, ensure_ascii=False) + "\n")
-            continue
-        loc = locator.locate(text)
-        out = {"id": item_id, "stage": loc.stage.value, "confidence": loc.confidence,
-               "scores": {s.value: v for s, v in loc.scores.items()},
-               "competitor_led": loc.competitor_led,
-               "signals": [{"text": s.text, "stage": s.stage.value if s.stage else None,
-                            "kind": s.kind} for s in loc.signals]}
-        dst.write(dumps(out, ensure_ascii=False) + "\n")
-        if bar:
-            bar.advance()
+            failed.append((number, str(e)))
+            pending.append((item_id, None, str(e)))
+        else:
+            pending.append((item_id, text, ""))
+        if len(pending) >= BATCH:
+            flush()
+    flush()
     if bar:
         bar.close()
     return failed
+
+
+BATCH = 256
+
+
+def _location_row(item_id: Any, loc: Location) -> dict[str, Any]:
+    return {"id": item_id, "stage": loc.stage.value, "confidence": loc.confidence,
+            "scores": {s.value: v for s, v in loc.scores.items()},
+            "competitor_led": loc.competitor_led,
+            "signals": [{"text": s.text, "stage": s.stage.value if s.stage else None,
+                         "kind": s.kind} for s in loc.signals]}
 
 
 class _Progress:
