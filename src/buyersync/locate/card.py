@@ -39,6 +39,7 @@ def model_card_markdown(meta: dict[str, Any]) -> str:
         f"- Classifiers: {meta.get('classifiers')}",
         f"- Lexicon weight (chosen by cross-validation): {meta.get('gamma')}",
         f"- Null bias for competitor_led (chosen by cross-validation): {meta.get('null_bias')}",
+        f"- Document-heading weight (set in headings.yaml): {meta.get('heading_weight')}",
         "- Reproduce: `buyersync model train data/training` (or `make train`).",
         "",
         "## Training data",

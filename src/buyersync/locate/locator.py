@@ -175,8 +175,11 @@ def _rounded(scores: dict[Stage, float]) -> dict[Stage, float]:
 def default_locator() -> Locator:
     model = shipped_model()
     meta = model.meta if model else {}
+    headings = default_headings()
+    if "heading_weight" in meta:
+        headings = Headings(headings.lexicon, headings.window, float(meta["heading_weight"]))
     return Locator(default_lexicon(), model, gamma=float(meta.get("gamma", 1.0)),
-                   null_bias=float(meta.get("null_bias", 0.0)), headings=default_headings())
+                   null_bias=float(meta.get("null_bias", 0.0)), headings=headings)
 
 
 def locate(text: str) -> Location:
