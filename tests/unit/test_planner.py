@@ -296,3 +296,25 @@ def test_track_marks_current_passed_and_target():
     positions = [t.position for t in result.track]
     assert positions[:4] == ["passed"] * 4 and positions[4] == "current"
     assert [t.stage for t in result.track if t.target] == [result.target_stage]
+
+
+def test_in_step_when_we_took_over_after_the_customer_found_its_problem_alone():
+    deal = make_deal("goal", None, drivers={"problem": "customer", "pain": "us"})
+    assert analyse(deal).strategy is Strategy.in_step
+
+
+def test_pull_back_when_the_customer_shaped_the_latest_stage_alone():
+    deal = make_deal("measures", None, drivers={"problem": "us", "pain": "us", "goal": "us",
+                                                "requirements": "customer"})
+    assert analyse(deal).strategy is Strategy.pull_back
+
+
+def test_an_other_action_whose_text_is_a_demo_counts_as_a_demo():
+    deal = make_deal("pain", "us", planned_actions=[{"kind": "other", "text": "Full product demo on Monday"}])
+    assert "pull_forward" in codes(analyse(deal))
+
+
+def test_an_action_that_says_it_does_as_asked_is_following():
+    deal = make_deal("measures", planned_actions=[
+        {"kind": "meeting", "text": "Run the pilot exactly per their test plan"}])
+    assert "following" in codes(analyse(deal))

@@ -27,6 +27,7 @@ from buyersync.method.model import (
     Letter,
     Location,
     Move,
+    PlannedAction,
     Reason,
     TrackStage,
     Tradeoff,
@@ -75,9 +76,7 @@ def plan(
     passed = stage.before()
     names = _Names(lang)
 
-    others = [s for s in passed if drivers.get(s) in (Driver.competitor, Driver.customer)]
-    if drivers.get(stage) == Driver.competitor:
-        others.append(stage)
+    others = shaped_by_others(passed, stage, drivers)
     unknown = [s for s in passed if drivers.get(s, Driver.unknown) == Driver.unknown]
     reasons = [_stage_reason(stage, stage_source, locations, names)]
 
@@ -141,6 +140,20 @@ def plan(
     )
 
 
+def shaped_by_others(passed: Sequence[Stage], stage: Stage,
+                     drivers: Mapping[Stage, Driver]) -> list[Stage]:
+    """The stages whose rules are not ours: every stage a competitor shaped (passed, or the
+    current one it is shaping now), and the stages the customer shaped alone unless we have
+    shaped a later one since (then we hold the pen again and can stay in step)."""
+    known = [s for s in passed if drivers.get(s, Driver.unknown) != Driver.unknown]
+    latest_ours = max((s.rank for s in known if drivers[s] == Driver.us), default=-1)
+    others = [s for s in passed if drivers.get(s) == Driver.competitor
+              or (drivers.get(s) == Driver.customer and s.rank > latest_ours)]
+    if drivers.get(stage) == Driver.competitor:
+        others.append(stage)
+    return others
+
+
 def choose_target(stage: Stage, capabilities: set[Capability],
                   not_ours: Sequence[Stage] = ()) -> Target:
     """The pull-back target for a customer at `stage` (rules.yaml, METHOD §3.4 and §4).
@@ -188,7 +201,7 @@ def _warnings(deal: Deal, stage: Stage, strategy: Strategy, drivers: Mapping[Sta
     vocab = kb.stages_file()
     responsive = {ActionKind(k) for k in vocab["responsive_actions"]}
     competitor_stages = [s for s in passed + [stage] if drivers.get(s) == Driver.competitor]
-    asked = [a for a in deal.planned_actions if a.kind in responsive]
+    asked = [a for a in deal.planned_actions if action_kind(a) in responsive or _as_asked(a.text)]
     if competitor_stages and asked and strategy is not Strategy.in_step:
         found.append(Warning(code=WarningCode.following, rule="§3.1", message=kb.message(
             "warnings", "following", lang, actions=names.actions(asked),
@@ -197,7 +210,7 @@ def _warnings(deal: Deal, stage: Stage, strategy: Strategy, drivers: Mapping[Sta
     ahead = []
     formal = Stage(vocab["pull_forward_checked_until"])
     for action in deal.planned_actions if stage.rank <= formal.rank else []:
-        home = vocab["action_stage"].get(action.kind.value)
+        home = vocab["action_stage"].get(action_kind(action).value)
         if home and Stage(home).rank - stage.rank >= 2:
             ahead.append((action, Stage(home)))
     if ahead:
@@ -216,6 +229,24 @@ def _warnings(deal: Deal, stage: Stage, strategy: Strategy, drivers: Mapping[Sta
         found.append(Warning(code=WarningCode.unknown_drivers, rule="§2", message=kb.message(
             "warnings", "unknown_drivers", lang, stages=names.stages(unknown))))
     return found
+
+
+def action_kind(action: PlannedAction) -> ActionKind:
+    """The action's kind; for `other`, the kind its text names (a demo, a quote …), if any."""
+    if action.kind is not ActionKind.other or not action.text:
+        return action.kind
+    text = action.text.lower()
+    for kind, langs in kb.stages_file()["action_phrases"].items():
+        if any(p.lower() in text for ps in langs.values() for p in ps):
+            return ActionKind(kind)
+    return action.kind
+
+
+def _as_asked(text: str) -> bool:
+    """Does the action's text say it simply does what the customer asked?"""
+    lowered = text.lower()
+    return any(p.lower() in lowered for ps in kb.stages_file()["as_asked_phrases"].values()
+               for p in ps)
 
 
 def _executive_reachable(deal: Deal) -> bool:
