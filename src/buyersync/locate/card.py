@@ -37,6 +37,7 @@ def model_card_markdown(meta: dict[str, Any]) -> str:
         f"- Version: `{meta.get('version', '?')}`",
         f"- Features: {meta.get('features')}",
         f"- Classifiers: {meta.get('classifiers')}",
+        f"- Naive Bayes share of the stage model (chosen by cross-validation): {meta.get('blend')}",
         f"- Lexicon weight (chosen by cross-validation): {meta.get('gamma')}",
         f"- Null bias for competitor_led (chosen by cross-validation): {meta.get('null_bias')}",
         f"- Document-heading weight (set in headings.yaml): {meta.get('heading_weight')}",
@@ -54,7 +55,8 @@ def model_card_markdown(meta: dict[str, Any]) -> str:
         lines.append(f"| {stage} | {n} | {_pct(recall.get(stage))} |")
     lines += [
         "",
-        f"## Cross-validated figures ({cv.get('folds', '?')}-fold, model + lexicon)",
+        f"## Cross-validated figures ({cv.get('folds', '?')}-fold, split by "
+        f"{cv.get('split', 'stratified')}, model + lexicon)",
         "",
         f"- exact stage: {_pct(best.get('exact'))}",
         f"- within one stage: {_pct(best.get('within_one'))}",
