@@ -11,9 +11,13 @@ LIMITS = """\
   meeting minutes, tender excerpts and procurement notices in Chinese and English). Real
   customers write more loosely; expect lower figures on your own notes than in
   cross-validation, and add labelled examples from your team to `data/training` and retrain.
-- The cross-validated figures include the signal lexicon, which was written while looking
-  at the same training texts, so they are optimistic. The development corpus figures in
-  the README are the fairer measure: neither the model nor the lexicon saw it.
+- Cross-validation holds out whole training files, each written separately, so a fold sees
+  text in a style the model has not met. The lexicon was written while looking at the
+  training texts, which flatters these figures a little. The development corpus figures in
+  the README come from text neither the model nor the lexicon was trained on, but later
+  training batches were written to cover kinds of notes that corpus showed missing (near
+  copies removed by scripts/check_overlap.py), so they flatter too; expect lower on notes
+  unlike both.
 - One text, one stage. A note that reports several stages at once (a history recap) gets
   the stage its strongest signals show; the deal-level view weighs the newest evidence.
 - `competitor_led` reads the text only: it cannot know that a spec mirrors a rival's
