@@ -26,12 +26,12 @@ from dataclasses import dataclass, field
 from types import TracebackType
 from typing import Any
 
-from pydantic import BaseModel, Field, ValidationError
+from pydantic import BaseModel, ValidationError
 from sqlalchemy import Engine
 
 from buyersync.config import Settings
 from buyersync.errors import BadInput, NotFound
-from buyersync.method.model import Analysis, Deal, Evidence, Location, Signal
+from buyersync.method.model import Analysis, Deal, Evidence, Location
 from buyersync.method.stages import Driver, Outcome, Stage
 from buyersync.services.dealfile import bad_input_from
 from buyersync.services.stats import WorkspaceStats, workspace_stats
@@ -42,6 +42,7 @@ from buyersync.store.records import (
     DealState,
     DealSummary,
     DriverChange,
+    EvidenceFields,
     EvidenceRecord,
     HistoryEntry,
     StoredDeal,
@@ -71,18 +72,8 @@ def _utcnow() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
 
 
-class EvidenceView(BaseModel):
+class EvidenceView(EvidenceFields):
     """An evidence item with where it puts the customer (as the current locator sees it)."""
-
-    id: str
-    position: int
-    text: str
-    date: dt.date | None = None
-    source: str | None = None
-    stage: Stage | None = None
-    confidence: float | None = None
-    competitor_led: bool | None = None
-    signals: list[Signal] = Field(default_factory=list)
 
 
 class DealView(BaseModel):

@@ -23,8 +23,8 @@ def new_id(length: int = 12) -> str:
     return base64.b32encode(os.urandom(20)).decode("ascii").lower()[:length]
 
 
-class EvidenceRecord(BaseModel):
-    """One evidence item as stored, with where the locator put it when it was added."""
+class EvidenceFields(BaseModel):
+    """An evidence item with where the locator puts it."""
 
     id: str
     position: int
@@ -35,6 +35,11 @@ class EvidenceRecord(BaseModel):
     confidence: float | None = None
     competitor_led: bool | None = None
     signals: list[Signal] = Field(default_factory=list)
+
+
+class EvidenceRecord(EvidenceFields):
+    """One evidence item as stored, with where the locator put it when it was added."""
+
     created_at: dt.datetime
 
 
