@@ -427,3 +427,203 @@ def test_a_signed_out_session_cannot_be_used_again_for_pages(team):
     assert team.get("/").status_code == 200
     team.post("/signout", data={"csrf_token": csrf_of(team.get("/").text)})
     assert team.get("/", follow_redirects=False).status_code == 303
+
+
+# -- deal room edits ------------------------------------------------------------------------
+
+PASSED = ["problem", "pain", "goal", "requirements", "measures"]  # the tender is at solution
+
+
+def room_token(client: TestClient, deal_id: str) -> str:
+    return csrf_of(client.get(f"/deals/{deal_id}").text)
+
+
+def htmx(token: str) -> dict[str, str]:
+    return {"HX-Request": "true", "X-CSRF-Token": token, "accept-language": "en"}
+
+
+def stored(client: TestClient, deal_id: str) -> dict[str, object]:
+    data: dict[str, object] = client.get(f"/api/v1/deals/{deal_id}").json()
+    return data
+
+
+def test_the_room_offers_a_driver_select_for_each_passed_stage(client):
+    deal_id = saved(client)
+    html = client.get(f"/deals/{deal_id}", headers={"accept-language": "en"}).text
+    for stage in PASSED:
+        assert f'<select id="drv-{stage}" name="driver_{stage}">' in html
+    assert 'name="driver_solution"' not in html, "only the stages the customer has passed"
+    assert "the customer alone" in html
+    zh = client.get(f"/deals/{deal_id}", headers={"accept-language": "zh"}).text
+    assert "每个已过阶段由谁主导" in zh and "客户自己" in zh
+
+
+def test_saving_every_passed_stage_as_ours_turns_the_plan_in_step(client):
+    deal_id = saved(client)
+    response = client.post(f"/deals/{deal_id}/drivers", headers=htmx(room_token(client, deal_id)),
+                           data={f"driver_{s}": "us" for s in PASSED})
+    assert response.status_code == 200
+    assert response.text.lstrip().startswith('<div id="room"')
+    assert "strategy changed from pull back to stay in step" in response.text
+    out = stored(client, deal_id)
+    assert out["drivers"] == dict.fromkeys(PASSED, "us")
+    assert out["analysis"]["strategy"] == "in_step"  # type: ignore[index]
+
+
+def test_a_plain_post_of_an_edit_redirects_back_to_the_room(client):
+    deal_id = saved(client)
+    response = client.post(f"/deals/{deal_id}/drivers", follow_redirects=False,
+                           data={"driver_problem": "customer",
+                                 "csrf_token": room_token(client, deal_id)})
+    assert response.status_code == 303 and response.headers["location"] == f"/deals/{deal_id}"
+    assert stored(client, deal_id)["drivers"] == {"problem": "customer", "pain": "competitor",
+                                                  "goal": "competitor",
+                                                  "requirements": "competitor",
+                                                  "measures": "competitor"}
+
+
+@pytest.mark.parametrize(("data", "line"), [
+    ({"driver_problem": "us", "driver_nonsense": "us"}, "no such stage: nonsense"),
+    ({"driver_problem": "us", "driver_value": "us"}, "has not passed this stage yet: value"),
+    ({"driver_problem": "friends"}, "driver_problem cannot be friends"),
+    ({"problem": "us"}, "unknown field: problem"),
+    ({}, "nothing to save"),
+])
+def test_a_bad_driver_form_is_a_422_with_one_line_and_saves_nothing(client, data, line):
+    deal_id = saved(client)
+    before = stored(client, deal_id)
+    token = room_token(client, deal_id)
+    response = client.post(f"/deals/{deal_id}/drivers", data=data, headers=htmx(token))
+    assert response.status_code == 422
+    assert response.text.lstrip().startswith('<div id="room"'), "swapped in place, not a new page"
+    alert = response.text.split('class="alert edit-error" role="alert"')[1].split("</p>")[0]
+    assert line in alert and "\n" not in alert.strip()
+    plain = client.post(f"/deals/{deal_id}/drivers", data=data | {"csrf_token": token})
+    assert plain.status_code == 422 and line in plain.text and "<!doctype html>" in plain.text
+    assert stored(client, deal_id)["drivers"] == before["drivers"]
+
+
+def test_deal_facts_are_saved_together(client):
+    deal_id = saved(client)
+    token = room_token(client, deal_id)
+    response = client.post(f"/deals/{deal_id}/facts", headers=htmx(token), data={
+        "exchange": "refused", "capabilities": ["executive_access", "hidden_problems"],
+        "competitors": "捷仓科技， Acme ,Acme", "outcome": "lost", "lost_reason": " price "})
+    assert response.status_code == 200
+    out = stored(client, deal_id)
+    assert out["exchange"] == "refused"
+    assert out["capabilities"] == ["executive_access", "hidden_problems"]
+    assert out["competitors"] == ["捷仓科技", "Acme"]
+    assert (out["outcome"], out["lost_reason"]) == ("lost", "price")
+    assert "Loss diagnosis" in response.text
+    # none checked means none; an open deal keeps no lost reason; "none" clears the exchange
+    client.post(f"/deals/{deal_id}/facts", headers=htmx(token), data={
+        "exchange": "", "competitors": "", "outcome": "open", "lost_reason": "ignored"})
+    out = stored(client, deal_id)
+    assert (out.get("exchange"), out.get("capabilities", []), out.get("competitors", []),
+            out["outcome"], out.get("lost_reason")) == (None, [], [], "open", None)
+
+
+@pytest.mark.parametrize(("data", "line"), [
+    ({"exchange": "maybe", "outcome": "open"}, "exchange cannot be maybe"),
+    ({"capabilities": ["charm"], "outcome": "open"}, "capabilities cannot be charm"),
+    ({"outcome": "draw"}, "outcome cannot be draw"),
+    ({"outcome": "open", "amount": "5"}, "unknown field: amount"),
+    ({"outcome": "open", "competitors": "x" * 201}, "competitors.0"),
+])
+def test_bad_deal_facts_are_a_422_and_nothing_is_half_saved(client, data, line):
+    deal_id = saved(client)
+    before = stored(client, deal_id)
+    response = client.post(f"/deals/{deal_id}/facts", headers=htmx(room_token(client, deal_id)),
+                           data=data | {"competitors": data.get("competitors", "New Rival")})
+    assert response.status_code == 422 and line in response.text
+    after = stored(client, deal_id)
+    keys = ("competitors", "capabilities", "outcome", "exchange")
+    assert {k: after.get(k) for k in keys} == {k: before.get(k) for k in keys}
+
+
+def test_a_contact_is_added_and_removed(client):
+    deal_id = saved(client)
+    token = room_token(client, deal_id)
+    added = client.post(f"/deals/{deal_id}/contacts", headers=htmx(token), data={
+        "name": "Li Wei", "title": "CIO", "role": "executive", "met": "on"})
+    assert added.status_code == 200 and "Li Wei" in added.text
+    contacts = stored(client, deal_id)["contacts"]
+    assert contacts[-1] == {"name": "Li Wei", "title": "CIO", "role": "executive",  # type: ignore[index]
+                            "met": True}
+    removed = client.post(f"/deals/{deal_id}/contacts/remove", headers=htmx(token),
+                          data={"index": "0", "name": "刘经理"})
+    assert removed.status_code == 200
+    names = [c["name"] for c in stored(client, deal_id)["contacts"]]  # type: ignore[attr-defined]
+    assert names == ["陈总", "王总监", "赵主管", "Li Wei"]
+
+
+@pytest.mark.parametrize(("path", "data", "line"), [
+    ("contacts", {"name": "  ", "role": "executive"}, "a name is needed"),
+    ("contacts", {"name": "Li", "role": "boss"}, "role cannot be boss"),
+    ("contacts", {"name": "Li", "met": "perhaps"}, "met cannot be perhaps"),
+    ("contacts", {"name": "L" * 201}, "contacts.4.name"),
+    ("contacts/remove", {"index": "7"}, "no such item: 7"),
+    ("contacts/remove", {"index": "-1"}, "no such item: -1"),
+    ("contacts/remove", {"index": "0", "name": "somebody else"}, "the list has changed"),
+])
+def test_bad_contact_forms_are_a_422_and_change_nothing(client, path, data, line):
+    deal_id = saved(client)
+    before = stored(client, deal_id)["contacts"]
+    response = client.post(f"/deals/{deal_id}/{path}", headers=htmx(room_token(client, deal_id)),
+                           data=data)
+    assert response.status_code == 422 and line in response.text
+    assert stored(client, deal_id)["contacts"] == before
+
+
+def test_a_planned_action_is_added_and_removed(client):
+    deal_id = saved(client)
+    token = room_token(client, deal_id)
+    added = client.post(f"/deals/{deal_id}/actions", headers=htmx(token),
+                        data={"kind": "meeting", "text": "Meet the general manager"})
+    assert added.status_code == 200 and "Meet the general manager" in added.text
+    actions = stored(client, deal_id)["planned_actions"]
+    assert actions[-1] == {"kind": "meeting", "text": "Meet the general manager"}  # type: ignore[index]
+    client.post(f"/deals/{deal_id}/actions/remove", headers=htmx(token), data={"index": "1"})
+    kinds = [a["kind"] for a in stored(client, deal_id)["planned_actions"]]  # type: ignore[attr-defined]
+    assert kinds == ["proposal", "meeting"]
+    bad = client.post(f"/deals/{deal_id}/actions", headers=htmx(token),
+                      data={"kind": "bribe", "text": "no"})
+    assert bad.status_code == 422 and "kind cannot be bribe" in bad.text
+    empty = client.post(f"/deals/{deal_id}/actions", headers=htmx(token), data={"kind": "trial"})
+    assert empty.status_code == 422 and "say what is to be done" in empty.text
+    assert len(stored(client, deal_id)["planned_actions"]) == 2  # type: ignore[arg-type]
+
+
+def test_an_edit_without_the_csrf_token_is_refused(client):
+    deal_id = saved(client)
+    response = client.post(f"/deals/{deal_id}/drivers", data={"driver_problem": "us"})
+    assert response.status_code == 403
+    assert stored(client, deal_id)["drivers"]["problem"] == "competitor"  # type: ignore[index]
+
+
+def test_a_seller_cannot_edit_another_sellers_deal_in_the_room(team):
+    sign_in(team, "bob")
+    bobs = team.post("/api/v1/deals", json=demo_deal()).json()["id"]
+    team.post("/signout", data={"csrf_token": csrf_of(team.get("/").text)})
+    sign_in(team, "alice")
+    token = csrf_of(team.get("/").text)
+    for path, data in (("drivers", {"driver_problem": "us"}), ("facts", {"outcome": "won"}),
+                       ("contacts", {"name": "Mallory"}), ("contacts/remove", {"index": "0"}),
+                       ("actions", {"kind": "trial", "text": "x"}),
+                       ("actions/remove", {"index": "0"})):
+        response = team.post(f"/deals/{bobs}/{path}", data=data | {"csrf_token": token})
+        assert response.status_code == 403, path
+    team.post("/signout", data={"csrf_token": token})
+    sign_in(team, "bob")
+    out = team.get(f"/api/v1/deals/{bobs}").json()
+    assert out["drivers"]["problem"] == "competitor" and out["outcome"] == "open"
+    assert len(out["contacts"]) == 4 and len(out["planned_actions"]) == 2
+    # the owner may, and the change is audited as theirs
+    token = csrf_of(team.get(f"/deals/{bobs}").text)
+    ok = team.post(f"/deals/{bobs}/drivers", data={"driver_problem": "us", "csrf_token": token},
+                   follow_redirects=False)
+    assert ok.status_code == 303
+    engine = team.app.state.ctx.engine  # type: ignore[attr-defined]
+    assert ("bob", "update") in [(e["username"], e["action"])
+                                 for e in team_store.audit_entries(engine, bobs)]

@@ -35,10 +35,11 @@ SECRET = "browser-test-secret-key-0123456789abcdefghijkl"
 WORDS = {
     "zh": {"board": "销售看板", "here": "客户在这里", "moved": "价值", "word": "下载 Word",
            "switch": "English", "strategy": "向后拉", "forbidden": "你没有权限",
-           "signin": "登录"},
+           "signin": "登录", "in_step": "保持同步", "save_drivers": "保存主导方"},
     "en": {"board": "Pipeline", "here": "Customer is here", "moved": "Value",
            "word": "Download Word", "switch": "中文", "strategy": "pull back",
-           "forbidden": "not allowed", "signin": "Sign in"},
+           "forbidden": "not allowed", "signin": "Sign in", "in_step": "stay in step",
+           "save_drivers": "Save who shaped them"},
 }
 
 if not CHROMIUM.exists():  # CI installs it (scripts/system-deps.sh): never skip there
@@ -216,6 +217,20 @@ def test_a_newcomer_reads_the_board_adds_evidence_and_downloads_the_letter(
     page.evaluate("window.scrollTo(0, 0)")
     shoot(page, f"room-{lang}.png", full=False, doc=True)
     shoot(page, f"room-{lang}-full.png")
+
+    # the seller says we shaped every stage the customer passed: the plan is in step now
+    selects = page.locator("#edit-drivers select")
+    assert selects.count() == 6, "one select per passed stage (the customer is at the 7th)"
+    for i in range(selects.count()):
+        selects.nth(i).select_option("us")
+    save = page.get_by_role("button", name=words["save_drivers"])
+    save.focus()
+    page.keyboard.press("Enter")  # the form works from the keyboard
+    page.wait_for_selector(f"#room .strategy .badge:text-is('{words['in_step']}')")
+    assert words["in_step"] in page.locator("#room .flash").inner_text()
+    assert page.locator(".track-svg .drv-us").count() == 6, "the track shows us on each"
+    assert page.evaluate("document.activeElement.classList.contains('flash')"), \
+        "focus lands on the status line after the swap"
 
     page.get_by_role("link", name=words["switch"]).click()
     other = WORDS["en" if lang == "zh" else "zh"]

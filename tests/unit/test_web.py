@@ -33,7 +33,7 @@ def test_every_word_a_template_asks_for_is_in_the_word_list():
 
 def test_every_code_the_pages_name_has_its_words():
     """Templates build some keys from a code (t('warning_' ~ code)): each code needs one."""
-    from buyersync.method.stages import Driver, WarningCode
+    from buyersync.method.stages import ActionKind, Driver, Exchange, WarningCode
 
     families = {
         "warning_": [w.value for w in WarningCode],
@@ -43,6 +43,8 @@ def test_every_code_the_pages_name_has_its_words():
         "letter_kind_": ["exchange_conditions", "walk_away"],
         "outcome_": ["open", "won", "lost", "all"],
         "stage_source_": ["given", "evidence"],
+        "action_": [k.value for k in ActionKind],
+        "exchange_": [x.value for x in Exchange] + ["none"],
     }
     missing = [prefix + code for prefix, codes in families.items() for code in codes
                if prefix + code not in words()]
@@ -147,3 +149,28 @@ def test_a_successful_sign_in_clears_the_count():
 ])
 def test_redirects_stay_on_this_site(target, expected):
     assert local_path(target) == expected
+
+
+def test_the_edit_forms_read_into_changes_or_refuse_with_a_known_message():
+    from buyersync.method.model import Deal
+    from buyersync.method.stages import Stage
+    from buyersync.web import edits
+
+    deal = Deal(name="d", drivers={Stage.problem: "competitor"}, competitors=["A"])
+    out = edits.drivers(deal, Stage.goal, {"csrf_token": ["x"], "driver_pain": ["us"]})
+    assert out == {"drivers": {Stage.problem: "competitor", Stage.pain: "us"}}
+    facts = edits.facts(deal, Stage.goal, {"competitors": ["B、C, B"], "outcome": ["won"],
+                                           "lost_reason": ["kept only when lost"]})
+    assert facts["competitors"] == ["B", "C"] and facts["lost_reason"] is None
+    refusals = [
+        (edits.drivers, {"driver_goal": ["us"]}, "edit_stage_not_passed"),
+        (edits.drivers, {"driver_x": ["us"]}, "edit_bad_stage"),
+        (edits.drivers, {"driver_pain": ["us", "competitor"]}, "edit_twice"),
+        (edits.facts, {"outcome": ["won"], "name": ["x"]}, "edit_unknown_field"),
+        (edits.add_contact, {"name": [""]}, "edit_need_name"),
+        (edits.remove_action, {"index": ["0"]}, "edit_bad_index"),
+    ]
+    for reader, fields, key in refusals:
+        with pytest.raises(edits.Refused) as caught:
+            reader(deal, Stage.goal, fields)
+        assert caught.value.key == key and key in words(), key

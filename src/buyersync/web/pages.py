@@ -15,11 +15,24 @@ from pydantic import ValidationError
 
 from buyersync.errors import NotFound
 from buyersync.method.model import Analysis, Deal, Evidence
-from buyersync.method.stages import STAGES, Driver, Lang, Outcome, Stage, Strategy, WarningCode
-from buyersync.web import views
+from buyersync.method.stages import (
+    STAGES,
+    ActionKind,
+    Capability,
+    Driver,
+    Exchange,
+    Lang,
+    Outcome,
+    Role,
+    Stage,
+    Strategy,
+    WarningCode,
+)
+from buyersync.web import edits, views
 from buyersync.web.auth import LOCAL, Principal
 from buyersync.web.deals import Card, DealAccess, summaries
 from buyersync.web.deps import Ctx, UiLang, Who, check_csrf, get_ctx, page_lang
+from buyersync.web.errors import field_errors
 from buyersync.web.i18n import LANG_COOKIE, Words
 from buyersync.web.templating import render
 
@@ -150,7 +163,12 @@ def room_context(request: Request, ctx: Ctx, who: Principal, lang: Lang, deal_id
         "view": view, "deal": view.deal, "analysis": analysis, "deal_id": deal_id,
         "evidence": list(reversed(evidence)), "history": view.history,
         "nodes": views.track_nodes(analysis.track), "arrow": views.track_arrow(analysis),
-        "form_error": None, "moved": None, "form": {}} | extra
+        "form_error": None, "moved": None, "form": {},
+        # the edit forms: what they offer, and a refused save's one line and its input
+        "passed": analysis.stage.before(), "drivers": list(Driver),
+        "capabilities": list(Capability), "roles": list(Role), "action_kinds": list(ActionKind),
+        "exchanges": list(Exchange), "outcomes": list(Outcome),
+        "edit_error": None, "edit_form": {}} | extra
 
 
 @router.get("/deals/{deal_id}", response_class=HTMLResponse)
@@ -180,6 +198,65 @@ def add_evidence(deal_id: str, request: Request, ctx: Ctx, who: Who, lang: UiLan
              if after != before else words("stage_same", stage=words.stage(after)))
     context = room_context(request, ctx, who, lang, deal_id, moved=moved)
     return respond(request, "room.html", context, "room")
+
+
+async def posted_fields(request: Request) -> edits.Fields:
+    """The whole posted form, every field with all its values (unknown fields included, so
+    that an edit can refuse them rather than drop them silently)."""
+    form = await request.form()
+    fields: edits.Fields = {}
+    for name, value in form.multi_items():
+        fields.setdefault(name, []).append(value if isinstance(value, str) else "")
+    return fields
+
+
+PostedFields = Annotated[edits.Fields, Depends(posted_fields)]
+
+
+def _edit(form_name: str, deal_id: str, request: Request, ctx: Ctx, who: Who, lang: UiLang,
+          fields: PostedFields) -> Response:
+    """Read one edit form into the deal and save it whole through DealAccess (checked and
+    audited), or save nothing and show the one-line reason with a 422."""
+    access = DealAccess(ctx, who)
+    view = access.get(deal_id)
+    words = Words(lang)
+    try:
+        changes = edits.READERS[form_name](view.deal, view.analysis.stage, fields)
+        deal = Deal.model_validate(view.deal.model_dump() | changes)
+    except edits.Refused as e:
+        message = words(e.key, **e.values)
+    except ValidationError as e:
+        message = field_errors(e.errors())["message"]
+    else:
+        before = view.analysis
+        after = access.update(deal_id, deal).analysis
+        if not request.headers.get("hx-request"):
+            return RedirectResponse(f"/deals/{quote(deal_id)}", status_code=303)
+        moved = words("edit_saved", strategy=words.label("strategies", after.strategy.value))
+        if after.strategy != before.strategy:
+            moved = words("edit_saved_changed", old=words.label("strategies", before.strategy.value),
+                          new=words.label("strategies", after.strategy.value))
+        context = room_context(request, ctx, who, lang, deal_id, moved=moved)
+        return respond(request, "room.html", context, "room")
+    edit_form = {name: values[-1] for name, values in fields.items() if values}
+    context = room_context(request, ctx, who, lang, deal_id,
+                           edit_error={"form": form_name, "message": message},
+                           edit_form=edit_form)
+    return respond(request, "room.html", context, "room", status=422)
+
+
+def _edit_route(form_name: str) -> Any:
+    def route(deal_id: str, request: Request, ctx: Ctx, who: Who, lang: UiLang,
+              fields: PostedFields) -> Response:
+        return _edit(form_name, deal_id, request, ctx, who, lang, fields)
+
+    route.__name__ = "edit_" + form_name.replace("/", "_")
+    return route
+
+
+for _form in edits.READERS:
+    router.add_api_route(f"/deals/{{deal_id}}/{_form}", _edit_route(_form), methods=["POST"],
+                         response_class=HTMLResponse)
 
 
 @router.post("/deals/{deal_id}/delete")

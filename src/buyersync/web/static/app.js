@@ -20,6 +20,9 @@ document.addEventListener("click", function (event) {
 // After an HTMX swap of the deal room, move focus to the status line so that a screen
 // reader hears that the stage moved, and keyboard users keep their place.
 document.addEventListener("htmx:afterSwap", function (event) {
+  // a refused edit: its one-line reason instead, next to the form
+  var problem = document.querySelector("#room .edit-error");
   var flash = document.querySelector("#room .flash");
-  if (flash && flash.textContent.trim()) { flash.setAttribute("tabindex", "-1"); flash.focus(); }
+  var target = problem || (flash && flash.textContent.trim() ? flash : null);
+  if (target) { target.setAttribute("tabindex", "-1"); target.focus(); }
 });
