@@ -6,15 +6,15 @@ commands that need them, so that `buyersync analyze` starts fast.
 
 from __future__ import annotations
 
-import json
 import os
 import sys
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 
+from buyersync.cli_common import OutFormat, print_json
 from buyersync.errors import BadInput, NotFound
 
 app = typer.Typer(
@@ -34,11 +34,6 @@ def _register_more() -> None:
 
     cli_workspace.register(app)
     cli_web.register(app)
-
-
-class OutFormat(StrEnum):
-    human = "human"
-    json = "json"
 
 
 class LocateFormat(StrEnum):
@@ -64,10 +59,6 @@ LangOption = Annotated[
 ]
 
 
-def _print_json(obj: Any) -> None:
-    sys.stdout.write(json.dumps(obj, ensure_ascii=False, indent=1) + "\n")
-
-
 @app.command()
 def analyze(
     file: Annotated[str, typer.Argument(help="Deal file in YAML or JSON; '-' reads standard input")],
@@ -82,7 +73,7 @@ def analyze(
     deal = read_deal_file(file)
     result = run(deal, lang=Lang(lang.value) if lang else None)
     if format is OutFormat.json:
-        _print_json(result.model_dump(mode="json"))
+        print_json(result.model_dump(mode="json"))
     else:
         from buyersync.render import print_analysis
 
@@ -113,16 +104,11 @@ def locate(
         raise BadInput("empty_text", where="--text" if text is not None else "<stdin>")
     result = run(body)
     if format is LocateFormat.json:
-        _print_json(_location_json(result))
+        print_json(result.model_dump(mode="json"))
     else:
         from buyersync.render import print_location
 
         print_location(body, result, lang.value if lang else None)
-
-
-def _location_json(loc: Any) -> dict[str, Any]:
-    data: dict[str, Any] = loc.model_dump(mode="json")
-    return data
 
 
 @app.command()
@@ -132,7 +118,7 @@ def schema(name: Annotated[SchemaName, typer.Argument(help="deal, analysis or lo
 
     models: dict[str, type[Deal] | type[Analysis] | type[Location]] = {
         "deal": Deal, "analysis": Analysis, "location": Location}
-    _print_json(models[name.value].model_json_schema())
+    print_json(models[name.value].model_json_schema())
 
 
 @app.command()
@@ -158,7 +144,7 @@ def evaluate(
 
     report = evaluate_folder(corpus)
     if format == "json":
-        _print_json(report)
+        print_json(report)
     else:
         from buyersync.render import print_eval
 
@@ -186,7 +172,7 @@ def model_info() -> None:
     from buyersync.locate.model import shipped_model
 
     model = shipped_model()
-    _print_json(model.meta if model else {"model": None})
+    print_json(model.meta if model else {"model": None})
 
 
 _register_more()

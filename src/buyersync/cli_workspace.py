@@ -8,7 +8,6 @@ module is imported on every CLI start.
 
 from __future__ import annotations
 
-import json
 import sys
 from enum import StrEnum
 from pathlib import Path
@@ -16,13 +15,10 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
+from buyersync.cli_common import OutFormat, print_json
+
 if TYPE_CHECKING:
     from buyersync.services.deals import DealService
-
-
-class Fmt(StrEnum):
-    human = "human"
-    json = "json"
 
 
 class DocFmt(StrEnum):
@@ -46,17 +42,13 @@ DbOpt = Annotated[str | None, typer.Option(
     "--db", envvar="BUYERSYNC_DB", show_envvar=True,
     help="Workspace database URL: sqlite:///FILE or postgresql://USER@HOST/DB "
          "(default: a SQLite file in your data folder)")]
-FmtOpt = Annotated[Fmt, typer.Option("--format", "-f", help="human or json")]
+FmtOpt = Annotated[OutFormat, typer.Option("--format", "-f", help="human or json")]
 
 deals_app = typer.Typer(help="Saved deals: import, list, show, export, outcomes.",
                         no_args_is_help=True)
 evidence_app = typer.Typer(help="Add what the customer said or did to a saved deal.",
                            no_args_is_help=True)
 db_app = typer.Typer(help="The workspace database.", no_args_is_help=True)
-
-
-def _print_json(obj: Any) -> None:
-    sys.stdout.write(json.dumps(obj, ensure_ascii=False, indent=1) + "\n")
 
 
 def _service(db: str | None) -> DealService:
@@ -77,7 +69,7 @@ def _console(stderr: bool = False) -> Any:
 def deals_import(
     files: Annotated[list[str], typer.Argument(help="Deal files in YAML or JSON ('-': standard input)")],
     db: DbOpt = None,
-    format: FmtOpt = Fmt.human,
+    format: FmtOpt = OutFormat.human,
 ) -> None:
     """Save deal files in the workspace, all or none. A file that carries an `id` replaces
     the saved deal with that id; without one, each import makes a new deal."""
@@ -86,8 +78,8 @@ def deals_import(
     deals = [read_deal_file(f) for f in files]  # every file is checked before any is saved
     with _service(db) as service:
         saved = service.import_deals(deals, cause="import")
-    if format is Fmt.json:
-        _print_json([{"id": i, "name": n} for i, n in saved])
+    if format is OutFormat.json:
+        print_json([{"id": i, "name": n} for i, n in saved])
         return
     from rich.table import Table
 
@@ -100,7 +92,7 @@ def deals_import(
 @deals_app.command("list")
 def deals_list(
     db: DbOpt = None,
-    format: FmtOpt = Fmt.human,
+    format: FmtOpt = OutFormat.human,
     stage: Annotated[str | None, typer.Option(help="Customer's current stage, e.g. solution")] = None,
     strategy: Annotated[str | None, typer.Option(help="in_step, pull_back or walk_away")] = None,
     owner: Annotated[str | None, typer.Option(help="Deal owner")] = None,
@@ -117,8 +109,8 @@ def deals_list(
         found = service.list(stage=stage, strategy=strategy, owner=owner, outcome=outcome,
                              warning=warning, stalled=stalled, limit=limit or None,
                              offset=offset)
-    if format is Fmt.json:
-        _print_json([s.model_dump(mode="json") for s in found])
+    if format is OutFormat.json:
+        print_json([s.model_dump(mode="json") for s in found])
         return
     from rich.table import Table
 
@@ -153,13 +145,13 @@ def _show_json(view: Any) -> dict[str, Any]:
 def deals_show(
     deal_id: Annotated[str, typer.Argument(metavar="ID")],
     db: DbOpt = None,
-    format: FmtOpt = Fmt.human,
+    format: FmtOpt = OutFormat.human,
 ) -> None:
     """A saved deal with its current analysis and stage history."""
     with _service(db) as service:
         view = service.get(deal_id)
-    if format is Fmt.json:
-        _print_json(_show_json(view))
+    if format is OutFormat.json:
+        print_json(_show_json(view))
         return
     from rich.table import Table
 
@@ -206,13 +198,13 @@ def deals_export(
 def deals_delete(
     deal_id: Annotated[str, typer.Argument(metavar="ID")],
     db: DbOpt = None,
-    format: FmtOpt = Fmt.human,
+    format: FmtOpt = OutFormat.human,
 ) -> None:
     """Delete a saved deal with its evidence, contacts, history and analyses."""
     with _service(db) as service:
         service.delete(deal_id)
-    if format is Fmt.json:
-        _print_json({"id": deal_id, "deleted": True})
+    if format is OutFormat.json:
+        print_json({"id": deal_id, "deleted": True})
     else:
         _console().print(f"deleted {deal_id}")
 
@@ -223,13 +215,13 @@ def deals_outcome(
     outcome: Annotated[OutcomeArg, typer.Argument(help="won, lost, or open to reopen")],
     reason: Annotated[str | None, typer.Option("--reason", help="Why it was lost")] = None,
     db: DbOpt = None,
-    format: FmtOpt = Fmt.human,
+    format: FmtOpt = OutFormat.human,
 ) -> None:
     """Record that a deal was won or lost (a lost deal's analysis diagnoses where)."""
     with _service(db) as service:
         view = service.record_outcome(deal_id, outcome.value, reason)
-    if format is Fmt.json:
-        _print_json(_show_json(view))
+    if format is OutFormat.json:
+        print_json(_show_json(view))
         return
     console = _console()
     console.print(f"{deal_id}: {outcome.value}" + (f" ({reason})" if reason else ""))
@@ -239,13 +231,13 @@ def deals_outcome(
 
 
 @deals_app.command("stats")
-def deals_stats(db: DbOpt = None, format: FmtOpt = Fmt.human) -> None:
+def deals_stats(db: DbOpt = None, format: FmtOpt = OutFormat.human) -> None:
     """For managers: deals by stage, strategy and outcome, and what entering early or late
     costs (win rate and days to outcome by the stage at which we entered)."""
     with _service(db) as service:
         stats = service.stats()
-    if format is Fmt.json:
-        _print_json(stats.model_dump(mode="json"))
+    if format is OutFormat.json:
+        print_json(stats.model_dump(mode="json"))
         return
     from rich.table import Table
 
@@ -276,14 +268,14 @@ def deals_import_crm(
     strict: Annotated[bool, typer.Option(
         "--strict", help="Reject the whole import if any row is bad")] = False,
     db: DbOpt = None,
-    format: FmtOpt = Fmt.human,
+    format: FmtOpt = OutFormat.human,
 ) -> None:
     """Import opportunities from a CRM export, all in one transaction. Bad rows are
     reported with their row numbers and skipped (with --strict: nothing is imported)."""
     from buyersync.imports import import_crm
 
     with _service(db) as service:
-        if sys.stderr.isatty() and format is Fmt.human:
+        if sys.stderr.isatty() and format is OutFormat.human:
             from rich.progress import Progress
 
             with Progress(console=_console(stderr=True), transient=True) as bar:
@@ -297,8 +289,8 @@ def deals_import_crm(
         else:
             report = import_crm(service, file, source=source.value, history=history,
                                 map_file=map_file, strict=strict)
-    if format is Fmt.json:
-        _print_json(report.model_dump(mode="json"))
+    if format is OutFormat.json:
+        print_json(report.model_dump(mode="json"))
         return
     console = _console()
     err = _console(stderr=True)
@@ -311,14 +303,14 @@ def deals_import_crm(
 
 
 @deals_app.command("load-demo")
-def deals_load_demo(db: DbOpt = None, format: FmtOpt = Fmt.human) -> None:
+def deals_load_demo(db: DbOpt = None, format: FmtOpt = OutFormat.human) -> None:
     """Fill an empty workspace with the bundled demo deals (does nothing otherwise)."""
     from buyersync.services.deals import load_demo
 
     with _service(db) as service:
         saved = load_demo(service)
-    if format is Fmt.json:
-        _print_json([{"id": i, "name": n} for i, n in saved])
+    if format is OutFormat.json:
+        print_json([{"id": i, "name": n} for i, n in saved])
     else:
         _console().print(f"loaded {len(saved)} demo deal(s)" if saved
                          else "the workspace is not empty: no demo deals loaded")
@@ -333,7 +325,7 @@ def evidence_add(
     date: Annotated[str | None, typer.Option("--date", help="When it happened, YYYY-MM-DD")] = None,
     source: Annotated[str | None, typer.Option("--source", help="email, call, wechat, …")] = None,
     db: DbOpt = None,
-    format: FmtOpt = Fmt.human,
+    format: FmtOpt = OutFormat.human,
 ) -> None:
     """Add a note, e-mail or call to a saved deal; prints the deal's new analysis."""
     import datetime as dt
@@ -359,9 +351,9 @@ def evidence_add(
         raise bad_input_from(e, "--text") from None
     with _service(db) as service:
         analysis = service.add_evidence(deal_id, body, day, source)
-        deal = service.export(deal_id) if format is Fmt.human else None
-    if format is Fmt.json or deal is None:
-        _print_json(analysis.model_dump(mode="json"))
+        deal = service.export(deal_id) if format is OutFormat.human else None
+    if format is OutFormat.json or deal is None:
+        print_json(analysis.model_dump(mode="json"))
         return
     from buyersync.render import print_analysis
 
@@ -371,15 +363,15 @@ def evidence_add(
 # -- the database, backup and restore -------------------------------------------------------
 
 @db_app.command("upgrade")
-def db_upgrade(db: DbOpt = None, format: FmtOpt = Fmt.human) -> None:
+def db_upgrade(db: DbOpt = None, format: FmtOpt = OutFormat.human) -> None:
     """Create the workspace schema, or migrate it to this version of buyersync."""
     with _service(db) as service:  # opening the workspace migrates it
         from buyersync.store.db import current_revision, shown_url
 
         revision = current_revision(service.engine)
         url = shown_url(service.engine.url)
-    if format is Fmt.json:
-        _print_json({"revision": revision, "url": url})
+    if format is OutFormat.json:
+        print_json({"revision": revision, "url": url})
     else:
         _console().print(f"workspace schema at revision {revision}: {url}")
 
@@ -387,15 +379,15 @@ def db_upgrade(db: DbOpt = None, format: FmtOpt = Fmt.human) -> None:
 def backup(
     file: Annotated[str, typer.Argument(help="Where to write the backup ('-': standard output)")],
     db: DbOpt = None,
-    format: FmtOpt = Fmt.human,
+    format: FmtOpt = OutFormat.human,
 ) -> None:
     """Write a complete, portable copy of the workspace (JSON Lines), safe while it is in use."""
     from buyersync.services.backup import write_backup
 
     with _service(db) as service:
         counts = write_backup(service.engine, sys.stdout if file == "-" else Path(file))
-    if format is Fmt.json:
-        _print_json({"file": file, "rows": counts})
+    if format is OutFormat.json:
+        print_json({"file": file, "rows": counts})
     elif file != "-":
         _console().print(f"backed up {counts.get('deals', 0)} deal(s), "
                          f"{sum(counts.values())} row(s) to {file}")
@@ -405,7 +397,7 @@ def restore(
     file: Annotated[str, typer.Argument(help="A backup written by `buyersync backup`")],
     force: Annotated[bool, typer.Option("--force", help="Replace a workspace that is not empty")] = False,
     db: DbOpt = None,
-    format: FmtOpt = Fmt.human,
+    format: FmtOpt = OutFormat.human,
 ) -> None:
     """Restore a backup into an empty workspace (all or nothing)."""
     from buyersync.services.backup import read_backup
@@ -413,8 +405,8 @@ def restore(
     with _service(db) as service:
         counts = read_backup(service.engine, Path(file) if file != "-" else sys.stdin,
                              force=force)
-    if format is Fmt.json:
-        _print_json({"file": file, "rows": counts})
+    if format is OutFormat.json:
+        print_json({"file": file, "rows": counts})
     else:
         _console().print(f"restored {counts.get('deals', 0)} deal(s), "
                          f"{sum(counts.values())} row(s) from {file}")

@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from rich.console import Console, Group
+from rich.console import Console
 from rich.panel import Panel
 from rich.table import Table
 from rich.text import Text
 
 from buyersync.method import knowledge as kb
 from buyersync.method.model import Analysis, Deal, Location
-from buyersync.method.stages import STAGES, Lang
+from buyersync.method.stages import STAGES
 
 UI = {
     "zh": {"track": "采购流程", "customer_here": "客户在这里", "target": "拉回到", "next": "下一步",
@@ -244,4 +244,4 @@ def _pct(v: float | None) -> str:
     return "—" if v is None else f"{v:.0%}"
 
 
-__all__ = ["print_analysis", "print_eval", "print_location", "track_table", "Group", "Lang"]
+__all__ = ["fold", "print_analysis", "print_eval", "print_location", "track_view"]

@@ -115,6 +115,10 @@ class DealSummary(BaseModel):
     stage_since: dt.datetime
     stalled: bool
 
+    @property
+    def days_in_stage(self) -> int:
+        return max(0, (dt.datetime.now(dt.UTC) - self.stage_since).days)
+
 
 class DealFilter(BaseModel):
     stage: Stage | None = None

@@ -81,7 +81,7 @@ def list_deals(
 ) -> JSONResponse:
     rows = summaries(ctx, who, stage=stage, strategy=strategy, owner=owner, outcome=outcome,
                      warning=warning, stalled=stalled, limit=limit, offset=offset)
-    return _json([r.json for r in rows])
+    return _json([r.model_dump(mode="json") for r in rows])
 
 
 @router.post("/deals", response_model=Created, status_code=201, summary="Save a deal")

@@ -4,77 +4,33 @@
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
 from typing import Any
 
 from buyersync.method.model import Analysis, Deal, Evidence
 from buyersync.method.stages import Lang, Outcome, Stage, Strategy, WarningCode
-from buyersync.services.deals import DealView
-from buyersync.store.records import DealSummary
+from buyersync.services.deals import DealSummary, DealView
 from buyersync.web.auth import Principal
 from buyersync.web.deps import Forbidden, WebContext
-
-SCAN_LIMIT = 5_000  # a manager's board is filtered here; beyond this, page through the API
-
-
-@dataclass(frozen=True)
-class Card:
-    """One deal on the board (and one row of GET /api/v1/deals)."""
-
-    id: str
-    name: str
-    customer: str | None
-    stage: Stage
-    strategy: Strategy
-    target_stage: Stage | None
-    warnings: list[str]
-    owner: str | None
-    outcome: str
-    stalled: bool
-    days_in_stage: int
-    updated_at: str
-    json: dict[str, Any] = field(repr=False, compare=False)
-
-
-def _iso(value: Any) -> str:
-    return value.isoformat() if isinstance(value, dt.datetime | dt.date) else str(value or "")
-
-
-def _card(row: DealSummary) -> Card:
-    data: dict[str, Any] = row.model_dump(mode="json")
-    codes = [w for w in row.warnings if w]
-    days = max(0, (dt.datetime.now(dt.UTC) - row.stage_since).days)
-    return Card(
-        id=str(data["id"]), name=str(data["name"]), customer=data.get("customer"),
-        stage=Stage(data["stage"]), strategy=Strategy(data["strategy"]),
-        target_stage=Stage(data["target_stage"]) if data.get("target_stage") else None,
-        warnings=codes, owner=row.owner, outcome=row.outcome.value, stalled=row.stalled,
-        days_in_stage=days, updated_at=_iso(row.updated_at), json=data,
-    )
 
 
 def summaries(ctx: WebContext, who: Principal, *, stage: Stage | None = None,
               strategy: Strategy | None = None, owner: str | None = None,
               outcome: Outcome | None = None, warning: WarningCode | None = None,
-              stalled: bool | None = None, limit: int = 100, offset: int = 0) -> list[Card]:
-    """The deals `who` may see, filtered; sellers are narrowed to their own in the query."""
+              stalled: bool | None = None, limit: int = 100,
+              offset: int = 0) -> list[DealSummary]:
+    """The deals `who` may see, filtered in the query: a seller's own; a manager's team's
+    and the unassigned ones; everything for an admin or in local mode."""
     filters: dict[str, Any] = {"stage": stage, "strategy": strategy, "owner": owner,
                                "outcome": outcome, "warning": warning, "stalled": stalled}
+    filters = {k: v for k, v in filters.items() if v is not None}
     if not (who.local or who.role == "admin"):
         if who.role == "seller":
             if owner is not None and owner != who.username:
                 return []
             filters["owner"] = who.username
-        else:  # a manager: the team's deals and unassigned ones, filtered here
-            members = ctx.members(who)
-            rows = ctx.deals.list(**{k: v for k, v in filters.items() if v is not None},
-                                  limit=SCAN_LIMIT, offset=0)
-            cards = [_card(r) for r in rows]
-            mine = [c for c in cards if c.owner is None or c.owner in members]
-            return mine[offset: offset + limit]
-    rows = ctx.deals.list(**{k: v for k, v in filters.items() if v is not None},
-                          limit=limit, offset=offset)
-    return [_card(r) for r in rows]
+        else:
+            filters.update(owners=sorted(ctx.members(who)), include_unowned=True)
+    return ctx.deals.list(**filters, limit=limit, offset=offset)
 
 
 class DealAccess:
@@ -151,4 +107,4 @@ def _jsonable(value: Any) -> Any:
     return value
 
 
-__all__ = ["Card", "DealAccess", "Forbidden", "deal_json", "summaries"]
+__all__ = ["DealAccess", "Forbidden", "deal_json", "summaries"]

@@ -28,9 +28,10 @@ from buyersync.method.stages import (
     Strategy,
     WarningCode,
 )
+from buyersync.services.deals import DealSummary
 from buyersync.web import edits, views
 from buyersync.web.auth import LOCAL, Principal
-from buyersync.web.deals import Card, DealAccess, summaries
+from buyersync.web.deals import DealAccess, summaries
 from buyersync.web.deps import Ctx, UiLang, Who, check_csrf, get_ctx, page_lang
 from buyersync.web.errors import field_errors
 from buyersync.web.i18n import LANG_COOKIE, Words
@@ -109,7 +110,7 @@ def board(request: Request, ctx: Ctx, who: Who, lang: UiLang,
                       warning=chosen["warning"], stalled=True if chosen["stalled"] else None,
                       outcome=chosen["outcome"], limit=1000)
     owners = sorted({c.owner for c in summaries(ctx, who, limit=1000) if c.owner})
-    columns: dict[Stage, list[Card]] = {s: [] for s in STAGES}
+    columns: dict[Stage, list[DealSummary]] = {s: [] for s in STAGES}
     for card in cards:
         columns[card.stage].append(card)
     context = base_context(request, lang, who) | {
