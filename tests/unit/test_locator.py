@@ -126,7 +126,7 @@ def test_the_shipped_model_carries_its_card_data():
 def test_terminal_folding_breaks_chinese_lines_at_the_width_and_keeps_every_character():
     from rich.cells import cell_len
 
-    from buyersync.render import fold
+    from buyersync.cli.render import fold
 
     text = "从证据判断客户处在「方案」阶段，依据最近的记录：招标文件、投标截止。" * 3
     folded = fold(text, 30)

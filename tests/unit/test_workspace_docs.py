@@ -6,7 +6,7 @@ from pathlib import Path
 
 import typer.main
 
-from buyersync.cli_workspace import db_app, deals_app, evidence_app
+from buyersync.cli.workspace import db_app, deals_app, evidence_app
 from buyersync.imports.maps import load_map
 
 DOC = (Path(__file__).resolve().parents[2] / "docs" / "workspace.md").read_text("utf-8")

@@ -1,12 +1,11 @@
-"""The `buyersync` command: each command parses, calls one service function and prints.
+"""The stateless commands: `analyze`, `locate`, `schema`, `demo` and `eval`.
 
-Heavy modules (the locator's model, the web app, the database) are imported inside the
-commands that need them, so that `buyersync analyze` starts fast.
+Each parses, calls one service function and prints. Heavy modules (the locator's model)
+are imported inside the commands that need them, so that `buyersync analyze` starts fast.
 """
 
 from __future__ import annotations
 
-import os
 import sys
 from enum import StrEnum
 from pathlib import Path
@@ -14,26 +13,8 @@ from typing import Annotated
 
 import typer
 
-from buyersync.cli_common import OutFormat, print_json
-from buyersync.errors import BadInput, NotFound
-
-app = typer.Typer(
-    name="buyersync",
-    help="Keep a B2B sale in step with the customer's buying process.\n\n"
-         "让销售与客户的采购流程保持同步：定位、决策、行动。",
-    no_args_is_help=True,
-    pretty_exceptions_enable=False,
-    add_completion=False,
-)
-model_app = typer.Typer(help="Train and inspect the stage locator's model.", no_args_is_help=True)
-app.add_typer(model_app, name="model")
-
-
-def _register_more() -> None:
-    from buyersync import cli_web, cli_workspace
-
-    cli_workspace.register(app)
-    cli_web.register(app)
+from buyersync.cli.common import OutFormat, print_json
+from buyersync.errors import BadInput
 
 
 class LocateFormat(StrEnum):
@@ -59,7 +40,6 @@ LangOption = Annotated[
 ]
 
 
-@app.command()
 def analyze(
     file: Annotated[str, typer.Argument(help="Deal file in YAML or JSON; '-' reads standard input")],
     format: FormatOpt = OutFormat.human,
@@ -75,12 +55,11 @@ def analyze(
     if format is OutFormat.json:
         print_json(result.model_dump(mode="json"))
     else:
-        from buyersync.render import print_analysis
+        from buyersync.cli.render import print_analysis
 
         print_analysis(deal, result)
 
 
-@app.command()
 def locate(
     format: Annotated[LocateFormat, typer.Option("--format", "-f")] = LocateFormat.human,
     text: Annotated[str | None, typer.Option("--text", "-t", help="Text to locate instead of standard input")] = None,
@@ -106,12 +85,11 @@ def locate(
     if format is LocateFormat.json:
         print_json(result.model_dump(mode="json"))
     else:
-        from buyersync.render import print_location
+        from buyersync.cli.render import print_location
 
         print_location(body, result, lang.value if lang else None)
 
 
-@app.command()
 def schema(name: Annotated[SchemaName, typer.Argument(help="deal, analysis or location")]) -> None:
     """Print the JSON Schema of a deal file, an analysis or a location."""
     from buyersync.method.model import Analysis, Deal, Location
@@ -121,7 +99,6 @@ def schema(name: Annotated[SchemaName, typer.Argument(help="deal, analysis or lo
     print_json(models[name.value].model_json_schema())
 
 
-@app.command()
 def demo(
     format: FormatOpt = OutFormat.human,
     lang: LangOption = None,
@@ -134,7 +111,6 @@ def demo(
         analyze(str(path), format=format, lang=lang)
 
 
-@app.command("eval")
 def evaluate(
     corpus: Annotated[Path, typer.Argument(help="Folder with evidence.jsonl (and/or real/*.jsonl)")],
     format: Annotated[str, typer.Option("--format", "-f", help="table or json")] = "table",
@@ -146,68 +122,15 @@ def evaluate(
     if format == "json":
         print_json(report)
     else:
-        from buyersync.render import print_eval
+        from buyersync.cli.render import print_eval
 
         print_eval(report)
 
 
-@model_app.command("train")
-def model_train(
-    corpus: Annotated[
-        list[Path] | None,
-        typer.Argument(help="Training .jsonl files or folders (default: the repo's data/training)"),
-    ] = None,
-    out: Annotated[Path | None, typer.Option("--out", help="Where to write the model (default: the package)")] = None,
-    folds: Annotated[int, typer.Option(help="Cross-validation folds to report (0: skip)")] = 5,
-) -> None:
-    """Train the stage model from labelled evidence, report cross-validated figures, save it."""
-    from buyersync.locate.training import train_command
-
-    train_command(corpus or [], out, folds)
-
-
-@model_app.command("info")
-def model_info() -> None:
-    """Show the shipped model's version, training data and cross-validated figures."""
-    from buyersync.locate.model import shipped_model
-
-    model = shipped_model()
-    print_json(model.meta if model else {"model": None})
-
-
-_register_more()
-
-
-@model_app.command("card")
-def model_card() -> None:
-    """Print the shipped model's card (data, metrics, limits) as Markdown."""
-    from buyersync.locate.card import model_card_markdown
-    from buyersync.locate.model import shipped_model
-
-    model = shipped_model()
-    if model is None:
-        raise BadInput("field", where="model", field="(model)", detail="no trained model shipped")
-    sys.stdout.write(model_card_markdown(model.meta))
-
-
-def main() -> None:
-    """Entry point: turns bad input into one line and exit status 2, never a traceback."""
-    try:
-        app()
-    except (BadInput, NotFound) as e:
-        sys.stderr.write(f"buyersync: {e}\n")
-        sys.exit(2)
-    except KeyboardInterrupt:
-        sys.exit(130)
-    except BrokenPipeError:
-        sys.exit(0)
-    except Exception as e:  # the last guard: a bug must still not print a traceback
-        if os.environ.get("BUYERSYNC_DEBUG"):
-            raise
-        sys.stderr.write(f"buyersync: internal error: {type(e).__name__}: {e} "
-                         "(set BUYERSYNC_DEBUG=1 for details)\n")
-        sys.exit(1)
-
-
-if __name__ == "__main__":
-    main()
+def register(app: typer.Typer) -> None:
+    """Add this module's commands to the main app."""
+    app.command()(analyze)
+    app.command()(locate)
+    app.command()(schema)
+    app.command()(demo)
+    app.command("eval")(evaluate)

@@ -1,4 +1,4 @@
-"""The workspace commands of `buyersync` (registered on the main app by cli.py): saved
+"""The workspace commands of `buyersync` (registered on the main app by cli/__init__.py): saved
 deals, evidence, outcomes, CRM imports, the schema, backup and restore.
 
 Each command parses, calls the service (services/deals.py) once and prints: JSON with
@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from buyersync.cli_common import OutFormat, print_json
+from buyersync.cli.common import OutFormat, print_json
 
 if TYPE_CHECKING:
     from buyersync.services.deals import DealService
@@ -155,7 +155,7 @@ def deals_show(
         return
     from rich.table import Table
 
-    from buyersync.render import print_analysis
+    from buyersync.cli.render import print_analysis
 
     console = _console()
     console.print(f"[bold]{view.deal.id}[/]  created {view.created_at:%Y-%m-%d}, "
@@ -355,7 +355,7 @@ def evidence_add(
     if format is OutFormat.json or deal is None:
         print_json(analysis.model_dump(mode="json"))
         return
-    from buyersync.render import print_analysis
+    from buyersync.cli.render import print_analysis
 
     print_analysis(deal, analysis)
 

@@ -1,0 +1,64 @@
+"""The `buyersync` command line: a thin skin over `buyersync.services`.
+
+Each command parses its arguments, calls one service function and prints. The commands
+live in the modules of this package; each module has a `register(app)` that adds its
+commands (or its sub-app) to the root app.
+
+To add a command module: write `buyersync/cli/NAME.py` with `register(app)`, then add
+"NAME" to `COMMAND_MODULES` below. Nothing else wires commands.
+
+Heavy modules (the locator's model, the web app, the database) are imported inside the
+command functions, so that `buyersync analyze` starts fast.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from importlib import import_module
+
+import typer
+
+from buyersync.errors import BadInput, NotFound
+
+__all__ = ["COMMAND_MODULES", "app", "build_app", "main"]
+
+# The order is the order of `buyersync --help`.
+COMMAND_MODULES: tuple[str, ...] = ("analysis", "model", "workspace", "web")
+
+
+def build_app() -> typer.Typer:
+    """The root Typer app with every command module registered on it."""
+    root = typer.Typer(
+        name="buyersync",
+        help="Keep a B2B sale in step with the customer's buying process.\n\n"
+             "让销售与客户的采购流程保持同步：定位、决策、行动。",
+        no_args_is_help=True,
+        pretty_exceptions_enable=False,
+        add_completion=False,
+    )
+    for name in COMMAND_MODULES:
+        import_module(f"buyersync.cli.{name}").register(root)
+    return root
+
+
+app = build_app()
+
+
+def main() -> None:
+    """Entry point: turns bad input into one line and exit status 2, never a traceback."""
+    try:
+        app()
+    except (BadInput, NotFound) as e:
+        sys.stderr.write(f"buyersync: {e}\n")
+        sys.exit(2)
+    except KeyboardInterrupt:
+        sys.exit(130)
+    except BrokenPipeError:
+        sys.exit(0)
+    except Exception as e:  # the last guard: a bug must still not print a traceback
+        if os.environ.get("BUYERSYNC_DEBUG"):
+            raise
+        sys.stderr.write(f"buyersync: internal error: {type(e).__name__}: {e} "
+                         "(set BUYERSYNC_DEBUG=1 for details)\n")
+        sys.exit(1)

@@ -1,0 +1,5 @@
+"""`python -m buyersync.cli`: the same as the `buyersync` command."""
+
+from buyersync.cli import main
+
+main()
