@@ -26,6 +26,20 @@ def make_deal(stage: str | None = "solution", shaped_by: str | None = "competito
     return Deal.model_validate(data)
 
 
+@pytest.fixture(autouse=True)
+def _pinned_language_and_time_zone(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every test runs in English and UTC whatever the machine's locale (LANG=zh_CN.UTF-8
+    included); a test that wants Chinese sets BUYERSYNC_LANG or passes lang itself.
+    Subprocesses inherit the pinned environment."""
+    for name in ("BUYERSYNC_LANG", "LANGUAGE", "LC_ALL", "LC_MESSAGES", "BUYERSYNC_DEBUG"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("LANG", "C.UTF-8")
+    monkeypatch.setenv("TZ", "UTC")
+    from buyersync.cli.common import cli_settings
+
+    cli_settings.cache_clear()
+
+
 @pytest.fixture
 def corpus() -> Path:
     if not CORPUS.is_dir():

@@ -4,19 +4,25 @@
 |---|---|---|
 | BUYERSYNC_DB | sqlite file in the user's data folder | workspace database URL (sqlite:///… or postgresql://…) |
 | BUYERSYNC_DATA_DIR | the platform's user data folder | where the embedded SQLite workspace lives |
-| BUYERSYNC_LANG | from LANG | interface language for messages: zh or en |
+| BUYERSYNC_LANG | from LANG | interface language of the terminal's messages: zh or en |
 | BUYERSYNC_PRIORS | (shipped priors) | YAML file overriding the trade-off priors |
 | BUYERSYNC_STALLED_DAYS | 21 | a deal with no stage movement for this many days is stalled |
 | BUYERSYNC_SECRET_KEY | (made per run in local mode) | signs session cookies; team mode needs 32+ characters |
 | BUYERSYNC_TEAM | false | team mode for `serve`: sign-in required, roles seller/manager/admin |
+| BUYERSYNC_DEBUG | false | let an internal error show its traceback instead of one line |
+
+This class is the only reader of the environment: every other module gets its settings
+(or the one value it needs, such as the language) from an entry point.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import AliasChoices, Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from buyersync.text import lang_of
 
 
 def default_data_dir() -> Path:
@@ -30,11 +36,13 @@ class Settings(BaseSettings):
 
     db: str | None = Field(default=None, description="Workspace database URL")
     data_dir: Path | None = None
-    lang: str | None = None
+    # BUYERSYNC_LANG wins; else the system's LANG ("zh_CN.UTF-8" → zh); else English.
+    lang: str | None = Field(default=None, validation_alias=AliasChoices("buyersync_lang", "lang"))
     priors: Path | None = None
     stalled_days: int = Field(default=21, ge=1, le=3650)
     secret_key: str | None = None
     team: bool = Field(default=False, description="Team mode: accounts, roles, sign-in")
+    debug: bool = False
 
     @field_validator("db")
     @classmethod
@@ -51,6 +59,11 @@ class Settings(BaseSettings):
             raise ValueError("team mode needs BUYERSYNC_SECRET_KEY set to a random string "
                              "of 32 or more characters")
         return self
+
+    @property
+    def ui_lang(self) -> str:
+        """The interface language, "zh" or "en"."""
+        return lang_of(self.lang)
 
     @property
     def embedded(self) -> bool:

@@ -13,13 +13,14 @@ command functions, so that `buyersync analyze` starts fast.
 
 from __future__ import annotations
 
-import os
 import sys
 from importlib import import_module
 
 import typer
 
+from buyersync.cli.common import cli_lang, cli_settings, say
 from buyersync.errors import BadInput, NotFound
+from buyersync.text import t
 
 __all__ = ["COMMAND_MODULES", "app", "build_app", "main"]
 
@@ -50,15 +51,14 @@ def main() -> None:
     try:
         app()
     except (BadInput, NotFound) as e:
-        sys.stderr.write(f"buyersync: {e}\n")
+        say(e.render(cli_lang()))
         sys.exit(2)
     except KeyboardInterrupt:
         sys.exit(130)
     except BrokenPipeError:
         sys.exit(0)
     except Exception as e:  # the last guard: a bug must still not print a traceback
-        if os.environ.get("BUYERSYNC_DEBUG"):
+        if cli_settings().debug:
             raise
-        sys.stderr.write(f"buyersync: internal error: {type(e).__name__}: {e} "
-                         "(set BUYERSYNC_DEBUG=1 for details)\n")
+        say(t("cli.internal_error", cli_lang(), kind=type(e).__name__, error=e))
         sys.exit(1)

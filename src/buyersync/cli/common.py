@@ -1,11 +1,16 @@
-"""Pieces every `buyersync` command module shares: the output format and JSON printing."""
+"""Pieces every `buyersync` command module shares: the output format, JSON printing, the
+terminal's settings and language, and the one-line message on standard error."""
 
 from __future__ import annotations
 
 import json
 import sys
 from enum import StrEnum
-from typing import Any
+from functools import cache
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from buyersync.config import Settings
 
 
 class OutFormat(StrEnum):
@@ -15,3 +20,27 @@ class OutFormat(StrEnum):
 
 def print_json(obj: Any) -> None:
     sys.stdout.write(json.dumps(obj, ensure_ascii=False, indent=1) + "\n")
+
+
+@cache
+def cli_settings() -> Settings:
+    """The settings from the environment; the defaults when the environment is unusable
+    (the command that needs the bad value reports it)."""
+    from pydantic import ValidationError
+
+    from buyersync.config import Settings
+
+    try:
+        return Settings()
+    except ValidationError:
+        return Settings.model_construct()
+
+
+def cli_lang() -> str:
+    """The terminal's language, "zh" or "en" (BUYERSYNC_LANG, else LANG)."""
+    return cli_settings().ui_lang
+
+
+def say(line: str) -> None:
+    """One line on standard error, after the program's name (`buyersync: …`)."""
+    sys.stderr.write(f"buyersync: {line}\n")

@@ -52,9 +52,11 @@ class CrmMap(BaseModel):
         default_factory=dict)
     stages: dict[str, Target | None] = Field(default_factory=dict)
     ignore: list[str] = Field(default_factory=list, description="columns not to report")
-    true_values: list[str] = Field(default_factory=lambda: ["true", "1", "yes", "y", "是"])
-    false_values: list[str] = Field(default_factory=lambda: ["false", "0", "no", "n", "否", ""])
-    date_formats: list[str] = Field(default_factory=lambda: [
+    true_values: list[str] = Field(  # text-ok: words to recognise in CRM input
+        default_factory=lambda: ["true", "1", "yes", "y", "是"])
+    false_values: list[str] = Field(  # text-ok: words to recognise in CRM input
+        default_factory=lambda: ["false", "0", "no", "n", "否", ""])
+    date_formats: list[str] = Field(default_factory=lambda: [  # text-ok: date formats to parse
         "%m/%d/%Y", "%m/%d/%Y %H:%M", "%m/%d/%Y %I:%M %p", "%Y/%m/%d", "%Y/%m/%d %H:%M",
         "%d.%m.%Y", "%Y年%m月%d日"])
     decimal_comma: bool = False

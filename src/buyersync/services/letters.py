@@ -27,7 +27,7 @@ def to_docx(subject: str, body: str) -> bytes:
     style.font.size = Pt(11)
     # Word picks East Asian glyphs from a separate font slot; name one that has them.
     rpr = style.element.get_or_add_rPr()
-    rpr.get_or_add_rFonts().set(qn("w:eastAsia"), "Microsoft YaHei")
+    rpr.get_or_add_rFonts().set(qn("w:eastAsia"), "Microsoft YaHei")  # text-ok: a font family name
     doc.core_properties.title = subject.strip()[:255]
     doc.add_heading(subject.strip(), level=1)
     for paragraph in _normalise(body).split("\n\n"):

@@ -132,7 +132,7 @@ def _is_unavailable(error: exc.DBAPIError) -> bool:
     if not isinstance(error, exc.OperationalError):
         return False
     message = str(error.orig).lower()
-    return any(m in message for m in (
+    return any(m in message for m in (  # text-ok: driver messages to recognise, not to show
         "unable to open", "connection", "could not translate host", "does not exist",
         "password authentication", "no such host", "timeout expired", "not a database",
         "authentication failed", "role ", "server closed"))

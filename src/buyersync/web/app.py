@@ -22,7 +22,7 @@ import buyersync
 from buyersync.config import Settings
 from buyersync.errors import BadInput, NotFound
 from buyersync.method.stages import Lang
-from buyersync.web.deps import CsrfFailed, Forbidden, NotSignedIn, WebContext
+from buyersync.web.deps import CsrfFailed, Forbidden, NotSignedIn, WebContext, page_lang
 from buyersync.web.errors import field_errors
 from buyersync.web.session import SessionMiddleware
 from buyersync.web.templating import make_env
@@ -132,15 +132,16 @@ def _add_error_answers(app: FastAPI) -> None:
     @app.exception_handler(BadInput)
     async def _bad_input(request: Request, error: BadInput) -> Response:
         if error.key in UNAVAILABLE:  # the workspace cannot be reached: not the caller's fault
-            return JSONResponse({"detail": str(error)}, status_code=503)
+            return JSONResponse({"detail": error.render(page_lang(request))}, status_code=503)
         field = str(error.field) if error.field else "body"
-        problem = {"loc": ["body", *field.split(".")], "msg": str(error), "type": error.key}
+        problem = {"loc": ["body", *field.split(".")], "msg": error.render(page_lang(request)),
+                   "type": error.key}
         return _unprocessable(request, field_errors([problem]))
 
     @app.exception_handler(NotFound)
     async def _not_found(request: Request, error: NotFound) -> Response:
         if _is_api(request):
-            return JSONResponse({"detail": str(error)}, status_code=404)
+            return JSONResponse({"detail": error.render(page_lang(request))}, status_code=404)
         return error_page(request, 404, "error_not_found")
 
     @app.exception_handler(404)
@@ -154,7 +155,7 @@ def _add_error_answers(app: FastAPI) -> None:
     async def _not_signed_in(request: Request, error: NotSignedIn) -> Response:
         if _is_api(request):
             return JSONResponse({"detail": "sign in first"}, status_code=401,
-                                headers={"WWW-Authenticate": 'Cookie realm="buyersync"'})
+                                headers={"WWW-Authenticate": 'Cookie realm="buyersync"'})  # text-ok: an HTTP header
         target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
         if request.headers.get("hx-request"):
             return Response(status_code=401, headers={"HX-Redirect": "/signin"})

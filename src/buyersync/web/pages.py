@@ -58,7 +58,7 @@ def respond(request: Request, template: str, context: dict[str, Any], block: str
     partial = (block is not None and request.headers.get("hx-request") == "true"
                and not request.headers.get("hx-history-restore-request"))
     html = render(get_ctx(request).env, template, context, block if partial else None)
-    return HTMLResponse(html, status_code=status, headers={"Vary": "HX-Request, Cookie"})
+    return HTMLResponse(html, status_code=status, headers={"Vary": "HX-Request, Cookie"})  # text-ok: an HTTP header
 
 
 def error_page(request: Request, status: int, key: str, detail: str | None = None) -> HTMLResponse:
@@ -286,9 +286,10 @@ def _letter_file(ctx: Ctx, who: Principal, lang: Lang, deal_id: str, filename: s
     elif kind not in ("exchange_conditions", "walk_away"):
         raise NotFound("letter", kind)
     name = letters.file_name(view.deal.name, kind, ext)
-    disposition = f"attachment; filename=\"{kind}.{ext}\"; filename*=UTF-8''{quote(name)}"
+    disposition = f"attachment; filename=\"{kind}.{ext}\"; filename*=UTF-8''{quote(name)}"  # text-ok: an HTTP header
     if ext == "md":
-        return Response(letters.to_markdown(subject, body), media_type="text/markdown; charset=utf-8",
+        markdown = "text/markdown; charset=utf-8"  # text-ok: a media type
+        return Response(letters.to_markdown(subject, body), media_type=markdown,
                         headers={"Content-Disposition": disposition})
     return Response(letters.to_docx(subject, body), headers={"Content-Disposition": disposition},
                     media_type="application/vnd.openxmlformats-officedocument.wordprocessingml.document")

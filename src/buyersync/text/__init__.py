@@ -1,0 +1,64 @@
+"""Every sentence the product shows a person, Chinese and English side by side.
+
+The words live in the YAML files of this package, one file per room (`errors.yaml` for
+bad input, `cli.yaml` for the terminal, …); each key holds `zh` and `en`. A message is
+named `FILE.KEY` and filled with `str.format` placeholders:
+
+    t("errors.not_found", "zh", where="deal.yaml")  # → "deal.yaml：文件不存在"
+
+This is the basement: it imports nothing of the project, so every floor may use it. The
+language is always passed in: the entry points decide it (from `Settings` for the CLI,
+from the request for the web); lower layers raise typed errors and never choose one.
+The web pages' own words stay in `web/ui.yaml`; the method's knowledge in `method/data/`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from functools import cache
+from importlib import resources
+
+import yaml
+
+__all__ = ["LANGS", "both", "has", "lang_of", "t", "table"]
+
+LANGS: tuple[str, str] = ("zh", "en")
+
+
+@cache
+def table(room: str) -> Mapping[str, Mapping[str, str]]:
+    """All entries of `text/ROOM.yaml`: key → {"zh": …, "en": …}."""
+    source = resources.files("buyersync.text").joinpath(f"{room}.yaml")
+    data: dict[str, dict[str, str]] = yaml.safe_load(source.read_text("utf-8")) or {}
+    return data
+
+
+def _entry(key: str) -> Mapping[str, str]:
+    room, _, name = key.partition(".")
+    if not name:
+        raise KeyError(f"{key!r}: a message key is FILE.KEY")
+    return table(room)[name]
+
+
+def has(key: str) -> bool:
+    try:
+        _entry(key)
+    except (KeyError, FileNotFoundError):
+        return False
+    return True
+
+
+def both(key: str) -> Mapping[str, str]:
+    """The entry in both languages (for a data file that must carry zh and en)."""
+    return _entry(key)
+
+
+def lang_of(value: object) -> str:
+    """"zh", "zh_CN.UTF-8", "zh-Hans" → "zh"; anything else (None, "C.UTF-8", "en_GB") → "en"."""
+    return "zh" if str(value or "").lower().startswith("zh") else "en"
+
+
+def t(key: str, lang: object, /, **values: object) -> str:
+    """The message `key` in `lang` (zh or en; a Lang enum works too), placeholders filled."""
+    text = _entry(key)[lang_of(lang)]
+    return text.format(**values) if values else text
