@@ -191,7 +191,7 @@ def print_analysis(deal: Deal, result: Analysis, console: Console | None = None)
     console.print(f"[bold]{ui['tradeoff']}[/]: {ui['win']} {t.win_probability:.0%} "
                   f"({ui['following']} {t.following_win_probability:.0%}), "
                   f"{ui['days']} {t.extra_days:+d}")
-    _rows(console, [("", f"[dim]{_esc(t.basis)}[/]")], indent=0)
+    _rows(console, [("", f"[dim]{_esc(t.explanation)}[/]")], indent=0)
     if result.diagnosis:
         console.print()
         console.print(f"[bold]{ui['diagnosis']}[/]: {ui['root']} "

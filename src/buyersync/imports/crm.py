@@ -205,6 +205,18 @@ def _deal(row: dict[str, Cell], cols: _Columns, crm: CrmMap,
             items.append({"text": text, "date": day, "source": f"{crm.name}:{header}"})
     if items:
         data["evidence"] = items
+    # history for learning: the CRM's created date opens the deal, its close date closes a
+    # won or lost one (on an open deal it is only the expected date), the first recorded
+    # stage is where we entered; explicit entry_stage/played columns win
+    if created is not None:
+        data["opened"] = created.date()
+    if closed_at is not None and data.get("outcome") in ("won", "lost"):
+        data["closed"] = closed_at.date()
+    if moves:
+        data["entry_stage"] = moves[0][1].value
+    for field in ("entry_stage", "played"):
+        if (value := _text(cols.get(row, field))) is not None:
+            data[field] = value.strip().lower()
     try:
         deal = Deal.model_validate(data)
     except ValidationError as e:

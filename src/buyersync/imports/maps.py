@@ -17,7 +17,8 @@ from buyersync.method.stages import Stage
 
 SOURCES = ("salesforce", "hubspot", "csv")
 FIELDS = ("id", "name", "customer", "stage", "amount", "currency", "owner", "created",
-          "closed", "won", "is_closed", "outcome", "lost_reason", "evidence", "lang")
+          "closed", "won", "is_closed", "outcome", "lost_reason", "evidence", "lang",
+          "entry_stage", "played")
 HISTORY_FIELDS = ("deal_id", "stage", "at")
 Target = Literal["problem", "pain", "goal", "requirements", "measures", "solution", "value",
                  "risk", "cost", "won", "lost"]

@@ -18,6 +18,7 @@ from buyersync.method.stages import (
     Exchange,
     Lang,
     Outcome,
+    Play,
     Role,
     Stage,
     Step,
@@ -78,6 +79,15 @@ class Deal(_Strict):
     amount: Annotated[float, Field(ge=0)] | None = None
     currency: Annotated[str, Field(min_length=3, max_length=3)] | None = None
     owner: Annotated[str, Field(max_length=200)] | None = None
+    # history, for learning from the team's own record (docs/learning.md)
+    opened: dt.date | None = None
+    closed: dt.date | None = None
+    entry_stage: Stage | None = Field(
+        default=None, description="the customer's stage when we entered; default: located "
+                                  "from the evidence at `opened`")
+    played: Play | None = Field(
+        default=None, description="what we actually did; default: the strategy recommended "
+                                  "at entry")
 
 
 class Signal(BaseModel):
@@ -119,10 +129,20 @@ class Letter(BaseModel):
 
 
 class Tradeoff(BaseModel):
+    """Win probability of the plan against following, and the days the plan costs.
+    `basis` says where the figures come from: the shipped priors, or the team's own closed
+    deals (then `n` of them in the cell, and `low`–`high` is the 80% interval)."""
+
     win_probability: float
     extra_days: int
     following_win_probability: float
-    basis: str
+    basis: Literal["priors", "team"] = "priors"
+    explanation: str = ""
+    n: int | None = None
+    low: float | None = None
+    high: float | None = None
+    following_low: float | None = None
+    following_high: float | None = None
 
 
 class Diagnosis(BaseModel):

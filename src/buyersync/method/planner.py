@@ -359,7 +359,8 @@ def _tradeoff(stage: Stage, strategy: Strategy, target: Target | None,
         days = int(priors["days_per_stage_back"]) * (stage.rank - target.stage.rank)
     basis = priors["basis"][lang.value] if isinstance(priors.get("basis"), dict) else ""
     return Tradeoff(win_probability=round(min(max(win, 0.0), 0.95), 2), extra_days=days,
-                    following_win_probability=round(following, 2), basis=str(basis))
+                    following_win_probability=round(following, 2), basis="priors",
+                    explanation=str(basis))
 
 
 def _format(template: str, values: dict[str, str]) -> str:

@@ -86,6 +86,16 @@ class Strategy(StrEnum):
     walk_away = "walk_away"
 
 
+class Play(StrEnum):
+    """What the seller actually did on entering a deal (history, not advice): `follow` is
+    answering what the customer asked for; the others are the planner's strategies."""
+
+    follow = "follow"
+    in_step = "in_step"
+    pull_back = "pull_back"
+    walk_away = "walk_away"
+
+
 class Step(StrEnum):
     scare = "scare"
     smash = "smash"

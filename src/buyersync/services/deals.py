@@ -57,6 +57,9 @@ Progress = Callable[[int, int], None]
 #: a new evidence item located with at least this confidence, at another stage than the
 #: one the seller gave, moves the deal to its evidence-located stage
 RELOCATE_AT = 0.5
+#: closed deals before analyses use the team's own figures (buyersync.learning.MIN_CLOSED;
+#: repeated here so that a small workspace never imports the statistics)
+MIN_TEAM = 20
 #: replay the history of a new deal item by item up to this many evidence items
 REPLAY_MAX = 30
 MAX_PAGE = 10_000
@@ -120,6 +123,7 @@ class DealService:
             self.engine = db.make_engine(target)
         self.analyze: Analyzer = analyzer or _default_analyzer
         self.now: Clock = clock or _utcnow
+        self._learned: tuple[Any, Any] | None = None
         if migrate:
             db.ensure_schema(self.engine)
 
@@ -300,7 +304,7 @@ class DealService:
         return self._view(stored)
 
     def _view(self, stored: StoredDeal) -> DealView:
-        analysis = self.analyze(stored.deal)
+        analysis = self._with_team(self.analyze(stored.deal))
         evidence = [
             EvidenceView(id=r.id, position=r.position, text=r.text, date=r.date, source=r.source,
                          stage=loc.stage if loc else r.stage,
@@ -436,7 +440,7 @@ class DealService:
             return analysis
 
         result: Analysis = self._write(work)
-        return result
+        return self._with_team(result)
 
     def record_outcome(self, deal_id: str, outcome: Outcome | str,
                        lost_reason: str | None = None) -> DealView:
@@ -470,6 +474,34 @@ class DealService:
         self._write(work)
 
     # -- reports ----------------------------------------------------------------------------
+
+    def learning(self, *, period_days: int | None = None) -> Any:
+        """What the team's own history teaches (services/learning.py), cached until a
+        closed deal changes."""
+        from buyersync.services import learning
+
+        key = (learning.closed_signature(self.engine), self.now().date(), period_days)
+        if self._learned is None or self._learned[0] != key:
+            found = learning.learn(self.engine, today=self.now().date(),
+                                   stall_default=self.settings.stalled_days,
+                                   period_days=period_days)
+            self._learned = (key, found)
+        return self._learned[1]
+
+    def learn_report(self, *, period_days: int | None = None) -> Any:
+        """The `learn` object (a services.learning.LearnReport)."""
+        from buyersync.services import learning
+
+        return learning.report(self.learning(period_days=period_days))
+
+    def _with_team(self, analysis: Analysis) -> Analysis:
+        """The analysis with the team-based trade-off once there are enough closed deals."""
+        from buyersync.services import learning
+
+        if analysis.tradeoff is None or learning.closed_signature(self.engine)[0] < MIN_TEAM:
+            return analysis
+        tradeoff = learning.team_tradeoff(analysis, self.learning(), analysis.lang)
+        return analysis.model_copy(update={"tradeoff": tradeoff})
 
     def stats(self) -> WorkspaceStats:
         """Counts, and what entering early or late costs (see services/stats.py)."""

@@ -63,3 +63,20 @@ def entry_outcomes(conn: Connection) -> list[dict[str, Any]]:
         .group_by(ranked.c.to_stage, ranked.c.strategy, deals.c.outcome)
     )
     return [dict(row._mapping) for row in conn.execute(query)]
+
+
+def learning_rows(conn: Connection) -> tuple[list[dict[str, Any]], list[dict[str, Any]],
+                                             list[dict[str, Any]]]:
+    """What learning reads, as three row lists: the deals' own columns, every evidence
+    item's date and located stage, and every stage-history row's time and stage."""
+    deal_cols = [deals.c[k] for k in (
+        "id", "outcome", "opened", "closed", "entry_stage", "played", "amount", "currency",
+        "stage", "strategy", "created_at", "closed_at")]
+    deal_rows = [dict(r._mapping) for r in conn.execute(select(*deal_cols).order_by(deals.c.id))]
+    ev = select(evidence.c.deal_id, evidence.c.position, evidence.c.date, evidence.c.stage) \
+        .order_by(evidence.c.deal_id, evidence.c.position)
+    hist = select(stage_history.c.deal_id, stage_history.c.at, stage_history.c.to_stage,
+                  stage_history.c.strategy) \
+        .order_by(stage_history.c.deal_id, stage_history.c.at, stage_history.c.id)
+    return (deal_rows, [dict(r._mapping) for r in conn.execute(ev)],
+            [dict(r._mapping) for r in conn.execute(hist)])

@@ -40,7 +40,8 @@ CHUNK = 500  # ids per IN (…) and rows per INSERT batch: well inside every dat
 _CODE = re.compile(r"^[a-z_]{1,40}$")
 
 _DEAL_FIELDS = ("name", "customer", "lang", "drivers", "competitors", "capabilities",
-                "exchange", "outcome", "lost_reason", "amount", "currency", "owner")
+                "exchange", "outcome", "lost_reason", "amount", "currency", "owner",
+                "opened", "closed", "entry_stage", "played")
 
 
 def _chunks(items: Iterable[Any], size: int = CHUNK) -> Iterator[list[Any]]:

@@ -2,7 +2,7 @@
 
 The domain classes in `method/model.py` know nothing of these; `repository.py` maps rows
 to and from them. Other modules may add tables to the same `metadata` (team tables come
-in a later migration); every table here belongs to migration revision 0001.
+in a later migration); every table here belongs to migration revision 0001 (the deals' history columns to 0003).
 
 Times are stored in UTC and read back timezone-aware (`UTCDateTime`), on SQLite too.
 Child rows carry client-made text ids, so a backup restores byte for byte on either
@@ -98,6 +98,12 @@ deals = Table(
     Column("amount", Float),
     Column("currency", String(3)),
     Column("owner", String(200)),
+    # the deal file's history fields (migration 0003), as given: defaults are worked out
+    # when learning, so that an export gives back exactly what was imported
+    Column("opened", Date),
+    Column("closed", Date),
+    Column("entry_stage", String(KEY)),
+    Column("played", String(KEY)),
     Column("created_at", UTCDateTime, nullable=False),
     Column("updated_at", UTCDateTime, nullable=False),
     Column("closed_at", UTCDateTime),
