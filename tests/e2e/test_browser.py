@@ -277,3 +277,55 @@ def _csrf(html: str) -> str:
     from tests.e2e.web_support import csrf_of
 
     return csrf_of(html)
+
+
+@pytest.fixture(scope="module")
+def history_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
+    """A workspace with a simulated team history, for the manager's view."""
+    tmp = tmp_path_factory.mktemp("history")
+    env = clean_env()
+    done = cli("deals", "load-demo", "--history", "160", "--db",
+               f"sqlite:///{tmp / 'workspace.sqlite3'}", env=env)
+    assert done.returncode == 0, done.stderr
+    server = start(tmp, env=env)
+    yield server
+    stop(server)
+
+
+@pytest.mark.parametrize("lang", ["zh", "en"])
+@pytest.mark.parametrize("width", [1360, 390])
+def test_the_managers_view_draws_its_charts_in_both_languages_on_desktop_and_phone(
+        history_server, browser, lang, width):
+    page, problems = new_page(browser, lang)
+    page.set_viewport_size({"width": width, "height": 900})  # type: ignore[attr-defined]
+    page.goto(history_server.url + "/manager")  # type: ignore[attr-defined]
+    title = "团队复盘" if lang == "zh" else "Team view"
+    assert title in (page.locator("h1").text_content() or "")  # type: ignore[attr-defined]
+    # funnel, two 9 x 4 interval grids and the forecast band are all drawn
+    assert page.locator("#charts svg.ival").count() >= 72  # type: ignore[attr-defined]
+    assert page.locator(".funnel svg.bar").count() == 9  # type: ignore[attr-defined]
+    assert page.locator(".forecast svg").count() >= 1  # type: ignore[attr-defined]
+    basis = page.locator(".basis").text_content() or ""  # type: ignore[attr-defined]
+    assert ("Brier" in basis) and (("已结束" in basis) if lang == "zh" else ("closed deals" in basis))
+    # the page itself never scrolls sideways; the wide grids scroll inside their box
+    overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")  # type: ignore[attr-defined]
+    assert overflow <= 1
+    device = "desktop" if width > 1000 else "phone"
+    shoot(page, f"manager-{lang}-{device}.png", doc=True)
+    # a new forecast period swaps only the charts in (HTMX) and keeps the address in step
+    page.select_option("#f-period", "180")  # type: ignore[attr-defined]
+    page.wait_for_url("**/manager?period=180")  # type: ignore[attr-defined]
+    heading = "180" in (page.locator("#h-forecast").text_content() or "")  # type: ignore[attr-defined]
+    assert heading
+    assert problems == []
+
+
+def test_the_weekly_report_prints_without_the_navigation(history_server, browser):
+    page, problems = new_page(browser, "en")
+    page.goto(history_server.url + "/manager/report")  # type: ignore[attr-defined]
+    assert "Weekly sales report" in (page.locator("h1").text_content() or "")  # type: ignore[attr-defined]
+    page.emulate_media(media="print")  # type: ignore[attr-defined]
+    assert not page.locator("header.top").is_visible()  # type: ignore[attr-defined]
+    assert page.locator("#h-win").is_visible()  # type: ignore[attr-defined]
+    shoot(page, "report-en-print.png", doc=True)
+    assert problems == []

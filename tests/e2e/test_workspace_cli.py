@@ -244,3 +244,44 @@ def test_the_demo_deals_load_into_an_empty_workspace(db_url):
     loaded = json.loads(ok(run("deals", "load-demo", "--format", "json", db=db_url)))
     assert len(loaded) >= 7
     assert json.loads(ok(run("deals", "load-demo", "--format", "json", db=db_url))) == []
+
+
+def test_learn_prints_the_contract_object_and_analyses_switch_to_the_team_basis(db_url, tmp_path):
+    loaded = json.loads(ok(run("deals", "load-demo", "--history", "120", "--format", "json",
+                               db=db_url)))
+    learned = json.loads(ok(run("learn", "--format", "json", db=db_url)))
+    assert {"closed_deals", "basis", "cells", "stall_days", "forecast", "backtest"} <= set(learned)
+    assert learned["basis"] == "team" and learned["closed_deals"] >= 20
+    cell = learned["cells"][0]
+    assert set(cell) >= {"entry_stage", "played", "n", "won", "win_probability", "low", "high",
+                         "median_days", "days_low", "days_high"}
+    assert all(c["low"] <= c["win_probability"] <= c["high"] for c in learned["cells"])
+    assert {"brier", "baseline_brier"} <= set(learned["backtest"])
+    assert {f["currency"] for f in learned["forecast"]} <= {"CNY", "USD"}
+    assert all(f["p10"] <= f["p50"] <= f["p90"] <= f["open_amount"] for f in learned["forecast"])
+    # a saved deal's analysis now uses the team's figures, a plain file analysis the priors
+    shown = json.loads(ok(run("deals", "show", loaded[0]["id"], "--format", "json", db=db_url)))
+    trade = shown["analysis"]["tradeoff"]
+    assert trade["basis"] == "team" and trade["low"] <= trade["win_probability"] <= trade["high"]
+    assert isinstance(trade["n"], int)
+    plain = json.loads(ok(run("analyze", write(tmp_path, ENGLISH, "d.yaml"), "--format", "json")))
+    assert plain["tradeoff"]["basis"] == "priors" and plain["tradeoff"].get("low") is None
+
+
+def test_learn_on_an_empty_workspace_keeps_the_priors(db_url):
+    learned = json.loads(ok(run("learn", "--format", "json", db=db_url)))
+    assert learned["closed_deals"] == 0 and learned["basis"] == "priors"
+    assert learned["backtest"] is None and learned["forecast"] == []
+    assert len(learned["cells"]) == 36
+
+
+def test_history_fields_round_trip_through_import_and_export(db_url, tmp_path):
+    text = ENGLISH + "opened: 2026-01-05\nclosed: 2026-04-20\noutcome: won\n" \
+        "entry_stage: goal\nplayed: pull_back\n"
+    [made] = json.loads(ok(run("deals", "import", write(tmp_path, text, "h.yaml"),
+                               "--format", "json", db=db_url)))
+    back = json.loads(ok(run("deals", "export", made["id"], "--format", "json", db=db_url)))
+    assert (back["opened"], back["closed"], back["entry_stage"], back["played"]) == \
+        ("2026-01-05", "2026-04-20", "goal", "pull_back")
+    bad = run("deals", "import", write(tmp_path, ENGLISH + "played: chase\n", "b.yaml"), db=db_url)
+    one_line_error(bad, "played")

@@ -48,6 +48,10 @@ def rich_deal() -> Deal:
         "amount": 1234567.89,
         "currency": "CNY",
         "owner": "林晓",
+        "opened": dt.date(2026, 2, 10),
+        "closed": dt.date(2026, 6, 30),
+        "entry_stage": "requirements",
+        "played": "follow",
     })
 
 

@@ -37,3 +37,12 @@ def test_nothing_imports_an_entry_point():
             continue
         for name in imports(path):
             assert not name.startswith(entry_points), f"{rel} imports {name}"
+
+
+def test_learning_is_pure_statistics_on_rows():
+    for path in (PACKAGE / "learning").glob("*.py"):
+        for name in imports(path):
+            if name.startswith("buyersync"):
+                assert name.startswith(("buyersync.method", "buyersync.learning")), \
+                    f"learning/{path.name} imports {name}"
+            assert not name.startswith(FORBIDDEN), f"learning/{path.name} imports {name}"

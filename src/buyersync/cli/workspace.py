@@ -303,12 +303,24 @@ def deals_import_crm(
 
 
 @deals_app.command("load-demo")
-def deals_load_demo(db: DbOpt = None, format: FmtOpt = OutFormat.human) -> None:
+def deals_load_demo(
+    history: Annotated[int, typer.Option(
+        "--history", min=0, max=20_000,
+        help="Also add this many simulated past deals with a known truth (for `learn` and "
+             "the manager's view; see docs/learning.md)")] = 0,
+    seed: Annotated[int, typer.Option("--seed", help="Seed of the simulated history")] = 7,
+    db: DbOpt = None, format: FmtOpt = OutFormat.human,
+) -> None:
     """Fill an empty workspace with the bundled demo deals (does nothing otherwise)."""
     from buyersync.services.deals import load_demo
 
     with _service(db) as service:
         saved = load_demo(service)
+        if saved and history:
+            from buyersync.services.learning import simulated_deals
+
+            made = simulated_deals(history, seed=seed, today=service.now().date())
+            saved += service.import_deals(made)
     if format is OutFormat.json:
         print_json([{"id": i, "name": n} for i, n in saved])
     else:

@@ -74,7 +74,7 @@ def histories(deal_rows: Iterable[Mapping[str, Any]], evidence_rows: Iterable[Ma
             entry = located[0] if located else (
                 Stage(moves[0]["to_stage"]) if moves else Stage(d["stage"]))
         played = Play(d["played"]) if d["played"] else Play(
-            (moves[0]["strategy"] if moves and moves[0]["strategy"] else d["strategy"]))
+            moves[0]["strategy"] if moves and moves[0]["strategy"] else d["strategy"])
         end = closed if outcome is not Outcome.open and closed else today
         timeline: list[tuple[dt.date, Stage]] = [(day, s) for day, s in dated if day]
         if len(timeline) < 2:

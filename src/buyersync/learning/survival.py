@@ -6,6 +6,7 @@ being dropped, which would make every cycle look short.
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
@@ -60,7 +61,10 @@ def kaplan_meier(times: Iterable[tuple[float, bool]]) -> Curve | None:
     if not ended:
         return None
     result = stats.ecdf(stats.CensoredData(uncensored=ended, right=running))
-    band = result.sf.confidence_interval(LEVEL, method="log-log")
+    with warnings.catch_warnings():
+        # the log-log band is undefined where S(t) is 0 or 1; those points become 0 / 1
+        warnings.simplefilter("ignore", RuntimeWarning)
+        band = result.sf.confidence_interval(LEVEL, method="log-log")
     low = np.nan_to_num(band.low.probabilities, nan=0.0)
     high = np.nan_to_num(band.high.probabilities, nan=1.0)
     return Curve(times=tuple(float(t) for t in result.sf.quantiles),

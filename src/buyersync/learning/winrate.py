@@ -142,7 +142,7 @@ def _fit_main_effects(n: FloatArray, w: FloatArray, offset: FloatArray,
             break
     mu = _expit(offset + x @ beta)
     hess = x.T @ (x * (n * mu * (1 - mu))[:, None]) + penalty
-    return beta, np.linalg.inv(hess)
+    return beta, np.asarray(np.linalg.inv(hess), dtype=np.float64)
 
 
 def _normal(x: FloatArray, mean: FloatArray, sd: FloatArray) -> FloatArray:

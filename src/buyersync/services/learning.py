@@ -155,3 +155,92 @@ def team_tradeoff(analysis: Analysis, learning: Any, lang: Lang) -> Tradeoff:
         explanation=text, n=ours.rate.n, low=round(ours.rate.low, 2),
         high=round(ours.rate.high, 2), following_low=round(follow.rate.low, 2),
         following_high=round(follow.rate.high, 2))
+
+
+def simulated_deals(deals_count: int, *, seed: int = 7, today: dt.date | None = None) -> list[Any]:
+    """A simulated team history (buyersync.learning.simulate) as deal files: the demo
+    workspace for the manager's view, with a known truth behind it."""
+    from buyersync.learning.simulate import history
+    from buyersync.method.model import Deal
+
+    rows, _truth = history(seed, deals_count, today=today or dt.date.today())
+    out = []
+    for i, h in enumerate(rows):
+        stage = h.spells[-1].stage if h.spells else h.entry_stage
+        out.append(Deal(
+            id=h.id, name=f"Demo deal {i + 1:04d}" if i % 2 else f"演示商机 {i + 1:04d}",
+            customer=f"Customer {i % 37 + 1}" if i % 2 else f"客户 {i % 37 + 1}",
+            lang=Lang.en if i % 2 else Lang.zh, stage=stage, outcome=h.outcome,
+            opened=h.opened, closed=h.closed, entry_stage=h.entry_stage, played=h.played,
+            amount=h.amount, currency=h.currency, owner=f"seller{i % 5 + 1}"))
+    return out
+
+
+class FunnelRow(BaseModel):
+    stage: Stage
+    deals: int
+    value: dict[str, float] = Field(description="open amount per currency")
+
+
+class StalledDeal(BaseModel):
+    id: str
+    name: str
+    customer: str | None
+    owner: str | None
+    stage: Stage
+    days: int
+    threshold: int
+    learned: bool
+
+
+class RootRow(BaseModel):
+    stage: Stage
+    deals: int
+
+
+class ManagerView(BaseModel):
+    """The manager's page and weekly report: one object, rendered by the web layer."""
+
+    today: dt.date
+    report: LearnReport
+    funnel: list[FunnelRow]
+    grid: list[tuple[Stage, list[LearnCell]]] = Field(description="rows: entry stages; "
+                                                                   "columns: plays")
+    max_days: int
+    stalled: list[StalledDeal]
+    roots: list[RootRow]
+
+
+def manager_view(service: Any, open_deals: list[Any], *, period_days: int | None = None
+                 ) -> ManagerView:
+    """`open_deals`: the open DealSummary rows the viewer may see (the web checks access);
+    the learning itself is the whole workspace's, as the team's history."""
+    from buyersync.method.stages import STAGES
+
+    today = service.now().date()
+    learned = report(service.learning(period_days=period_days))
+    funnel = []
+    for stage in STAGES:
+        here = [d for d in open_deals if d.stage is stage]
+        value: dict[str, float] = {}
+        for d in here:
+            if d.amount and d.currency:
+                value[d.currency] = value.get(d.currency, 0.0) + d.amount
+        funnel.append(FunnelRow(stage=stage, deals=len(here), value=value))
+    by_cell = {(c.entry_stage, c.played): c for c in learned.cells}
+    grid = [(s, [by_cell[(s, p)] for p in Play]) for s in STAGES]
+    stalled = []
+    for d in open_deals:
+        days = max(0, (today - d.stage_since.date()).days)
+        limit = learned.stall_days.get(d.stage, service.settings.stalled_days)
+        if days > limit:
+            stalled.append(StalledDeal(id=d.id, name=d.name, customer=d.customer, owner=d.owner,
+                                       stage=d.stage, days=days, threshold=limit,
+                                       learned=d.stage in learned.stall_learned))
+    stalled.sort(key=lambda s: s.days / max(1, s.threshold), reverse=True)
+    rows = db.in_transaction(service.engine, analytics.lost_root_stages, write=False)
+    roots = sorted((RootRow(stage=r["stage"], deals=r["deals"]) for r in rows),
+                   key=lambda r: r.stage.rank)
+    max_days = max([c.days_high or c.median_days or 0 for c in learned.cells] + [30])
+    return ManagerView(today=today, report=learned, funnel=funnel, grid=grid,
+                       max_days=int(max_days), stalled=stalled, roots=roots)

@@ -9,7 +9,7 @@ from typing import Any
 
 from sqlalchemy import Connection, DateTime, Float, case, cast, func, literal, select
 
-from buyersync.store.tables import deals, evidence, stage_history
+from buyersync.store.tables import analyses, deals, evidence, stage_history
 
 
 def counts(conn: Connection, column: str, *, open_only: bool) -> dict[str, int]:
@@ -80,3 +80,22 @@ def learning_rows(conn: Connection) -> tuple[list[dict[str, Any]], list[dict[str
         .order_by(stage_history.c.deal_id, stage_history.c.at, stage_history.c.id)
     return (deal_rows, [dict(r._mapping) for r in conn.execute(ev)],
             [dict(r._mapping) for r in conn.execute(hist)])
+
+
+def lost_root_stages(conn: Connection) -> list[dict[str, Any]]:
+    """Lost deals by the root stage of their latest saved analysis (where the deal was
+    really lost): rows of (stage, deals)."""
+    from collections import Counter
+
+    ranked = (select(analyses.c.deal_id, analyses.c.plan,
+                     func.row_number().over(partition_by=analyses.c.deal_id,
+                                            order_by=(analyses.c.created_at.desc(),
+                                                      analyses.c.id.desc())).label("rn"))
+              .join(deals, deals.c.id == analyses.c.deal_id)
+              .where(deals.c.outcome == "lost").subquery())
+    latest = conn.execute(select(ranked.c.plan).where(ranked.c.rn == 1)).scalars()
+    found = Counter(
+        str(plan["diagnosis"]["root_stage"]) for plan in latest
+        if isinstance(plan, dict) and isinstance(plan.get("diagnosis"), dict)
+        and plan["diagnosis"].get("root_stage"))
+    return [{"stage": stage, "deals": n} for stage, n in found.items()]

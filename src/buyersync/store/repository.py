@@ -62,6 +62,7 @@ def _codes_text(codes: Sequence[str]) -> str:
 
 def deal_row(stored: StoredDeal) -> dict[str, Any]:
     data = stored.deal.model_dump(mode="json", include=set(_DEAL_FIELDS))
+    data["opened"], data["closed"] = stored.deal.opened, stored.deal.closed  # Date columns
     s = stored.state
     return {
         "id": stored.deal.id, **data,

@@ -87,11 +87,12 @@ def create_app(settings: Settings | None = None, *, deals: DealService | None = 
     app.add_middleware(SecurityHeaders)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
 
-    from buyersync.web import api, pages, signin
+    from buyersync.web import api, manager, pages, signin
 
     app.include_router(api.router)
     app.include_router(signin.router)
     app.include_router(pages.router)
+    app.include_router(manager.router)
     _add_error_answers(app)
 
     @app.get("/healthz", include_in_schema=False)

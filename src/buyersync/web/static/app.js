@@ -26,3 +26,7 @@ document.addEventListener("htmx:afterSwap", function (event) {
   var target = problem || (flash && flash.textContent.trim() ? flash : null);
   if (target) { target.setAttribute("tabindex", "-1"); target.focus(); }
 });
+// The weekly report's print button.
+document.addEventListener("click", function (event) {
+  if (event.target.closest("button[data-print]")) window.print();
+});
