@@ -257,6 +257,9 @@ def test_learn_prints_the_contract_object_and_analyses_switch_to_the_team_basis(
                          "median_days", "days_low", "days_high"}
     assert all(c["low"] <= c["win_probability"] <= c["high"] for c in learned["cells"])
     assert {"brier", "baseline_brier"} <= set(learned["backtest"])
+    # the simulated deals carry dated stage moves: some stages' stall thresholds are learned
+    assert learned["stall_learned"] and set(learned["stall_days"]) == {
+        "problem", "pain", "goal", "requirements", "measures", "solution", "value", "risk", "cost"}
     assert {f["currency"] for f in learned["forecast"]} <= {"CNY", "USD"}
     assert all(f["p10"] <= f["p50"] <= f["p90"] <= f["open_amount"] for f in learned["forecast"])
     # a saved deal's analysis now uses the team's figures, a plain file analysis the priors

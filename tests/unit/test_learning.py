@@ -131,3 +131,15 @@ def test_missing_history_fields_default_from_evidence_and_the_first_recorded_str
     assert found.closed == dt.date(2026, 5, 1)
     assert found.spells[0] == Spell(Stage.pain, 29.0, True)
     assert found.spells[-1].stage is Stage.goal and not found.spells[-1].ended
+
+
+def test_a_deal_cannot_close_before_it_opened():
+    from pydantic import ValidationError
+
+    from buyersync.method.model import Deal
+
+    with pytest.raises(ValidationError, match="closed"):
+        Deal.model_validate({"name": "x", "opened": "2026-05-01", "closed": "2026-04-01"})
+    kept = Deal.model_validate({"name": "x", "opened": "2026-05-01", "closed": "2026-05-01",
+                                "entry_stage": "goal", "played": "follow"})
+    assert kept.played is Play.follow and kept.entry_stage is Stage.goal

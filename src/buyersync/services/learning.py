@@ -158,21 +158,32 @@ def team_tradeoff(analysis: Analysis, learning: Any, lang: Lang) -> Tradeoff:
 
 
 def simulated_deals(deals_count: int, *, seed: int = 7, today: dt.date | None = None) -> list[Any]:
-    """A simulated team history (buyersync.learning.simulate) as deal files: the demo
-    workspace for the manager's view, with a known truth behind it."""
+    """A simulated team history (buyersync.learning.simulate) as deals to import, each with
+    its dated stage moves: the demo workspace for `learn` and the manager's view, with a
+    known truth behind it."""
     from buyersync.learning.simulate import history
     from buyersync.method.model import Deal
+    from buyersync.services.deals import NewDeal
 
     rows, _truth = history(seed, deals_count, today=today or dt.date.today())
     out = []
     for i, h in enumerate(rows):
+        assert h.opened is not None
         stage = h.spells[-1].stage if h.spells else h.entry_stage
-        out.append(Deal(
+        start = dt.datetime.combine(h.opened, dt.time(9), tzinfo=dt.UTC)
+        moves, clock = [], 0.0
+        for spell in h.spells:
+            moves.append((start + dt.timedelta(days=clock), spell.stage))
+            clock += spell.days
+        closed = (dt.datetime.combine(h.closed, dt.time(17), tzinfo=dt.UTC)
+                  if h.closed else None)
+        deal = Deal(
             id=h.id, name=f"Demo deal {i + 1:04d}" if i % 2 else f"演示商机 {i + 1:04d}",
             customer=f"Customer {i % 37 + 1}" if i % 2 else f"客户 {i % 37 + 1}",
             lang=Lang.en if i % 2 else Lang.zh, stage=stage, outcome=h.outcome,
             opened=h.opened, closed=h.closed, entry_stage=h.entry_stage, played=h.played,
-            amount=h.amount, currency=h.currency, owner=f"seller{i % 5 + 1}"))
+            amount=h.amount, currency=h.currency, owner=f"seller{i % 5 + 1}")
+        out.append(NewDeal(deal=deal, created_at=start, closed_at=closed, stage_moves=moves))
     return out
 
 
