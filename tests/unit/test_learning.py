@@ -133,13 +133,12 @@ def test_missing_history_fields_default_from_evidence_and_the_first_recorded_str
     assert found.spells[-1].stage is Stage.goal and not found.spells[-1].ended
 
 
-def test_a_deal_cannot_close_before_it_opened():
-    from pydantic import ValidationError
+def test_a_deal_file_cannot_close_before_it_opened():
+    from buyersync.errors import BadInput
+    from buyersync.services.dealfile import deal_from_data
 
-    from buyersync.method.model import Deal
-
-    with pytest.raises(ValidationError, match="closed"):
-        Deal.model_validate({"name": "x", "opened": "2026-05-01", "closed": "2026-04-01"})
-    kept = Deal.model_validate({"name": "x", "opened": "2026-05-01", "closed": "2026-05-01",
-                                "entry_stage": "goal", "played": "follow"})
+    with pytest.raises(BadInput, match="closed"):
+        deal_from_data({"name": "x", "opened": "2026-05-01", "closed": "2026-04-01"}, "d.yaml")
+    kept = deal_from_data({"name": "x", "opened": "2026-05-01", "closed": "2026-05-01",
+                           "entry_stage": "goal", "played": "follow"}, "d.yaml")
     assert kept.played is Play.follow and kept.entry_stage is Stage.goal

@@ -15,7 +15,8 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from buyersync.cli.common import OutFormat, print_json
+from buyersync.cli.common import OutFormat, cli_lang, print_json
+from buyersync.text import t
 
 if TYPE_CHECKING:
     from buyersync.services.deals import DealService
@@ -305,10 +306,8 @@ def deals_import_crm(
 @deals_app.command("load-demo")
 def deals_load_demo(
     history: Annotated[int, typer.Option(
-        "--history", min=0, max=20_000,
-        help="Also add this many simulated past deals with a known truth (for `learn` and "
-             "the manager's view; see docs/learning.md)")] = 0,
-    seed: Annotated[int, typer.Option("--seed", help="Seed of the simulated history")] = 7,
+        "--history", min=0, max=20_000, help=t("learn.opt_history", cli_lang()))] = 0,
+    seed: Annotated[int, typer.Option("--seed", help=t("learn.opt_seed", cli_lang()))] = 7,
     db: DbOpt = None, format: FmtOpt = OutFormat.human,
 ) -> None:
     """Fill an empty workspace with the bundled demo deals (does nothing otherwise)."""

@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
+from pydantic import BaseModel, ConfigDict, Field
 
 from buyersync.method.stages import (
     ActionKind,
@@ -88,14 +88,6 @@ class Deal(_Strict):
     played: Play | None = Field(
         default=None, description="what we actually did; default: the strategy recommended "
                                   "at entry")
-
-    @field_validator("closed")
-    @classmethod
-    def _closed_after_opened(cls, closed: dt.date | None, info: ValidationInfo) -> dt.date | None:
-        opened = info.data.get("opened")
-        if closed is not None and opened is not None and closed < opened:
-            raise ValueError(f"expected a date on or after opened ({opened.isoformat()})")
-        return closed
 
 
 class Signal(BaseModel):

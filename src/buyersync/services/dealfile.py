@@ -79,9 +79,10 @@ def deal_from_data(data: Any, where: str) -> Deal:
         got = "nothing" if data is None else type(data).__name__
         raise BadInput("not_mapping", where=where, got=got)
     try:
-        return Deal.model_validate(data)
+        deal = Deal.model_validate(data)
     except ValidationError as e:
         raise bad_input_from(e, where) from None
+    return check_history(deal, where)
 
 
 def bad_input_from(error: ValidationError, where: str) -> BadInput:
@@ -95,3 +96,11 @@ def bad_input_from(error: ValidationError, where: str) -> BadInput:
         shown = repr(first["input"])
         detail = f"{detail}; got {shown[:60]}"
     return BadInput("field", where=where, field=field, detail=detail)
+
+
+def check_history(deal: Deal, where: str) -> Deal:
+    """What the model alone cannot check: a deal does not close before it opened."""
+    if deal.opened is not None and deal.closed is not None and deal.closed < deal.opened:
+        raise BadInput("closed_before_opened", where=where, field="closed",
+                       opened=deal.opened.isoformat(), closed=deal.closed.isoformat())
+    return deal

@@ -33,7 +33,7 @@ from buyersync.config import Settings
 from buyersync.errors import BadInput, NotFound
 from buyersync.method.model import Analysis, Deal, Evidence, Location
 from buyersync.method.stages import Driver, Outcome, Stage
-from buyersync.services.dealfile import bad_input_from
+from buyersync.services.dealfile import bad_input_from, check_history
 from buyersync.services.stats import WorkspaceStats, workspace_stats
 from buyersync.store import db
 from buyersync.store.records import (
@@ -215,6 +215,7 @@ class DealService:
     def _prepare(self, new: NewDeal, cause: Cause) -> tuple[StoredDeal, Analysis]:
         """Analyse a new deal and lay out its rows, outside any transaction."""
         now = self.now()
+        check_history(new.deal, "deal")
         deal = new.deal if new.deal.id else new.deal.model_copy(update={"id": new_id()})
         analysis = self.analyze(deal)
         records = [self._record(i, e, loc, now) for i, (e, loc) in
@@ -354,6 +355,7 @@ class DealService:
         if deal.id is not None and deal.id != deal_id:
             raise BadInput("field", where="deal", field="id",
                            detail=f"the deal says id {deal.id!r} but {deal_id!r} is being updated")
+        check_history(deal, "deal")
 
         def work(repo: DealRepository) -> StoredDeal:
             before = self._must(repo.get(deal_id) if repo.lock(deal_id) else None, deal_id)

@@ -17,6 +17,7 @@ from buyersync.method.model import Analysis, Tradeoff
 from buyersync.method.stages import Lang, Play, Stage, Strategy
 from buyersync.store import analytics, db
 from buyersync.store.tables import deals
+from buyersync.text import t
 
 
 class LearnCell(BaseModel):
@@ -177,10 +178,10 @@ def simulated_deals(deals_count: int, *, seed: int = 7, today: dt.date | None = 
             clock += spell.days
         closed = (dt.datetime.combine(h.closed, dt.time(17), tzinfo=dt.UTC)
                   if h.closed else None)
+        lang = Lang.en if i % 2 else Lang.zh
         deal = Deal(
-            id=h.id, name=f"Demo deal {i + 1:04d}" if i % 2 else f"演示商机 {i + 1:04d}",
-            customer=f"Customer {i % 37 + 1}" if i % 2 else f"客户 {i % 37 + 1}",
-            lang=Lang.en if i % 2 else Lang.zh, stage=stage, outcome=h.outcome,
+            id=h.id, name=t("learn.demo_deal", lang, n=f"{i + 1:04d}"),
+            customer=t("learn.demo_customer", lang, n=i % 37 + 1), lang=lang, stage=stage, outcome=h.outcome,
             opened=h.opened, closed=h.closed, entry_stage=h.entry_stage, played=h.played,
             amount=h.amount, currency=h.currency, owner=f"seller{i % 5 + 1}")
         out.append(NewDeal(deal=deal, created_at=start, closed_at=closed, stage_moves=moves))
