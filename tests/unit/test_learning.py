@@ -142,3 +142,26 @@ def test_a_deal_file_cannot_close_before_it_opened():
     kept = deal_from_data({"name": "x", "opened": "2026-05-01", "closed": "2026-05-01",
                            "entry_stage": "goal", "played": "follow"}, "d.yaml")
     assert kept.played is Play.follow and kept.entry_stage is Stage.goal
+
+
+def test_the_trade_off_compares_the_recommended_play_with_following_from_the_teams_cells(runs):
+    from buyersync.method.model import Deal
+    from buyersync.method.planner import plan
+    from buyersync.method.stages import Lang
+    from buyersync.services.learning import team_tradeoff
+
+    _, _, learned = runs[0]
+    deal = Deal.model_validate({"name": "tender", "drivers": {"problem": "competitor"}})
+    analysis = plan(deal, stage=Stage.solution, stage_source="given", lang=Lang.en)
+    assert analysis.tradeoff.basis == "priors" and analysis.tradeoff.low is None
+    trade = team_tradeoff(analysis, learned, Lang.en)
+    ours = learned.cell(Stage.solution, Play(analysis.strategy.value))
+    follow = learned.cell(Stage.solution, Play.follow)
+    assert trade.basis == "team" and trade.n == ours.rate.n
+    assert trade.win_probability == round(ours.rate.win_probability, 2)
+    assert trade.following_win_probability == round(follow.rate.win_probability, 2)
+    assert trade.low is not None and trade.high is not None
+    assert trade.low <= trade.win_probability <= trade.high
+    assert trade.extra_days == round((ours.median_days or 0) - (follow.median_days or 0))
+    too_few = learn([], kb.priors(), today=TODAY, stall_default=21)
+    assert team_tradeoff(analysis, too_few, Lang.en) == analysis.tradeoff

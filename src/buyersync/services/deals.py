@@ -477,13 +477,14 @@ class DealService:
 
     # -- reports ----------------------------------------------------------------------------
 
-    def learning(self, *, period_days: int | None = None) -> Any:
-        """What the team's own history teaches (services/learning.py), cached until a
-        closed deal changes."""
+    def learning(self, *, period_days: int | None = None, fresh: bool = True) -> Any:
+        """What the team's own history teaches (services/learning.py). `fresh=False` (the
+        trade-off's use) reuses the last result until a closed deal changes: open deals
+        move the forecast and stall figures, not the win probabilities."""
         from buyersync.services import learning
 
         key = (learning.closed_signature(self.engine), self.now().date(), period_days)
-        if self._learned is None or self._learned[0] != key:
+        if fresh or self._learned is None or self._learned[0] != key:
             found = learning.learn(self.engine, today=self.now().date(),
                                    stall_default=self.settings.stalled_days,
                                    period_days=period_days)
@@ -502,7 +503,7 @@ class DealService:
 
         if analysis.tradeoff is None or learning.closed_signature(self.engine)[0] < MIN_TEAM:
             return analysis
-        tradeoff = learning.team_tradeoff(analysis, self.learning(), analysis.lang)
+        tradeoff = learning.team_tradeoff(analysis, self.learning(fresh=False), analysis.lang)
         return analysis.model_copy(update={"tradeoff": tradeoff})
 
     def stats(self) -> WorkspaceStats:
