@@ -10,6 +10,7 @@
 | BUYERSYNC_SECRET_KEY | (made per run in local mode) | signs session cookies; team mode needs 32+ characters |
 | BUYERSYNC_TEAM | false | team mode for `serve`: sign-in required, roles seller/manager/admin |
 | BUYERSYNC_DEBUG | false | let an internal error show its traceback instead of one line |
+| BUYERSYNC_DATE_ORDER | mdy | how an ambiguous date such as 02/04/2026 reads: mdy (4 Feb) or dmy (2 Apr) |
 
 This class is the only reader of the environment: every other module gets its settings
 (or the one value it needs, such as the language) from an entry point.
@@ -18,6 +19,7 @@ This class is the only reader of the environment: every other module gets its se
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 
 from pydantic import AliasChoices, Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -43,6 +45,8 @@ class Settings(BaseSettings):
     secret_key: str | None = None
     team: bool = Field(default=False, description="Team mode: accounts, roles, sign-in")
     debug: bool = False
+    date_order: Literal["mdy", "dmy"] = Field(
+        default="mdy", description="How an ambiguous numeric date (02/04/2026) is read")
 
     @field_validator("db")
     @classmethod

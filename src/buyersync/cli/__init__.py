@@ -49,6 +49,9 @@ app = build_app()
 def main() -> None:
     """Entry point: turns bad input into one line and exit status 2, never a traceback."""
     try:
+        from buyersync.method.dates import set_default_order
+
+        set_default_order(cli_settings().date_order)  # how 02/04/2026 reads in deal files
         app()
     except (BadInput, NotFound) as e:
         say(e.render(cli_lang()))

@@ -20,7 +20,9 @@ UI = {
            "tradeoff": "权衡", "win": "赢率", "following": "跟着走的赢率", "days": "多花天数",
            "diagnosis": "丢单诊断", "root": "真正丢掉的阶段", "alternatives": "备选",
            "shaped": "塑造者", "stage": "阶段", "scores": "各阶段得分", "signals": "信号",
-           "competitor_led": "对手主导", "yes": "是", "no": "否", "unknown": "看不出"},
+           "competitor_led": "对手主导", "yes": "是", "no": "否", "unknown": "看不出",
+           "uncertain": "这段话里阶段信号太少，看不准（上面是最可能的猜测）。去问客户：最想解决什么问题？"
+                        "希望达到什么目标？现在决策走到哪一步了？"},
     "en": {"track": "Buying process", "customer_here": "customer is here", "target": "pull back to",
            "next": "next", "strategy": "Strategy", "why": "Why", "warnings": "Warnings",
            "moves": "Moves", "say": "Say", "questions": "Questions for key people",
@@ -28,7 +30,10 @@ UI = {
            "following": "if we just follow", "days": "extra days",
            "diagnosis": "Loss diagnosis", "root": "lost at", "alternatives": "alternatives",
            "shaped": "shaped by", "stage": "Stage", "scores": "Scores", "signals": "Signals",
-           "competitor_led": "competitor-led", "yes": "yes", "no": "no", "unknown": "can't tell"},
+           "competitor_led": "competitor-led", "yes": "yes", "no": "no", "unknown": "can't tell",
+           "uncertain": "Too little stage signal to tell (the stage above is the best guess). Ask the "
+                        "customer: what problem do you most want solved, what should it achieve, and "
+                        "where is the decision now?"},
 }
 DRIVER_STYLE = {"us": "green", "competitor": "red", "customer": "yellow", "unknown": "bright_black"}
 WARN_STYLE = "bold yellow"
@@ -213,6 +218,8 @@ def print_location(text: str, loc: Location, lang: str | None = None) -> None:
     console = _console()
     console.print(f"[bold]{ui['stage']}:[/] [bold cyan]{kb.stage_name(loc.stage, lang)}[/] "
                   f"({loc.stage.value}, {loc.confidence:.0%})")
+    if loc.uncertain:
+        console.print(f"[{WARN_STYLE}]{_esc(ui['uncertain'])}[/]")
     led = {True: ui["yes"], False: ui["no"], None: ui["unknown"]}[loc.competitor_led]
     console.print(f"[bold]{ui['competitor_led']}:[/] {led}")
     if loc.signals:

@@ -339,19 +339,18 @@ def evidence_add(
     format: FmtOpt = OutFormat.human,
 ) -> None:
     """Add a note, e-mail or call to a saved deal; prints the deal's new analysis."""
-    import datetime as dt
-
     from buyersync.errors import BadInput
+    from buyersync.method.dates import EXPECTED, parse_date
     from buyersync.method.model import Evidence
 
     body = sys.stdin.read() if text == "-" else text
     day = None
     if date is not None:
         try:
-            day = dt.date.fromisoformat(date)
+            day = parse_date(date)
         except ValueError:
             raise BadInput("field", where="--date", field="date",
-                           detail=f"expected YYYY-MM-DD; got {date[:40]!r}") from None
+                           detail=f"expected {EXPECTED}; got {date[:40]!r}") from None
     from pydantic import ValidationError
 
     from buyersync.services.dealfile import bad_input_from

@@ -17,6 +17,7 @@ from buyersync.method.stages import STAGES, Stage
 
 COMPETITOR_LED = "competitor_led"
 NOT_LED = "not_led"
+NEUTRAL = "neutral"  # a longer word that hides a stage phrase (技术标准 ⊃ 技术标): counts for nothing
 
 
 @dataclass(frozen=True)
@@ -75,6 +76,7 @@ class Headings:
     lexicon: Lexicon
     window: int
     weight: float
+    retells: dict[str, frozenset[str]] | None = None  # heading stage → body stages that do not count
 
     def find(self, text: str) -> Hit | None:
         hits = self.lexicon.find(text[: self.window])
@@ -87,7 +89,9 @@ def default_headings() -> Headings:
     entries = [(str(p), stage, 1.0)
                for stage, langs in data["stages"].items() if Stage(stage)
                for phrases in langs.values() for p in phrases]
-    return Headings(Lexicon(entries), int(data["window"]), float(data["weight"]))
+    retells = {str(k): frozenset(Stage(v).value for v in vs)
+               for k, vs in (data.get("retells") or {}).items()}
+    return Headings(Lexicon(entries), int(data["window"]), float(data["weight"]), retells)
 
 
 @cache
@@ -106,4 +110,30 @@ def default_lexicon() -> Lexicon:
                 text = p["text"] if isinstance(p, dict) else p
                 weight = float(p.get("weight", 1.0)) if isinstance(p, dict) else 1.0
                 entries.append((str(text), label, weight))
+    for phrases in (data.get("neutral") or {}).values():
+        entries += [(str(p), NEUTRAL, 0.0) for p in phrases or []]
     return Lexicon(entries)
+
+
+@dataclass(frozen=True)
+class Modifiers:
+    """Cues that a stage phrase is negated, on hold, still to come, or hedged (signals.yaml)."""
+
+    before: Lexicon
+    after: Lexicon
+    hedge: Lexicon
+    shift: float
+    against: float
+    hedge_share: float
+
+
+@cache
+def default_modifiers() -> Modifiers:
+    data = kb.signals().get("modifiers") or {}
+
+    def lex(key: str) -> Lexicon:
+        return Lexicon([(str(p), key, 1.0) for phrases in (data.get(key) or {}).values()
+                        for p in phrases or []])
+
+    return Modifiers(lex("before"), lex("after"), lex("hedge"), float(data.get("shift", 1.0)),
+                     float(data.get("against", 0.5)), float(data.get("hedge_share", 0.5)))

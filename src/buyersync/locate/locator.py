@@ -13,50 +13,66 @@ from functools import cache
 
 import numpy as np
 
+from buyersync.locate.clean import Message, split_message
 from buyersync.locate.lexicon import (
     COMPETITOR_LED,
     NOT_LED,
     Headings,
     Hit,
     Lexicon,
+    Modifiers,
     default_headings,
     default_lexicon,
+    default_modifiers,
 )
 from buyersync.locate.model import StageModel, normalise, shipped_model
+from buyersync.locate.reading import Reading, read_stage_phrases
 from buyersync.method.model import Location, Signal
 from buyersync.method.stages import STAGES, Stage
 from buyersync.method.textlang import is_cjk
 
 MAX_LOCATE_CHARS = 20_000  # a tender can be long; the opening carries its type
+_STAGE_KEYS = frozenset(s.value for s in STAGES)
 
 
 class Locator:
     def __init__(self, lexicon: Lexicon, model: StageModel | None, gamma: float = 0.35,
                  comp_gamma: float = 0.8, null_bias: float = 0.0,
-                 headings: Headings | None = None) -> None:
+                 headings: Headings | None = None, modifiers: Modifiers | None = None,
+                 temperature: float = 1.0, sure_at: float = 0.0) -> None:
         self.lexicon = lexicon
         self.model = model
         self.gamma = gamma
         self.comp_gamma = comp_gamma
         self.null_bias = null_bias
         self.headings = headings
+        self.modifiers = modifiers
+        self.temperature = temperature  # calibration: scores are raw^(1/T), renormalised
+        self.sure_at = sure_at          # below this confidence the answer is `uncertain`
 
     def locate(self, text: str) -> Location:
-        return self._locate(text[:MAX_LOCATE_CHARS], None)
+        return self._locate(split_message(text[:MAX_LOCATE_CHARS]), None)
 
     def locate_many(self, texts: list[str]) -> list[Location]:
         """`locate` for a batch of texts: the same answers, with the model run once for all."""
-        texts = [t[:MAX_LOCATE_CHARS] for t in texts]
+        messages = [split_message(t[:MAX_LOCATE_CHARS]) for t in texts]
         if self.model is None:
-            return [self._locate(t, None) for t in texts]
-        batch = self.model.predict_many(texts)
-        return [self._locate(t, p) for t, p in zip(texts, batch, strict=True)]
+            return [self._locate(m, None) for m in messages]
+        batch = self.model.predict_many([m.body for m in messages])
+        return [self._locate(m, p) for m, p in zip(messages, batch, strict=True)]
 
-    def _locate(self, text: str, predicted: tuple[dict[Stage, float], dict[str, float],
-                                                  tuple[np.ndarray, np.ndarray]] | None
+    def _locate(self, message: Message, predicted: tuple[dict[Stage, float], dict[str, float],
+                                                         tuple[np.ndarray, np.ndarray]] | None
                 ) -> Location:
+        text = message.body
         hits = self.lexicon.find(text)
-        lex = self.lexicon.stage_scores(hits)
+        heading = self.headings.find(text) if self.headings is not None else None
+        if message.history and heading is None and not any(h.label in _STAGE_KEYS for h in hits):
+            # the newest reply says nothing about the stage: read it with the thread below it
+            text = f"{text}\n{message.history}"
+            hits = self.lexicon.find(text)
+            heading = self.headings.find(text) if self.headings is not None else None
+            predicted = None
         features = None
         if predicted is not None:
             probs, comp, features = predicted
@@ -66,10 +82,16 @@ class Locator:
         else:
             probs = dict.fromkeys(STAGES, 1 / len(STAGES))
             comp = {"true": 0.2, "false": 0.1, "null": 0.7}
-        raw = {s: probs[s] * math.exp(min(self.gamma * lex[s], 30.0)) for s in STAGES}
-        if self.headings is not None and (heading := self.headings.find(text)) is not None:
+        retold = (self.headings.retells or {}).get(heading.label, frozenset()) \
+            if heading is not None and self.headings is not None else frozenset()
+        reading = read_stage_phrases(text, hits, self.modifiers, retold)
+        log_raw = {s: math.log(max(probs[s], 1e-300)) + min(self.gamma * reading.scores[s], 30.0)
+                   for s in STAGES}
+        if heading is not None and self.headings is not None:
             hits.append(heading)
-            raw[Stage(heading.label)] *= math.exp(self.headings.weight)
+            log_raw[Stage(heading.label)] += self.headings.weight
+        top = max(log_raw.values())
+        raw = {s: math.exp((v - top) / self.temperature) for s, v in log_raw.items()}
         total = sum(raw.values())
         scores = {s: raw[s] / total for s in STAGES}
         stage = max(STAGES, key=scores.__getitem__)
@@ -88,12 +110,19 @@ class Locator:
         # built without re-validation: every field is made here from checked values
         return Location.model_construct(
             stage=stage, confidence=rounded[stage], scores=rounded, competitor_led=competitor_led,
-            signals=self._signals(text, stage, hits, competitor_led, features))
+            signals=self._signals(text, stage, hits, reading, competitor_led, features),
+            uncertain=rounded[stage] < self.sure_at)
 
-    def _signals(self, text: str, stage: Stage, hits: list[Hit], competitor_led: bool | None,
+    def _signals(self, text: str, stage: Stage, hits: list[Hit], reading: Reading,
+                 competitor_led: bool | None,
                  features: tuple[np.ndarray, np.ndarray] | None) -> list[Signal]:
-        out = [Signal.model_construct(text=h.text, stage=stage, kind="stage")
-               for h in hits if h.label == stage.value]
+        # the decisive sentence's phrases first, then the rest
+        mine = sorted((p for p in reading.phrases if p.stage is stage and p.weight > 0),
+                      key=lambda p: -p.salience)
+        out = [Signal.model_construct(text=p.text, stage=stage, kind="stage") for p in mine]
+        out += [Signal.model_construct(text=h.text, stage=stage, kind="stage")
+                for h in hits if h.label == stage.value and h.start < len(text)
+                and h not in reading.hits]
         if not out and features is not None:
             spans = self._model_spans(text, stage, *features)
             out = [Signal.model_construct(text=span, stage=stage, kind="stage") for span in spans]
@@ -177,9 +206,13 @@ def default_locator() -> Locator:
     meta = model.meta if model else {}
     headings = default_headings()
     if "heading_weight" in meta:
-        headings = Headings(headings.lexicon, headings.window, float(meta["heading_weight"]))
+        headings = Headings(headings.lexicon, headings.window, float(meta["heading_weight"]),
+                            headings.retells)
     return Locator(default_lexicon(), model, gamma=float(meta.get("gamma", 1.0)),
-                   null_bias=float(meta.get("null_bias", 0.0)), headings=headings)
+                   null_bias=float(meta.get("null_bias", 0.0)), headings=headings,
+                   modifiers=default_modifiers(),
+                   temperature=float(meta.get("temperature", 1.0)),
+                   sure_at=float(meta.get("sure_at", 0.0)))
 
 
 def locate(text: str) -> Location:

@@ -179,7 +179,7 @@ def cross_validate(rows: Sequence[dict[str, Any]], folds: int, seed: int = 7) ->
     base = default_headings()
     for hw in HEADING_WEIGHTS:
         locator = Locator(default_lexicon(), _Replay(frozen), gamma=gamma,
-                          headings=Headings(base.lexicon, base.window, hw))
+                          headings=Headings(base.lexicon, base.window, hw, base.retells))
         preds = [locator.locate(r["text"]) for r in rows]
         by_heading[str(hw)] = _figures(rows, [(p.stage, p.competitor_led) for p in preds])
     # Reported, not chosen: the project's notices are too regular for cross-validation to

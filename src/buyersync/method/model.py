@@ -9,8 +9,9 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
+from buyersync.method.dates import parse_date
 from buyersync.method.stages import (
     ActionKind,
     Capability,
@@ -29,6 +30,8 @@ from buyersync.method.stages import (
 MAX_TEXT = 100_000
 Text = Annotated[str, Field(min_length=1, max_length=MAX_TEXT)]
 ShortText = Annotated[str, Field(max_length=2_000)]
+# a date as people and CRM exports write it (method/dates.py); ISO 8601 on output
+FlexDate = Annotated[dt.date, BeforeValidator(parse_date)]
 
 
 class _Strict(BaseModel):
@@ -39,7 +42,7 @@ class Evidence(_Strict):
     """One piece of what the customer said or did: a note, an e-mail, a call, a tender excerpt."""
 
     text: Text
-    date: dt.date | None = None
+    date: FlexDate | None = None
     source: ShortText | None = None
 
 
@@ -104,6 +107,8 @@ class Location(BaseModel):
     scores: dict[Stage, float]
     competitor_led: bool | None
     signals: list[Signal] = Field(default_factory=list)
+    uncertain: bool = Field(default=False, description="True when the text carries too little "
+                            "stage signal to tell; `stage` is then the best guess")
 
 
 class Move(BaseModel):

@@ -7,6 +7,7 @@ from typing import Any
 
 from buyersync.locate.deal import current_stage, inferred_drivers
 from buyersync.method import knowledge as kb
+from buyersync.method.dates import chronological
 from buyersync.method.model import Analysis, Deal, Location
 from buyersync.method.planner import plan
 from buyersync.method.stages import Lang, Stage
@@ -31,7 +32,9 @@ def analyze(deal: Deal, *, lang: Lang | None = None,
     if deal.stage is not None:
         stage, source = deal.stage, "given"
     else:
-        found = current_stage(locations)
+        # the newest item decides most: dated items by date, undated ones where they were added
+        order = chronological([e.date for e in deal.evidence])
+        found = current_stage([locations[i] for i in order])
         stage, source = (found[0] if found else Stage.problem), "evidence"
     drivers = inferred_drivers(locations, stage, deal.drivers)
     return plan(deal, stage=stage, stage_source=source, lang=lang or deal_lang(deal),

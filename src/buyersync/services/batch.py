@@ -65,7 +65,7 @@ BATCH = 256
 def _location_row(item_id: Any, loc: Location) -> dict[str, Any]:
     return {"id": item_id, "stage": loc.stage.value, "confidence": loc.confidence,
             "scores": {s.value: v for s, v in loc.scores.items()},
-            "competitor_led": loc.competitor_led,
+            "competitor_led": loc.competitor_led, "uncertain": loc.uncertain,
             "signals": [{"text": s.text, "stage": s.stage.value if s.stage else None,
                          "kind": s.kind} for s in loc.signals]}
 

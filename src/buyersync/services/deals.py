@@ -78,6 +78,8 @@ def _utcnow() -> dt.datetime:
 class EvidenceView(EvidenceFields):
     """An evidence item with where it puts the customer (as the current locator sees it)."""
 
+    uncertain: bool = False
+
 
 class DealView(BaseModel):
     """Everything a page or `deals show` needs about one deal."""
@@ -311,7 +313,8 @@ class DealService:
                          stage=loc.stage if loc else r.stage,
                          confidence=loc.confidence if loc else r.confidence,
                          competitor_led=loc.competitor_led if loc else r.competitor_led,
-                         signals=loc.signals if loc else r.signals)
+                         signals=loc.signals if loc else r.signals,
+                         uncertain=loc.uncertain if loc else False)
             for r, loc in zip(stored.evidence, _locations(analysis, stored.deal), strict=True)]
         s = stored.state
         now = self.now()

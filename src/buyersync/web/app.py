@@ -68,6 +68,9 @@ def create_app(settings: Settings | None = None, *, deals: DealService | None = 
     from buyersync.store.db import make_engine
 
     settings = settings or Settings()
+    from buyersync.method.dates import set_default_order
+
+    set_default_order(settings.date_order)
     if deals is None:
         engine = make_engine(settings.database_url(), create_folder=settings.embedded)
         deals = DealService(engine, settings=settings)  # migrates the schema on first use

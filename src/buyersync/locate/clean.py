@@ -1,0 +1,196 @@
+"""Real messages → the words that show where the customer is.
+
+A seller pastes e-mails as they come: HTML, header blocks, the newest reply on top of
+quoted and forwarded history, signatures and legal disclaimers. Only the newest message
+says where the customer stands now; the history is kept apart so that the locator can
+fall back on it (at a discount) when the newest reply says nothing about the stage.
+Splitting off quoted history uses mail-parser-reply (reply headers in many languages);
+HTML goes through the standard library's parser. Sign-offs and disclaimers are listed in
+locate/data/mail.yaml. Plain notes pass through untouched, at the cost of one regex scan.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from functools import cache
+from html.parser import HTMLParser
+from importlib import resources
+from typing import Any
+
+import yaml
+
+# one scan decides whether a text needs cleaning at all (most notes do not)
+_MAILISH = re.compile(
+    r"^\s*>|wrote:|写道[:：]|原始邮件|original message|forwarded message|转发的邮件|"
+    r"^\s*(?:from|to|cc|subject|sent|date|发件人|收件人|抄送|主题|发送时间)\s*[:：]|"
+    r"<(?:html|body|div|p|br|table|span|td|blockquote)\b|^--\s*$|^_{8,}|^-{5,}|"
+    r"sent from my|发自我的|regards|此致|confidential|保密",
+    re.IGNORECASE | re.MULTILINE)
+_HTML = re.compile(r"<(?:html|body|div|p|br|table|span|td|blockquote)\b", re.IGNORECASE)
+_HEADER = re.compile(r"^\s*[*]*(from|to|cc|bcc|subject|sent|date|reply-to|发件人|收件人|抄送|"
+                     r"主题|发送时间|日期)[*]*\s*[:：]\s*(.*)$", re.IGNORECASE)
+_SEPARATOR = re.compile(r"^\s*(?:-{3,}\s*(?:original message|forwarded message|原始邮件|"
+                        r"转发的邮件)?\s*-{3,}|_{8,}|begin forwarded message:?)\s*$",
+                        re.IGNORECASE)
+_QUOTED = re.compile(r"^\s*>")
+
+
+@dataclass(frozen=True)
+class Message:
+    """A pasted text split into what is new and what is quoted or forwarded."""
+
+    body: str
+    history: str = ""
+
+    @property
+    def cleaned(self) -> bool:
+        return bool(self.history)
+
+
+@cache
+def _markers() -> dict[str, Any]:
+    ref = resources.files("buyersync.locate").joinpath("data", "mail.yaml")
+    data: dict[str, Any] = yaml.safe_load(ref.read_text(encoding="utf-8"))
+    return data
+
+
+@cache
+def _signoff() -> re.Pattern[str]:
+    phrases = [re.escape(p) for langs in _markers()["signoffs"].values() for p in langs]
+    return re.compile(r"^\s*(?:" + "|".join(phrases) + r")[\s,.!，。！、:：]*$", re.IGNORECASE)
+
+
+@cache
+def _device() -> re.Pattern[str]:
+    phrases = [re.escape(p) for langs in _markers()["devices"].values() for p in langs]
+    return re.compile(r"^\s*(?:" + "|".join(phrases) + r")", re.IGNORECASE)
+
+
+@cache
+def _disclaimer() -> re.Pattern[str]:
+    phrases = [re.escape(p) for langs in _markers()["disclaimers"].values() for p in langs]
+    return re.compile("|".join(phrases), re.IGNORECASE)
+
+
+def split_message(text: str) -> Message:
+    """The newest message of a pasted e-mail or chat, and the history under it."""
+    if _MAILISH.search(text) is None:
+        return Message(text)
+    if _HTML.search(text):
+        text = html_text(text)
+    lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    lines, subject = _drop_leading_headers(lines)
+    cut = _history_start(lines)
+    body_lines, history_lines = lines[:cut], lines[cut:]
+    body = _trim_tail("\n".join(body_lines))
+    if subject and subject.lower() not in body.lower():
+        body = f"{subject}\n{body}" if body else subject
+    history = "\n".join(_unquote(line) for line in history_lines
+                        if not _HEADER.match(line) and not _SEPARATOR.match(line))
+    history = _trim_tail(history)
+    if not body.strip():  # nothing new above the quote (a bare forward): the history is the message
+        return Message(history.strip() or text)
+    return Message(body.strip(), history.strip())
+
+
+def _drop_leading_headers(lines: list[str]) -> tuple[list[str], str]:
+    """Header lines at the top (From:, To:, Subject: …) go; the subject's words stay."""
+    subject = ""
+    i = 0
+    while i < len(lines) and (not lines[i].strip() or _HEADER.match(lines[i])):
+        m = _HEADER.match(lines[i])
+        if m and m.group(1).lower() in ("subject", "主题"):
+            subject = re.sub(r"^(?:(?:re|fw|fwd|aw|回复|答复|转发)\s*[:：]\s*)+", "", m.group(2).strip(),
+                             flags=re.IGNORECASE)
+        i += 1
+    if i == 0 or not any(_HEADER.match(line) for line in lines[:i]):
+        return lines, ""
+    return lines[i:], subject
+
+
+def _history_start(lines: list[str]) -> int:
+    """Where quoted or forwarded history begins: a reply header, a separator or '>' lines."""
+    from mailparser_reply import EmailReplyParser
+
+    for i, line in enumerate(lines):
+        if _SEPARATOR.match(line) or _QUOTED.match(line):
+            return _back_over_intro(lines, i)
+        if _HEADER.match(line) and i + 1 < len(lines) and _HEADER.match(lines[i + 1]):
+            return i
+    # reply headers the library knows ("On … wrote:", "在 … 写道：", and other languages)
+    text = "\n".join(lines)
+    top = str(EmailReplyParser(languages=_markers()["reply_languages"]).parse_reply(text=text) or "")
+    if top and len(top) < len(text.rstrip()):
+        return max(1, top.count("\n") + 1)
+    return len(lines)
+
+
+def _back_over_intro(lines: list[str], i: int) -> int:
+    # "On Tue, … Tom wrote:" just above the quoted lines belongs to the history
+    if i > 0 and re.search(r"(wrote|写道)\s*[:：]\s*$", lines[i - 1], re.IGNORECASE):
+        return i - 1
+    return i
+
+
+def _unquote(line: str) -> str:
+    return re.sub(r"^(\s*>)+\s?", "", line)
+
+
+def _trim_tail(text: str) -> str:
+    """Cut the sign-off and what follows it (name, title, phone), and legal disclaimers."""
+    paragraphs = re.split(r"\n\s*\n", text)
+    disclaimer = _disclaimer()
+    kept = [p for p in paragraphs if not disclaimer.search(p)] or paragraphs[:1]
+    lines = "\n\n".join(kept).split("\n")
+    signoff, device = _signoff(), _device()
+    for i, line in enumerate(lines):
+        # a signature is short; a long tail after a sign-off is more message
+        if i and (signoff.match(line) or device.match(line) or line.strip() == "--") \
+                and len(lines) - i <= 12:
+            return "\n".join(lines[:i]).strip()
+    return "\n".join(lines).strip()
+
+
+class _TextOfHtml(HTMLParser):
+    BLOCKS = {"p", "div", "br", "tr", "li", "table", "h1", "h2", "h3", "h4", "blockquote", "hr"}
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.parts: list[str] = []
+        self._skip = 0
+        self._quote = 0
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag in ("script", "style", "head"):
+            self._skip += 1
+        if tag == "blockquote":
+            self._quote += 1
+        if tag in self.BLOCKS:
+            self.parts.append("\n")
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in ("script", "style", "head"):
+            self._skip = max(0, self._skip - 1)
+        if tag == "blockquote":
+            self._quote = max(0, self._quote - 1)
+        if tag in self.BLOCKS:
+            self.parts.append("\n")
+
+    def handle_data(self, data: str) -> None:
+        if self._skip:
+            return
+        if self._quote:  # quoted history in HTML mail: mark it as such for the splitter
+            data = "\n".join("> " + line for line in data.split("\n") if line.strip())
+            self.parts.append("\n" + data + "\n")
+        else:
+            self.parts.append(data)
+
+
+def html_text(html: str) -> str:
+    """The text of an HTML e-mail, one block per line; <blockquote> content as '>' lines."""
+    parser = _TextOfHtml()
+    parser.feed(html)
+    parser.close()
+    text = "".join(parser.parts).replace("\xa0", " ")
+    return re.sub(r"\n\s*\n(\s*\n)+", "\n\n", text).strip()

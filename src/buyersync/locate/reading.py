@@ -1,0 +1,111 @@
+"""Reading stage phrases in context: negation, hold, tense and hedging; one decisive sentence.
+
+Rules, in the order they apply to each stage phrase the lexicon found:
+1. A phrase inside a longer neutral word, or one an award notice merely retells, is skipped.
+2. A `before` cue in front of it, or an `after` cue behind it, in the same clause (or a
+   再 after a 先 earlier in the sentence) means the customer is not there yet: the phrase
+   counts `against` × weight against its stage and `shift` × weight for the stage before.
+   Its signal quotes the cue with the phrase ("not been involved yet").
+3. A hedge in the same clause ("maybe", 可能) scales the phrase by `hedge_share`.
+4. Phrases add up per sentence; a text's score for a stage is its best sentence plus a
+   fraction (REST) of the others, so one decisive sentence outweighs many passing
+   mentions in a long thread, and signals quote that sentence first.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from buyersync.locate.lexicon import Hit, Modifiers
+from buyersync.method.stages import STAGES, Stage
+
+REST = 0.35  # how much sentences other than the best one add
+_SENTENCE = re.compile(r"[。！？!?；;\n]+|(?<=[A-Za-z0-9)\"'”])\.(?:\s+|$)")
+_CLAUSE = re.compile(r"[。！？!?；;\n，,：:]+|(?<=[A-Za-z0-9)\"'”])\.(?:\s+|$)"
+                     r"|\s(?:but|however|and then)\s|但是|但|不过|然后")
+_KEYS = {s.value: s for s in STAGES}
+
+
+@dataclass(frozen=True)
+class Phrase:
+    text: str          # verbatim span of the input
+    stage: Stage       # the stage it counts for
+    weight: float
+    salience: float    # its sentence's score for that stage
+
+
+@dataclass
+class Reading:
+    scores: dict[Stage, float]
+    phrases: list[Phrase] = field(default_factory=list)
+    hits: list[Hit] = field(default_factory=list)  # the stage hits that were read
+
+
+def _bounds(pattern: re.Pattern[str], text: str) -> list[int]:
+    return [0, *(m.end() for m in pattern.finditer(text)), len(text) + 1]
+
+
+def _span(bounds: list[int], at: int) -> tuple[int, int]:
+    import bisect
+
+    i = bisect.bisect_right(bounds, at) - 1
+    return bounds[i], bounds[i + 1]
+
+
+def read_stage_phrases(text: str, hits: list[Hit], modifiers: Modifiers | None,
+                       retold: frozenset[str] = frozenset()) -> Reading:
+    stage_hits = [h for h in hits if h.label in _KEYS and h.label not in retold]
+    scores = dict.fromkeys(STAGES, 0.0)
+    if not stage_hits:
+        return Reading(scores)
+    sentences = _bounds(_SENTENCE, text)
+    clauses = _bounds(_CLAUSE, text) if modifiers is not None else []
+    before = modifiers.before.find(text) if modifiers is not None else []
+    after = modifiers.after.find(text) if modifiers is not None else []
+    hedges = modifiers.hedge.find(text) if modifiers is not None else []
+    per_sentence: dict[int, dict[Stage, float]] = {}
+    placed: list[tuple[int, Stage, float, str]] = []
+    for h in stage_hits:
+        stage = _KEYS[h.label]
+        weight = h.weight
+        sent = _span(sentences, h.start)
+        cue: Hit | None = None
+        if modifiers is not None:
+            c0, c1 = _span(clauses, h.start)
+            cue = next((b for b in reversed(before) if c0 <= b.start and b.end <= h.start), None) \
+                or next((a for a in after if h.end <= a.start and a.end <= c1), None) \
+                or _later_step(text, sent, h)
+            if any(c0 <= g.start < c1 for g in hedges):
+                weight *= modifiers.hedge_share
+        bucket = per_sentence.setdefault(sent[0], dict.fromkeys(STAGES, 0.0))
+        if cue is not None and modifiers is not None:
+            a, b = min(cue.start, h.start), max(cue.end, h.end)
+            bucket[stage] -= modifiers.against * weight
+            if stage.rank > 0:
+                earlier = STAGES[stage.rank - 1]
+                bucket[earlier] += modifiers.shift * weight
+                placed.append((sent[0], earlier, modifiers.shift * weight, text[a:b]))
+        else:
+            bucket[stage] += weight
+            placed.append((sent[0], stage, weight, h.text))
+    for s in STAGES:
+        values = [b[s] for b in per_sentence.values() if b[s]]
+        if values:
+            best = max(values)
+            scores[s] = best + REST * (sum(values) - best)
+    phrases = [Phrase(t, s, w, per_sentence[at][s]) for at, s, w, t in placed]
+    return Reading(scores, phrases, stage_hits)
+
+
+def _later_step(text: str, sentence: tuple[int, int], h: Hit) -> Hit | None:
+    """先…再…: a phrase after 再 (with 先 before it in the sentence) is the later step."""
+    head = text[sentence[0]:h.start]
+    first = head.find("先")
+    if first < 0:
+        return None
+    then = head.find("再", first + 1)
+    if then < 0:
+        return None
+    at = sentence[0] + then
+    return Hit(at, at + 1, "再", "later", 1.0)

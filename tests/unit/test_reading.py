@@ -1,0 +1,114 @@
+"""Real messages: cleaning e-mail, reading phrases in context, saying when it cannot tell."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from buyersync.locate import default_locator, locate
+from buyersync.locate.clean import html_text, split_message
+from buyersync.locate.lexicon import Lexicon, Modifiers, default_lexicon, default_modifiers
+from buyersync.locate.reading import read_stage_phrases
+from buyersync.method.model import Deal, Evidence
+from buyersync.method.stages import Stage
+from buyersync.services.analysis import analyze
+
+THREAD = """From: Anna Smith <anna@acme.example>
+Sent: Tuesday, February 17, 2026 10:02 AM
+Subject: RE: next steps
+
+Hi Tom,
+
+Our formal request for proposal went out this morning; responses are due on 3 March.
+
+Best regards,
+Anna Smith
+Head of Procurement
+
+This email and any attachments are confidential and intended solely for the addressee.
+
+On Mon, Feb 16, 2026 at 9:00 AM Tom Lee <tom@vendor.example> wrote:
+> Anna, we still feel nobody has sized what the stock-outs cost you.
+> Could we meet your CFO first?
+"""
+
+
+def test_the_newest_reply_is_split_from_signature_disclaimer_and_quoted_history():
+    msg = split_message(THREAD)
+    assert "request for proposal" in msg.body
+    assert "Best regards" not in msg.body and "confidential" not in msg.body
+    assert "stock-outs" in msg.history and "stock-outs" not in msg.body
+
+
+def test_chinese_mail_drops_the_original_message_block():
+    msg = split_message("王经理：\n\n招标文件已经挂网，下周二开标。\n\n谢谢！\n张三\n\n-----原始邮件-----\n"
+                        "发件人: 李四\n主题: 项目\n领导还在犹豫要不要做。")
+    assert "开标" in msg.body and "犹豫" not in msg.body and "犹豫" in msg.history
+
+
+def test_html_mail_reads_as_text_with_quoted_blocks_apart():
+    assert html_text("<div>Shortlist&nbsp;fixed</div><blockquote>old</blockquote>") == \
+        "Shortlist fixed\n\n> old"
+
+
+def test_a_plain_note_passes_through_untouched():
+    note = "客户说还没想好，先看看再说。"
+    assert split_message(note).body == note and not split_message(note).history
+
+
+def test_a_thread_is_located_by_its_newest_message_and_the_signal_quotes_it():
+    loc = locate(THREAD)
+    assert loc.stage is Stage.solution
+    assert all(s.text in THREAD for s in loc.signals)
+
+
+def _reading(text: str, modifiers: Modifiers | None):
+    lex = default_lexicon()
+    return read_stage_phrases(text, lex.find(text), modifiers)
+
+
+def test_a_negated_or_future_phrase_counts_for_the_stage_before_it():
+    text = "They will issue an RFP in September."
+    plain, read = _reading(text, None), _reading(text, default_modifiers())
+    assert plain.scores[Stage.solution] > 0
+    assert read.scores[Stage.solution] < 0 < read.scores[Stage.measures]
+    assert any("will issue" in p.text for p in read.phrases)
+
+
+def test_after_first_then_the_later_step_does_not_count_as_reached():
+    read = _reading("先把问题理清楚，再发招标文件。", default_modifiers())
+    assert read.scores[Stage.solution] < 0
+
+
+def test_a_word_that_hides_a_stage_phrase_counts_for_nothing():
+    hits = default_lexicon().find("投标文件须满足技术标准要求")
+    assert "技术标" not in [h.text for h in hits]
+    hits = Lexicon([("技术标", "solution", 3.0)]).find("技术标准")
+    assert [h.text for h in hits] == ["技术标"]  # without the neutral word the trap springs
+
+
+def test_one_decisive_sentence_outweighs_many_passing_mentions():
+    one = "Requirements workshop notes. " * 1 + "The signed contract goes to legal today."
+    many = "They wondered about budgets. " * 6 + "The signed contract goes to legal today."
+    assert _reading(many, None).scores[Stage.cost] == _reading(one, None).scores[Stage.cost]
+
+
+def test_an_award_notice_is_not_read_as_the_tender_it_retells():
+    loc = locate("某市医院设备采购项目 中标候选人公示\n一、招标概况：本项目于3月发布招标公告，3月20日开标、评标，"
+                 "评标委员会推荐中标候选人如下。")
+    assert loc.stage is Stage.cost
+
+
+def test_a_text_with_little_stage_signal_is_uncertain_and_a_clear_one_is_not():
+    locator = default_locator()
+    if locator.sure_at <= 0:  # an untrained checkout ships no threshold
+        return
+    assert locate("ok, talk Thursday").uncertain
+    assert not locate("客户发来正式招标文件，要求两周内递交投标文件，下周二开标。").uncertain
+
+
+def test_an_undated_item_added_last_is_the_latest_in_the_deal():
+    deal = Deal(name="x", evidence=[
+        Evidence(text="IT manager: the old system keeps crashing, not sure why.", date=dt.date(2026, 1, 5)),
+        Evidence(text="Invitation to tender received today; bids due in two weeks, bid opening on the 20th."),
+    ])
+    assert analyze(deal).stage is Stage.solution
