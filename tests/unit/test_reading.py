@@ -112,3 +112,36 @@ def test_an_undated_item_added_last_is_the_latest_in_the_deal():
         Evidence(text="Invitation to tender received today; bids due in two weeks, bid opening on the 20th."),
     ])
     assert analyze(deal).stage is Stage.solution
+
+
+def test_a_rival_merely_named_is_not_a_competitor_led_stage():
+    assert locate("Bake-off next week against the other vendor; the panel will score both demos.").competitor_led \
+        is not True
+    assert locate("客户说另一家公司比你们大，但还没决定。").competitor_led is not True
+
+
+def test_a_rivals_hand_in_the_spec_is_competitor_led():
+    assert locate("招标文件的技术参数基本是照搬友商的产品白皮书，连型号写法都一模一样。").competitor_led is True
+
+
+def test_every_streamed_location_says_whether_it_is_uncertain():
+    import io
+    import json
+
+    from buyersync.services.batch import locate_stream
+
+    out = io.StringIO()
+    locate_stream(io.StringIO('{"id": 1, "text": "RFP received, bids due Friday."}\n'), out)
+    assert isinstance(json.loads(out.getvalue())["uncertain"], bool)
+
+
+TENDER = "Invitation to tender received today; bids due in two weeks, bid opening on the 20th."
+ROI = "The CFO asked us for an ROI model and payback period before the board decides; evaluation is finished."
+
+
+def test_a_deal_file_with_people_dates_analyses_in_date_order():
+    later_listed_first = Deal.model_validate({"name": "x", "evidence": [
+        {"text": ROI, "date": "Mar 2, 2026"}, {"text": TENDER, "date": "2026年1月5日"}]})
+    assert analyze(later_listed_first).stage is Stage.value
+    undated = Deal.model_validate({"name": "x", "evidence": [{"text": ROI}, {"text": TENDER}]})
+    assert analyze(undated).stage is Stage.solution  # the last listed is the latest

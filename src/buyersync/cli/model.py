@@ -21,7 +21,8 @@ def model_train(
         typer.Argument(help="Training .jsonl files or folders (default: the repo's data/training)"),
     ] = None,
     out: Annotated[Path | None, typer.Option("--out", help="Where to write the model (default: the package)")] = None,
-    folds: Annotated[int, typer.Option(help="Cross-validation folds to report (0: skip)")] = 5,
+    folds: Annotated[int, typer.Option(
+        help="Cross-validation folds to report (-1: one per source file, leave-one-source-out; 0: skip)")] = -1,
 ) -> None:
     """Train the stage model from labelled evidence, report cross-validated figures, save it."""
     from buyersync.locate.training import train_command

@@ -18,6 +18,13 @@ LIMITS = """\
   training batches were written to cover kinds of notes that corpus showed missing (near
   copies removed by scripts/check_overlap.py), so they flatter too; expect lower on notes
   unlike both.
+- E-mails are cleaned before they are read (quoted and forwarded history, signatures,
+  disclaimers, header blocks, HTML); the newest message decides, and the thread below it is
+  read only when the newest message carries no stage phrase. A reply that only says
+  "thanks, talk Thursday" is marked `uncertain`.
+- Negation, holds and future tense are read from cue words near a stage phrase (signals.yaml
+  `modifiers`); a cue farther away than its clause, or a negation the lexicon does not list,
+  is missed and left to the n-gram model.
 - One text, one stage. A note that reports several stages at once (a history recap) gets
   the stage its strongest signals show; the deal-level view weighs the newest evidence.
 - `competitor_led` reads the text only: it cannot know that a spec mirrors a rival's
@@ -60,14 +67,38 @@ def model_card_markdown(meta: dict[str, Any]) -> str:
     lines += [
         "",
         f"## Cross-validated figures ({cv.get('folds', '?')}-fold, split by "
-        f"{cv.get('split', 'stratified')}, model + lexicon)",
+        f"{cv.get('split', 'stratified')}: each fold holds out one source file; model + lexicon)",
         "",
         f"- exact stage: {_pct(best.get('exact'))}",
         f"- within one stage: {_pct(best.get('within_one'))}",
         f"- competitor_led (true/false rows): {_pct(best.get('competitor_led'))}",
         f"- competitor_led balanced accuracy (true/false/null): "
         f"{_pct(best.get('competitor_led_balanced'))}",
+        f"- competitor_led precision (of the texts it calls competitor-led, how many are): "
+        f"{_pct(best.get('competitor_led_precision'))}; recall: {_pct(best.get('competitor_led_recall'))}",
         "",
+        *_calibration(cv.get("calibration") or {}),
         LIMITS,
     ]
     return "\n".join(lines)
+
+
+def _calibration(cal: dict[str, Any]) -> list[str]:
+    if not cal:
+        return []
+    lines = [
+        "## Confidence and `uncertain`",
+        "",
+        f"Scores are tempered (temperature {cal.get('temperature')}, the least held-out log loss: "
+        f"{cal.get('log_loss_before')} → {cal.get('log_loss_after')}). Expected calibration error "
+        f"(10 bins, held out): {_pct(cal.get('ece_before'))} before, {_pct(cal.get('ece_after'))} after.",
+        f"A location is `uncertain` below confidence {_pct(cal.get('sure_at'))}: held out, the "
+        f"locator is sure of {_pct(cal.get('sure_coverage'))} of texts and right on "
+        f"{_pct(cal.get('sure_accuracy'))} of those.",
+        "",
+        "| confidence bin | texts | mean confidence | accuracy |",
+        "|---|---|---|---|",
+    ]
+    lines += [f"| {row['bin']} | {row['n']} | {_pct(row['confidence'])} | {_pct(row['accuracy'])} |"
+              for row in cal.get("reliability") or []]
+    return [*lines, ""]

@@ -75,7 +75,8 @@ def _disclaimer() -> re.Pattern[str]:
 
 def split_message(text: str) -> Message:
     """The newest message of a pasted e-mail or chat, and the history under it."""
-    if _MAILISH.search(text) is None:
+    # one line without markup has no history, signature or header block to remove
+    if ("\n" not in text and "<" not in text) or _MAILISH.search(text) is None:
         return Message(text)
     if _HTML.search(text):
         text = html_text(text)

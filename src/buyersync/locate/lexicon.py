@@ -8,6 +8,7 @@ seller as the signals.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from functools import cache
 from typing import Any
@@ -77,10 +78,16 @@ class Headings:
     window: int
     weight: float
     retells: dict[str, frozenset[str]] | None = None  # heading stage → body stages that do not count
+    patterns: tuple[tuple[re.Pattern[str], str], ...] = ()  # openings known by their shape
 
     def find(self, text: str) -> Hit | None:
         hits = self.lexicon.find(text[: self.window])
-        return max(hits, key=lambda h: (h.end - h.start, -h.start)) if hits else None
+        if hits:
+            return max(hits, key=lambda h: (h.end - h.start, -h.start))
+        for pattern, stage in self.patterns:
+            if (m := pattern.match(text, 0, self.window)) is not None and m.end() > m.start():
+                return Hit(m.start(), m.end(), m.group(0), stage, 1.0)
+        return None
 
 
 @cache
@@ -91,7 +98,9 @@ def default_headings() -> Headings:
                for phrases in langs.values() for p in phrases]
     retells = {str(k): frozenset(Stage(v).value for v in vs)
                for k, vs in (data.get("retells") or {}).items()}
-    return Headings(Lexicon(entries), int(data["window"]), float(data["weight"]), retells)
+    patterns = tuple((re.compile(str(p)), Stage(stage).value)
+                     for stage, ps in (data.get("patterns") or {}).items() for p in ps)
+    return Headings(Lexicon(entries), int(data["window"]), float(data["weight"]), retells, patterns)
 
 
 @cache
@@ -119,9 +128,7 @@ def default_lexicon() -> Lexicon:
 class Modifiers:
     """Cues that a stage phrase is negated, on hold, still to come, or hedged (signals.yaml)."""
 
-    before: Lexicon
-    after: Lexicon
-    hedge: Lexicon
+    cues: Lexicon  # labels: "before", "after", "hedge" (one pass finds all three)
     shift: float
     against: float
     hedge_share: float
@@ -131,9 +138,7 @@ class Modifiers:
 def default_modifiers() -> Modifiers:
     data = kb.signals().get("modifiers") or {}
 
-    def lex(key: str) -> Lexicon:
-        return Lexicon([(str(p), key, 1.0) for phrases in (data.get(key) or {}).values()
-                        for p in phrases or []])
-
-    return Modifiers(lex("before"), lex("after"), lex("hedge"), float(data.get("shift", 1.0)),
+    cues = Lexicon([(str(p), key, 1.0) for key in ("before", "after", "hedge")
+                    for phrases in (data.get(key) or {}).values() for p in phrases or []])
+    return Modifiers(cues, float(data.get("shift", 1.0)),
                      float(data.get("against", 0.5)), float(data.get("hedge_share", 0.5)))

@@ -33,6 +33,7 @@ from buyersync.method.textlang import is_cjk
 
 MAX_LOCATE_CHARS = 20_000  # a tender can be long; the opening carries its type
 _STAGE_KEYS = frozenset(s.value for s in STAGES)
+LED_WITHOUT_CUE = 0.42  # the model's own probability needed to call a text competitor-led with no cue
 
 
 class Locator:
@@ -49,6 +50,7 @@ class Locator:
         self.modifiers = modifiers
         self.temperature = temperature  # calibration: scores are raw^(1/T), renormalised
         self.sure_at = sure_at          # below this confidence the answer is `uncertain`
+        self.led_without_cue = LED_WITHOUT_CUE
 
     def locate(self, text: str) -> Location:
         return self._locate(split_message(text[:MAX_LOCATE_CHARS]), None)
@@ -105,6 +107,10 @@ class Locator:
             "null": comp["null"] * math.exp(self.null_bias),
         }
         verdict = max(odds, key=odds.__getitem__)
+        if verdict == "true" and led <= 0 and comp["true"] < self.led_without_cue:
+            # a rival named, a price mentioned, a customer's own doubt: the model alone is not
+            # enough to say a competitor shaped the stage; a cue showing its hand is needed
+            verdict = "false" if odds["false"] > odds["null"] else "null"
         competitor_led = None if verdict == "null" else verdict == "true"
 
         # built without re-validation: every field is made here from checked values
@@ -207,7 +213,7 @@ def default_locator() -> Locator:
     headings = default_headings()
     if "heading_weight" in meta:
         headings = Headings(headings.lexicon, headings.window, float(meta["heading_weight"]),
-                            headings.retells)
+                            headings.retells, headings.patterns)
     return Locator(default_lexicon(), model, gamma=float(meta.get("gamma", 1.0)),
                    null_bias=float(meta.get("null_bias", 0.0)), headings=headings,
                    modifiers=default_modifiers(),

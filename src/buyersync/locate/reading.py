@@ -14,6 +14,7 @@ Rules, in the order they apply to each stage phrase the lexicon found:
 
 from __future__ import annotations
 
+import bisect
 import re
 from dataclasses import dataclass, field
 
@@ -25,6 +26,9 @@ _SENTENCE = re.compile(r"[。！？!?；;\n]+|(?<=[A-Za-z0-9)\"'”])\.(?:\s+|$)
 _CLAUSE = re.compile(r"[。！？!?；;\n，,：:]+|(?<=[A-Za-z0-9)\"'”])\.(?:\s+|$)"
                      r"|\s(?:but|however|and then)\s|但是|但|不过|然后")
 _KEYS = {s.value: s for s in STAGES}
+# `after` cues that reach past a comma: whole verdicts on what came before
+_FAR_AFTER = frozenset({"还没想好", "还没想清楚", "还没定", "没想好", "还没考虑", "not decided yet",
+                        "not decided", "still open", "still to be decided", "on hold", "暂缓", "搁置"})
 
 
 @dataclass(frozen=True)
@@ -47,8 +51,6 @@ def _bounds(pattern: re.Pattern[str], text: str) -> list[int]:
 
 
 def _span(bounds: list[int], at: int) -> tuple[int, int]:
-    import bisect
-
     i = bisect.bisect_right(bounds, at) - 1
     return bounds[i], bounds[i + 1]
 
@@ -59,11 +61,18 @@ def read_stage_phrases(text: str, hits: list[Hit], modifiers: Modifiers | None,
     scores = dict.fromkeys(STAGES, 0.0)
     if not stage_hits:
         return Reading(scores)
-    sentences = _bounds(_SENTENCE, text)
-    clauses = _bounds(_CLAUSE, text) if modifiers is not None else []
-    before = modifiers.before.find(text) if modifiers is not None else []
-    after = modifiers.after.find(text) if modifiers is not None else []
-    hedges = modifiers.hedge.find(text) if modifiers is not None else []
+    cues = modifiers.cues.find(text) if modifiers is not None else []
+    then = "先" in text and "再" in text
+    if not cues and not then and len(stage_hits) == 1:  # the common case: one plain phrase
+        h = stage_hits[0]
+        scores[_KEYS[h.label]] = h.weight
+        return Reading(scores, [Phrase(h.text, _KEYS[h.label], h.weight, h.weight)], stage_hits)
+    whole = (0, len(text) + 1)
+    sentences = _bounds(_SENTENCE, text) if len(stage_hits) > 1 or cues or then else list(whole)
+    clauses = _bounds(_CLAUSE, text) if cues else list(whole)
+    before = [c for c in cues if c.label == "before"]
+    after = [c for c in cues if c.label == "after"]
+    hedges = [c for c in cues if c.label == "hedge"]
     per_sentence: dict[int, dict[Stage, float]] = {}
     placed: list[tuple[int, Stage, float, str]] = []
     for h in stage_hits:
@@ -71,11 +80,15 @@ def read_stage_phrases(text: str, hits: list[Hit], modifiers: Modifiers | None,
         weight = h.weight
         sent = _span(sentences, h.start)
         cue: Hit | None = None
-        if modifiers is not None:
+        if modifiers is not None and (cues or then):
             c0, c1 = _span(clauses, h.start)
+            # an `after` cue may sit in a later clause of the sentence ("具体要什么、怎么做，
+            # 我们还没想好") as long as no other stage phrase comes between
+            nxt = min((g.start for g in stage_hits if g.start > h.start), default=len(text))
             cue = next((b for b in reversed(before) if c0 <= b.start and b.end <= h.start), None) \
-                or next((a for a in after if h.end <= a.start and a.end <= c1), None) \
-                or _later_step(text, sent, h)
+                or next((a for a in after if h.end <= a.start and a.end <= min(sent[1], nxt)
+                         and (a.end <= c1 or a.text.strip() in _FAR_AFTER)), None) \
+                or (_later_step(text, sent, h) if then else None)
             if any(c0 <= g.start < c1 for g in hedges):
                 weight *= modifiers.hedge_share
         bucket = per_sentence.setdefault(sent[0], dict.fromkeys(STAGES, 0.0))

@@ -20,8 +20,9 @@ from typing import Any
 import numpy as np
 
 from buyersync.errors import BadInput
-from buyersync.locate.lexicon import Headings, default_headings, default_lexicon
-from buyersync.locate.locator import Locator
+from buyersync.locate.clean import split_message
+from buyersync.locate.lexicon import Headings, default_headings, default_lexicon, default_modifiers
+from buyersync.locate.locator import MAX_LOCATE_CHARS, Locator
 from buyersync.locate.model import COMPETITOR_CLASSES, MODEL_FILE, NGRAM_RANGE, StageModel, ngrams
 from buyersync.method.stages import STAGES, Stage
 from buyersync.services.evaluation import read_labelled
@@ -64,6 +65,11 @@ def load_rows(paths: Sequence[Path]) -> list[dict[str, Any]]:
     return rows
 
 
+def model_text(text: str) -> str:
+    """What the locator hands the model for this text: the newest message, cleaned."""
+    return split_message(text[:MAX_LOCATE_CHARS]).body
+
+
 def comp_label(value: Any) -> str:
     return "null" if value is None else ("true" if value else "false")
 
@@ -86,7 +92,7 @@ def fit_parts(rows: Sequence[dict[str, Any]]) -> Parts:
     from sklearn.linear_model import LogisticRegression
     from sklearn.naive_bayes import ComplementNB
 
-    texts = [r["text"] for r in rows]
+    texts = [model_text(r["text"]) for r in rows]
     vec = TfidfVectorizer(analyzer=ngrams, sublinear_tf=True, min_df=MIN_DF, norm="l2",
                           dtype=np.float64)
     x = vec.fit_transform(texts)
@@ -148,8 +154,10 @@ def cross_validate(rows: Sequence[dict[str, Any]], folds: int, seed: int = 7) ->
     from sklearn.model_selection import GroupKFold, StratifiedKFold
 
     y = [r["stage"] for r in rows]
-    held_out: dict[float, list[Any]] = {b: [None] * len(rows) for b in BLENDS}
+    held_out: dict[float, dict[str, Any]] = {b: {} for b in BLENDS}
     groups = [r.get("_source", "") for r in rows]
+    if folds < 0 or folds >= len(set(groups)):
+        folds = len(set(groups))  # leave one source out
     if len(set(groups)) >= folds:
         # Whole files are held out: each was written separately, so a fold measures how the
         # model does on text in a style it has not seen, which is what a user's notes are.
@@ -164,12 +172,13 @@ def cross_validate(rows: Sequence[dict[str, Any]], folds: int, seed: int = 7) ->
         for b in BLENDS:
             model = assemble(parts, b)
             for i in test_idx:
-                held_out[b][i] = model.predict(rows[i]["text"])
+                for text in _asked(rows[i]["text"]):
+                    held_out[b][text] = model.predict(text)
     figures: dict[str, Any] = {}
     for b in BLENDS:
         for g in GAMMAS:
             locator = Locator(default_lexicon(), _Replay(held_out[b]), gamma=g,
-                              headings=default_headings())
+                              headings=default_headings(), modifiers=default_modifiers())
             preds = [locator.locate(r["text"]) for r in rows]
             figures[f"{b}/{g}"] = _figures(rows, [(p.stage, p.competitor_led) for p in preds])
     best_key = max(figures, key=lambda k: (figures[k]["exact"], figures[k]["within_one"]))
@@ -179,7 +188,8 @@ def cross_validate(rows: Sequence[dict[str, Any]], folds: int, seed: int = 7) ->
     base = default_headings()
     for hw in HEADING_WEIGHTS:
         locator = Locator(default_lexicon(), _Replay(frozen), gamma=gamma,
-                          headings=Headings(base.lexicon, base.window, hw, base.retells))
+                          headings=Headings(base.lexicon, base.window, hw, base.retells, base.patterns),
+                          modifiers=default_modifiers())
         preds = [locator.locate(r["text"]) for r in rows]
         by_heading[str(hw)] = _figures(rows, [(p.stage, p.competitor_led) for p in preds])
     # Reported, not chosen: the project's notices are too regular for cross-validation to
@@ -189,37 +199,119 @@ def cross_validate(rows: Sequence[dict[str, Any]], folds: int, seed: int = 7) ->
     by_bias: dict[str, float] = {}
     for b in NULL_BIASES:
         locator = Locator(default_lexicon(), _Replay(frozen), gamma=gamma, null_bias=b,
-                          headings=headings)
+                          headings=headings, modifiers=default_modifiers())
         verdicts = [locator.locate(r["text"]).competitor_led for r in rows]
         by_bias[str(b)] = _balanced_accuracy(rows, verdicts)
     null_bias = max(NULL_BIASES, key=lambda b: by_bias[str(b)])
     locator = Locator(default_lexicon(), _Replay(frozen), gamma=gamma, null_bias=null_bias,
-                      headings=headings)
-    best = _figures(rows, [(p.stage, p.competitor_led)
-                           for p in (locator.locate(r["text"]) for r in rows)])
+                      headings=headings, modifiers=default_modifiers())
+    located = [locator.locate(r["text"]) for r in rows]
+    best = _figures(rows, [(p.stage, p.competitor_led) for p in located])
     best["competitor_led_balanced"] = round(by_bias[str(null_bias)], 4)
+    best["competitor_led_precision"], best["competitor_led_recall"] = _led_precision_recall(
+        rows, [p.competitor_led for p in located])
+    calibration = calibrate(rows, located)
     return {"folds": folds, "split": split_by, "by_blend_and_gamma": figures, "by_heading_weight": by_heading,
             "by_null_bias": by_bias, "blend": blend, "gamma": gamma,
-            "heading_weight": heading_weight, "null_bias": null_bias, "best": best}
+            "heading_weight": heading_weight, "null_bias": null_bias, "best": best,
+            "calibration": calibration, "temperature": calibration["temperature"],
+            "sure_at": calibration["sure_at"]}
+
+
+def _asked(text: str) -> list[str]:
+    """The texts the locator may hand the model for `text`: the newest message, and that
+    message with the thread below it (when the newest says nothing about the stage)."""
+    message = split_message(text[:MAX_LOCATE_CHARS])
+    return [message.body, f"{message.body}\n{message.history}"] if message.history else [message.body]
+
+
+TEMPERATURES = (0.6, 0.7, 0.8, 0.9, 1.0, 1.15, 1.3, 1.5, 1.75, 2.0, 2.5, 3.0)
+SURE_ACCURACY = 0.93  # the accuracy the locator must reach on what it is sure of (held out)
+
+
+def _temper(scores: dict[Stage, float], t: float) -> np.ndarray:
+    p = np.array([max(scores[s], 1e-12) for s in STAGES]) ** (1.0 / t)
+    out: np.ndarray = p / p.sum()
+    return out
+
+
+def calibrate(rows: Sequence[dict[str, Any]], located: Sequence[Any]) -> dict[str, Any]:
+    """Temperature for the scores (least held-out log loss), and the confidence below which
+    the locator says it is uncertain: the lowest that keeps held-out accuracy on the texts it
+    is sure of at SURE_ACCURACY. Reports reliability tables and expected calibration error."""
+    truth = np.array([STAGES.index(Stage(r["stage"])) for r in rows])
+
+    def nll(t: float) -> float:
+        probs = np.array([_temper(loc.scores, t) for loc in located])
+        return float(-np.mean(np.log(probs[np.arange(len(truth)), truth] + 1e-12)))
+
+    before = np.array([_temper(loc.scores, 1.0) for loc in located])
+    temperature = min(TEMPERATURES, key=nll)
+    after = np.array([_temper(loc.scores, temperature) for loc in located])
+    conf = after.max(axis=1)
+    right = after.argmax(axis=1) == truth
+    sure_at = 0.0
+    order = np.argsort(-conf)
+    hits = np.cumsum(right[order]) / np.arange(1, len(order) + 1)
+    ok = np.flatnonzero(hits >= SURE_ACCURACY)
+    if len(ok):
+        sure_at = float(conf[order][ok.max()])
+    sure = conf >= sure_at
+    return {"temperature": temperature, "sure_at": round(sure_at, 4),
+            "log_loss_before": round(_nll(before, truth), 4), "log_loss_after": round(_nll(after, truth), 4),
+            "ece_before": _ece(before, truth)[0], "ece_after": _ece(after, truth)[0],
+            "reliability": _ece(after, truth)[1],
+            "sure_coverage": round(float(sure.mean()), 4),
+            "sure_accuracy": round(float(right[sure].mean()), 4) if sure.any() else None}
+
+
+def _nll(probs: np.ndarray, truth: np.ndarray) -> float:
+    return float(-np.mean(np.log(probs[np.arange(len(truth)), truth] + 1e-12)))
+
+
+def _ece(probs: np.ndarray, truth: np.ndarray, bins: int = 10) -> tuple[float, list[dict[str, Any]]]:
+    conf = probs.max(axis=1)
+    right = probs.argmax(axis=1) == truth
+    table, ece = [], 0.0
+    for k in range(bins):
+        lo, hi = k / bins, (k + 1) / bins
+        sel = (conf > lo) & (conf <= hi) if k else (conf >= lo) & (conf <= hi)
+        if not sel.any():
+            continue
+        gap = abs(float(right[sel].mean()) - float(conf[sel].mean()))
+        ece += gap * sel.sum() / len(conf)
+        table.append({"bin": f"{lo:.1f}-{hi:.1f}", "n": int(sel.sum()),
+                      "confidence": round(float(conf[sel].mean()), 4),
+                      "accuracy": round(float(right[sel].mean()), 4)})
+    return round(ece, 4), table
+
+
+def _led_precision_recall(rows: Sequence[dict[str, Any]], preds: Sequence[bool | None]
+                          ) -> tuple[float | None, float | None]:
+    said = [i for i, p in enumerate(preds) if p is True]
+    truly = [i for i, r in enumerate(rows) if r.get("competitor_led") is True]
+    precision = sum(rows[i].get("competitor_led") is True for i in said) / len(said) if said else None
+    recall = sum(preds[i] is True for i in truly) / len(truly) if truly else None
+    return (None if precision is None else round(precision, 4),
+            None if recall is None else round(recall, 4))
 
 
 class _Replay(StageModel):
     """Plays back held-out predictions in order, so settings can be compared without refitting."""
 
-    def __init__(self, predictions: list[tuple[dict[Stage, float], dict[str, float]]]) -> None:
+    def __init__(self, predictions: dict[str, tuple[dict[Stage, float], dict[str, float]]]) -> None:
         self._predictions = predictions
-        self._i = 0
+        self._asked = ""
         self.meta = {}
         self.terms = []
 
     def features(self, text: str) -> tuple[np.ndarray, np.ndarray]:
+        self._asked = text
         return np.zeros(0, dtype=np.int64), np.zeros(0)
 
     def predict_features(self, idx: np.ndarray, w: np.ndarray
                          ) -> tuple[dict[Stage, float], dict[str, float]]:
-        out = self._predictions[self._i % len(self._predictions)]
-        self._i += 1
-        return out
+        return self._predictions[self._asked]
 
 
 def _balanced_accuracy(rows: Sequence[dict[str, Any]], preds: Sequence[bool | None]) -> float:
@@ -265,18 +357,22 @@ def train_command(paths: Sequence[Path], out: Path | None, folds: int) -> None:
     console.print(f"training on {len(rows)} labelled texts")
     cv: dict[str, Any] | None = None
     gamma, null_bias, heading_weight, blend = 0.3, 0.0, default_headings().weight, 0.0
-    if folds >= 2:
-        with console.status(f"{folds}-fold cross-validation…"):
+    temperature, sure_at = 1.0, 0.0
+    if folds != 0:
+        with console.status("cross-validation…"):
             cv = cross_validate(rows, folds)
         gamma = float(cv["gamma"])
         null_bias = float(cv["null_bias"])
+        temperature, sure_at = float(cv["temperature"]), float(cv["sure_at"])
         heading_weight = float(cv["heading_weight"])
         blend = float(cv["blend"])
         best = cv["best"]
         console.print(f"cross-validated (naive Bayes blend {blend}, lexicon weight {gamma}): "
                       f"exact {best['exact']:.1%}, "
                       f"within one {best['within_one']:.1%}, competitor_led "
-                      f"{best['competitor_led']:.1%} (null bias {null_bias})")
+                      f"{best['competitor_led']:.1%} (null bias {null_bias}); calibrated at "
+                      f"temperature {temperature}, sure from {sure_at:.0%} on "
+                      f"{cv['calibration']['sure_coverage']:.0%} of texts")
     fingerprint = data_fingerprint(rows)
     meta = {
         "version": f"{dt.date.today():%Y.%m.%d}-{fingerprint[:8]}",
@@ -292,6 +388,8 @@ def train_command(paths: Sequence[Path], out: Path | None, folds: int) -> None:
         "null_bias": null_bias,
         "heading_weight": heading_weight,
         "blend": blend,
+        "temperature": temperature,
+        "sure_at": sure_at,
         "cross_validation": cv,
     }
     with console.status("fitting on all texts…"):
