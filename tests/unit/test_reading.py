@@ -145,3 +145,11 @@ def test_a_deal_file_with_people_dates_analyses_in_date_order():
     assert analyze(later_listed_first).stage is Stage.value
     undated = Deal.model_validate({"name": "x", "evidence": [{"text": ROI}, {"text": TENDER}]})
     assert analyze(undated).stage is Stage.solution  # the last listed is the latest
+
+
+def test_the_sellers_own_turns_in_a_call_transcript_are_not_read_as_the_customer():
+    call = ("[00:00:12] Customer (Head of IT): the old system keeps freezing, no idea why\n"
+            "[00:00:20] Us: we will send our proposal and pricing tomorrow\n"
+            "[00:00:31] Customer (Head of IT): honestly we haven't looked into it")
+    body = split_message(call).body
+    assert "proposal" not in body and "freezing" in body

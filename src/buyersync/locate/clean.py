@@ -76,11 +76,16 @@ def _disclaimer() -> re.Pattern[str]:
 def split_message(text: str) -> Message:
     """The newest message of a pasted e-mail or chat, and the history under it."""
     # one line without markup has no history, signature or header block to remove
-    if ("\n" not in text and "<" not in text) or _MAILISH.search(text) is None:
+    if "\n" not in text and "<" not in text:
         return Message(text)
+    if _MAILISH.search(text) is None:
+        if _seller_turn().search(text) is None:
+            return Message(text)
+        return Message("\n".join(_customer_turns(text.split("\n"))))
     if _HTML.search(text):
         text = html_text(text)
     lines = text.replace("\r\n", "\n").replace("\r", "\n").split("\n")
+    lines = _customer_turns(lines)
     lines, subject = _drop_leading_headers(lines)
     cut = _history_start(lines)
     body_lines, history_lines = lines[:cut], lines[cut:]
@@ -93,6 +98,32 @@ def split_message(text: str) -> Message:
     if not body.strip():  # nothing new above the quote (a bare forward): the history is the message
         return Message(history.strip() or text)
     return Message(body.strip(), history.strip())
+
+
+_TURN = re.compile(r"^\s*(?:\[?\d{1,2}:\d{2}(?::\d{2})?\]?\s*)?([^:：\n]{1,30}?)\s*(?:[（(][^)）]*[)）])?\s*[:：]")
+
+
+@cache
+def _seller_labels() -> frozenset[str]:
+    return frozenset(p.lower() for langs in _markers()["seller_speakers"].values() for p in langs)
+
+
+@cache
+def _seller_turn() -> re.Pattern[str]:
+    labels = "|".join(re.escape(p) for p in sorted(_seller_labels(), key=len, reverse=True))
+    return re.compile(r"^\s*(?:\[?\d{1,2}:\d{2}(?::\d{2})?\]?\s*)?(?:" + labels + r")\s*[:：]",
+                      re.IGNORECASE | re.MULTILINE)
+
+
+def _customer_turns(lines: list[str]) -> list[str]:
+    """In a call transcript, the seller's own turns say nothing about where the customer is."""
+    turns = [(_TURN.match(line), line) for line in lines]
+    labelled = [m.group(1).strip().lower() for m, _ in turns if m]
+    sellers = _seller_labels()
+    if len(labelled) < 3 or not any(label in sellers for label in labelled) \
+            or all(label in sellers for label in labelled):
+        return lines
+    return [line for m, line in turns if not (m and m.group(1).strip().lower() in sellers)]
 
 
 def _drop_leading_headers(lines: list[str]) -> tuple[list[str], str]:
