@@ -34,6 +34,7 @@ typecheck: $(STAMP)
 ## train: retrain the shipped stage model from data/training with cross-validation
 train: $(STAMP)
 	$(BIN)/buyersync model train data/training
+	$(BIN)/buyersync model card > docs/model-card.md
 
 ## eval: score against the development corpus beside the repo, if present
 eval: $(STAMP)
