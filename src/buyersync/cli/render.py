@@ -12,6 +12,7 @@ from rich.text import Text
 from buyersync.method import knowledge as kb
 from buyersync.method.model import Analysis, Deal, Location
 from buyersync.method.stages import STAGES
+from buyersync.text import t as say_text
 
 UI = {
     "zh": {"track": "采购流程", "customer_here": "客户在这里", "target": "拉回到", "next": "下一步",
@@ -20,9 +21,7 @@ UI = {
            "tradeoff": "权衡", "win": "赢率", "following": "跟着走的赢率", "days": "多花天数",
            "diagnosis": "丢单诊断", "root": "真正丢掉的阶段", "alternatives": "备选",
            "shaped": "塑造者", "stage": "阶段", "scores": "各阶段得分", "signals": "信号",
-           "competitor_led": "对手主导", "yes": "是", "no": "否", "unknown": "看不出",
-           "uncertain": "这段话里阶段信号太少，看不准（上面是最可能的猜测）。去问客户：最想解决什么问题？"
-                        "希望达到什么目标？现在决策走到哪一步了？"},
+           "competitor_led": "对手主导", "yes": "是", "no": "否", "unknown": "看不出"},
     "en": {"track": "Buying process", "customer_here": "customer is here", "target": "pull back to",
            "next": "next", "strategy": "Strategy", "why": "Why", "warnings": "Warnings",
            "moves": "Moves", "say": "Say", "questions": "Questions for key people",
@@ -30,10 +29,7 @@ UI = {
            "following": "if we just follow", "days": "extra days",
            "diagnosis": "Loss diagnosis", "root": "lost at", "alternatives": "alternatives",
            "shaped": "shaped by", "stage": "Stage", "scores": "Scores", "signals": "Signals",
-           "competitor_led": "competitor-led", "yes": "yes", "no": "no", "unknown": "can't tell",
-           "uncertain": "Too little stage signal to tell (the stage above is the best guess). Ask the "
-                        "customer: what problem do you most want solved, what should it achieve, and "
-                        "where is the decision now?"},
+           "competitor_led": "competitor-led", "yes": "yes", "no": "no", "unknown": "can't tell"},
 }
 DRIVER_STYLE = {"us": "green", "competitor": "red", "customer": "yellow", "unknown": "bright_black"}
 WARN_STYLE = "bold yellow"
@@ -219,7 +215,7 @@ def print_location(text: str, loc: Location, lang: str | None = None) -> None:
     console.print(f"[bold]{ui['stage']}:[/] [bold cyan]{kb.stage_name(loc.stage, lang)}[/] "
                   f"({loc.stage.value}, {loc.confidence:.0%})")
     if loc.uncertain:
-        console.print(f"[{WARN_STYLE}]{_esc(ui['uncertain'])}[/]")
+        console.print(f"[{WARN_STYLE}]{_esc(say_text('cli.location_uncertain', lang))}[/]")
     led = {True: ui["yes"], False: ui["no"], None: ui["unknown"]}[loc.competitor_led]
     console.print(f"[bold]{ui['competitor_led']}:[/] {led}")
     if loc.signals:

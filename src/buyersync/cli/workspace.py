@@ -340,7 +340,7 @@ def evidence_add(
 ) -> None:
     """Add a note, e-mail or call to a saved deal; prints the deal's new analysis."""
     from buyersync.errors import BadInput
-    from buyersync.method.dates import EXPECTED, parse_date
+    from buyersync.method.dates import parse_date
     from buyersync.method.model import Evidence
 
     body = sys.stdin.read() if text == "-" else text
@@ -348,9 +348,8 @@ def evidence_add(
     if date is not None:
         try:
             day = parse_date(date)
-        except ValueError:
-            raise BadInput("field", where="--date", field="date",
-                           detail=f"expected {EXPECTED}; got {date[:40]!r}") from None
+        except ValueError as e:
+            raise BadInput("field", where="--date", field="date", detail=str(e)) from None
     from pydantic import ValidationError
 
     from buyersync.services.dealfile import bad_input_from

@@ -74,7 +74,7 @@ def model_card_markdown(meta: dict[str, Any]) -> str:
         f"- competitor_led (true/false rows): {_pct(best.get('competitor_led'))}",
         f"- competitor_led balanced accuracy (true/false/null): "
         f"{_pct(best.get('competitor_led_balanced'))}",
-        f"- competitor_led precision (of the texts it calls competitor-led, how many are): "
+        f"- competitor_led precision (of the texts it calls competitor-led, how many are): "  # text-ok: model card
         f"{_pct(best.get('competitor_led_precision'))}; recall: {_pct(best.get('competitor_led_recall'))}",
         "",
         *_calibration(cv.get("calibration") or {}),
@@ -83,22 +83,27 @@ def model_card_markdown(meta: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
+CALIBRATION = """\
+## Confidence and `uncertain`
+
+Scores are tempered (temperature {temperature}, the least held-out log loss: {log_loss_before} → \
+{log_loss_after}). Expected calibration error (10 bins, held out): {ece_before} before, {ece_after} after.
+A location is `uncertain` below confidence {sure_at}: held out, the locator is sure of \
+{sure_coverage} of texts and right on {sure_accuracy} of those.
+
+| confidence bin | texts | mean confidence | accuracy |
+|---|---|---|---|
+"""  # text-ok: the model card is a developer document, in English like the code's docs
+
+
 def _calibration(cal: dict[str, Any]) -> list[str]:
     if not cal:
         return []
-    lines = [
-        "## Confidence and `uncertain`",
-        "",
-        f"Scores are tempered (temperature {cal.get('temperature')}, the least held-out log loss: "
-        f"{cal.get('log_loss_before')} → {cal.get('log_loss_after')}). Expected calibration error "
-        f"(10 bins, held out): {_pct(cal.get('ece_before'))} before, {_pct(cal.get('ece_after'))} after.",
-        f"A location is `uncertain` below confidence {_pct(cal.get('sure_at'))}: held out, the "
-        f"locator is sure of {_pct(cal.get('sure_coverage'))} of texts and right on "
-        f"{_pct(cal.get('sure_accuracy'))} of those.",
-        "",
-        "| confidence bin | texts | mean confidence | accuracy |",
-        "|---|---|---|---|",
-    ]
-    lines += [f"| {row['bin']} | {row['n']} | {_pct(row['confidence'])} | {_pct(row['accuracy'])} |"
-              for row in cal.get("reliability") or []]
-    return [*lines, ""]
+    head = CALIBRATION.format(
+        temperature=cal.get("temperature"), log_loss_before=cal.get("log_loss_before"),
+        log_loss_after=cal.get("log_loss_after"), ece_before=_pct(cal.get("ece_before")),
+        ece_after=_pct(cal.get("ece_after")), sure_at=_pct(cal.get("sure_at")),
+        sure_coverage=_pct(cal.get("sure_coverage")), sure_accuracy=_pct(cal.get("sure_accuracy")))
+    rows = [f"| {row['bin']} | {row['n']} | {_pct(row['confidence'])} | {_pct(row['accuracy'])} |"
+            for row in cal.get("reliability") or []]
+    return [head.rstrip("\n"), *rows, ""]

@@ -132,6 +132,7 @@ class Modifiers:
     shift: float
     against: float
     hedge_share: float
+    far_after: frozenset[str] = frozenset()  # `after` cues that reach past a comma
 
 
 @cache
@@ -141,4 +142,6 @@ def default_modifiers() -> Modifiers:
     cues = Lexicon([(str(p), key, 1.0) for key in ("before", "after", "hedge")
                     for phrases in (data.get(key) or {}).values() for p in phrases or []])
     return Modifiers(cues, float(data.get("shift", 1.0)),
-                     float(data.get("against", 0.5)), float(data.get("hedge_share", 0.5)))
+                     float(data.get("against", 0.5)), float(data.get("hedge_share", 0.5)),
+                     frozenset(str(p).lower() for phrases in (data.get("far_after") or {}).values()
+                               for p in phrases or []))

@@ -18,8 +18,6 @@ from collections.abc import Sequence
 from typing import Literal
 
 DateOrder = Literal["mdy", "dmy"]
-EXPECTED = ("a date such as 2026-03-05, 2026/3/5, 2026年3月5日, Feb 19, 2026, "
-            "12-Jan-2026 or 03/05/2026")
 
 _default_order: DateOrder = "mdy"
 
@@ -27,8 +25,8 @@ _default_order: DateOrder = "mdy"
 def set_default_order(order: DateOrder) -> None:
     """How `02/04/2026` is read: `mdy` (4 February) or `dmy` (2 April)."""
     global _default_order
-    if order not in ("mdy", "dmy"):
-        raise ValueError(f"date order: expected mdy or dmy, got {order!r}")
+    if order not in ("mdy", "dmy"):  # Settings admits only these two
+        raise TypeError(f"date order: expected mdy or dmy, got {order!r}")
     _default_order = order
 
 
@@ -46,26 +44,26 @@ _YEAR = r"(?P<y>\d{4})"
 _TIME = r"(?:[T ]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:\s*(?:Z|[+-]\d{2}:?\d{2}|UTC|GMT))?)?"
 _FORMS = [re.compile(rf"^{p}{_TIME}$", re.IGNORECASE) for p in (
     rf"{_YEAR}[-/.](?P<m>\d{{1,2}})[-/.](?P<d>\d{{1,2}})",
-    rf"{_YEAR}\s*年\s*(?P<m>\d{{1,2}})\s*月\s*(?P<d>\d{{1,2}})\s*[日号]?",
+    rf"{_YEAR}\s*年\s*(?P<m>\d{{1,2}})\s*月\s*(?P<d>\d{{1,2}})\s*[日号]?",  # text-ok: a date form to recognise
     rf"{_MONTH}\s+{_DAY},?\s+{_YEAR}",
     rf"{_DAY}[\s-]+{_MONTH},?[\s-]+{_YEAR}",
     r"(?P<a>\d{1,2})[-/.](?P<b>\d{1,2})[-/.](?P<y>\d{4})",
     r"(?P<y>\d{4})(?P<m>\d{2})(?P<d>\d{2})",
 )]
-_FULLWIDTH = str.maketrans("０１２３４５６７８９／－．：", "0123456789/-.:")
+_FULLWIDTH = str.maketrans("０１２３４５６７８９／－．：", "0123456789/-.:")  # text-ok: input characters to recognise
 
 
 def parse_date(value: object, order: DateOrder | None = None) -> dt.date | None:
     """A date from a date, a datetime or a string in one of the accepted forms.
 
-    Raises ValueError naming the expected forms when the value cannot be read.
+    Raises ValueError naming the accepted forms when the value cannot be read.
     """
     if value is None or isinstance(value, dt.date) and not isinstance(value, dt.datetime):
         return value
     if isinstance(value, dt.datetime):
         return value.date()
     if not isinstance(value, str):
-        raise ValueError(f"expected {EXPECTED}, got {value!r}")
+        raise ValueError(_unreadable(value))
     text = " ".join(value.translate(_FULLWIDTH).split())
     if not text:
         return None
@@ -96,7 +94,14 @@ def parse_date(value: object, order: DateOrder | None = None) -> dt.date | None:
             return dt.date(year, month, day)
         except ValueError:
             break
-    raise ValueError(f"expected {EXPECTED}, got {value!r}")
+    raise ValueError(_unreadable(value))
+
+
+def _unreadable(value: object) -> str:
+    # English, like the rest of a validation error's wording; the forms live in messages.yaml
+    from buyersync.method import knowledge as kb
+
+    return kb.message("input", "date_expected", "en", got=repr(value)[:60])
 
 
 def chronological(dates: Sequence[dt.date | None]) -> list[int]:
