@@ -225,8 +225,8 @@ def _asked(text: str) -> list[str]:
     return [message.body, f"{message.body}\n{message.history}"] if message.history else [message.body]
 
 
-TEMPERATURES = (0.6, 0.7, 0.8, 0.9, 1.0, 1.15, 1.3, 1.5, 1.75, 2.0, 2.5, 3.0)
-SURE_ACCURACY = 0.93  # the accuracy the locator must reach on what it is sure of (held out)
+TEMPERATURES = (0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1.0, 1.15, 1.3, 1.5, 1.75, 2.0, 2.5, 3.0)
+SURE_BIN_ACCURACY = 0.75  # below the confidence where held-out accuracy drops under this: uncertain
 
 
 def _temper(scores: dict[Stage, float], t: float) -> np.ndarray:
@@ -237,8 +237,9 @@ def _temper(scores: dict[Stage, float], t: float) -> np.ndarray:
 
 def calibrate(rows: Sequence[dict[str, Any]], located: Sequence[Any]) -> dict[str, Any]:
     """Temperature for the scores (least held-out log loss), and the confidence below which
-    the locator says it is uncertain: the lowest that keeps held-out accuracy on the texts it
-    is sure of at SURE_ACCURACY. Reports reliability tables and expected calibration error."""
+    the locator says it is uncertain: the lower edge of the lowest confidence bin from which
+    every bin is right at least SURE_BIN_ACCURACY of the time held out (below it the locator
+    is wrong one time in four or more). Reports reliability tables and calibration error."""
     truth = np.array([STAGES.index(Stage(r["stage"])) for r in rows])
 
     def nll(t: float) -> float:
@@ -248,21 +249,25 @@ def calibrate(rows: Sequence[dict[str, Any]], located: Sequence[Any]) -> dict[st
     before = np.array([_temper(loc.scores, 1.0) for loc in located])
     temperature = min(TEMPERATURES, key=nll)
     after = np.array([_temper(loc.scores, temperature) for loc in located])
-    conf = after.max(axis=1)
-    right = after.argmax(axis=1) == truth
-    sure_at = 0.0
-    order = np.argsort(-conf)
-    hits = np.cumsum(right[order]) / np.arange(1, len(order) + 1)
-    ok = np.flatnonzero(hits >= SURE_ACCURACY)
-    if len(ok):
-        sure_at = float(conf[order][ok.max()])
-    sure = conf >= sure_at
-    return {"temperature": temperature, "sure_at": round(sure_at, 4),
+    ece_after, table = _ece(after, truth)
+    sure = sure_from_table(table)
+    return {"temperature": temperature,
             "log_loss_before": round(_nll(before, truth), 4), "log_loss_after": round(_nll(after, truth), 4),
-            "ece_before": _ece(before, truth)[0], "ece_after": _ece(after, truth)[0],
-            "reliability": _ece(after, truth)[1],
-            "sure_coverage": round(float(sure.mean()), 4),
-            "sure_accuracy": round(float(right[sure].mean()), 4) if sure.any() else None}
+            "ece_before": _ece(before, truth)[0], "ece_after": ece_after, "reliability": table, **sure}
+
+
+def sure_from_table(table: Sequence[dict[str, Any]]) -> dict[str, Any]:
+    """The `uncertain` threshold from a reliability table, with its coverage and accuracy."""
+    start = len(table)
+    while start > 0 and table[start - 1]["accuracy"] >= SURE_BIN_ACCURACY:
+        start -= 1
+    kept = table[start:]
+    total = sum(row["n"] for row in table)
+    n = sum(row["n"] for row in kept)
+    right = sum(row["n"] * row["accuracy"] for row in kept)
+    return {"sure_at": float(kept[0]["bin"].split("-")[0]) if kept else 1.0,
+            "sure_coverage": round(n / total, 4) if total else None,
+            "sure_accuracy": round(right / n, 4) if n else None}
 
 
 def _nll(probs: np.ndarray, truth: np.ndarray) -> float:
