@@ -225,7 +225,7 @@ def _asked(text: str) -> list[str]:
     return [message.body, f"{message.body}\n{message.history}"] if message.history else [message.body]
 
 
-TEMPERATURES = (0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1.0, 1.15, 1.3, 1.5, 1.75, 2.0, 2.5, 3.0)
+TEMPERATURES = (0.6, 0.7, 0.8, 0.9, 1.0, 1.15, 1.3, 1.5, 1.75, 2.0, 2.5, 3.0)
 SURE_BIN_ACCURACY = 0.75  # below the confidence where held-out accuracy drops under this: uncertain
 
 
