@@ -153,3 +153,13 @@ def test_the_sellers_own_turns_in_a_call_transcript_are_not_read_as_the_customer
             "[00:00:31] Customer (Head of IT): honestly we haven't looked into it")
     body = split_message(call).body
     assert "proposal" not in body and "freezing" in body
+
+
+def test_the_uncertain_threshold_is_where_held_out_accuracy_falls_under_three_in_four():
+    from buyersync.locate.training import sure_from_table
+
+    table = [{"bin": "0.2-0.3", "n": 10, "accuracy": 0.9}, {"bin": "0.3-0.4", "n": 10, "accuracy": 0.5},
+             {"bin": "0.4-0.5", "n": 20, "accuracy": 0.8}, {"bin": "0.5-0.6", "n": 60, "accuracy": 0.95}]
+    sure = sure_from_table(table)
+    assert sure["sure_at"] == 0.4 and sure["sure_coverage"] == 0.8
+    assert sure["sure_accuracy"] == round((20 * 0.8 + 60 * 0.95) / 80, 4)
