@@ -49,3 +49,8 @@ def test_undated_evidence_keeps_its_place_and_the_last_added_is_the_latest():
     assert chronological([d(2026, 3, 1), d(2026, 2, 1), None]) == [1, 0, 2]
     assert chronological([None, d(2026, 1, 1), None]) == [0, 1, 2]
     assert chronological([d(2026, 3, 1), None, d(2026, 2, 1)]) == [2, 0, 1]
+
+
+def test_a_deals_opened_and_closed_dates_read_as_people_write_them():
+    deal = Deal.model_validate({"name": "x", "opened": "Feb 19, 2026", "closed": "2026年3月5日"})
+    assert (deal.opened, deal.closed) == (dt.date(2026, 2, 19), dt.date(2026, 3, 5))

@@ -83,8 +83,8 @@ class Deal(_Strict):
     currency: Annotated[str, Field(min_length=3, max_length=3)] | None = None
     owner: Annotated[str, Field(max_length=200)] | None = None
     # history, for learning from the team's own record (docs/learning.md)
-    opened: dt.date | None = None
-    closed: dt.date | None = None
+    opened: FlexDate | None = None
+    closed: FlexDate | None = None
     entry_stage: Stage | None = Field(
         default=None, description="the customer's stage when we entered; default: located "
                                   "from the evidence at `opened`")
