@@ -25,7 +25,7 @@ from buyersync.text import t
 __all__ = ["COMMAND_MODULES", "app", "build_app", "main"]
 
 # The order is the order of `buyersync --help`.
-COMMAND_MODULES: tuple[str, ...] = ("analysis", "model", "workspace", "learn", "web")
+COMMAND_MODULES: tuple[str, ...] = ("analysis", "model", "workspace", "learn", "web", "tender")
 
 
 def build_app() -> typer.Typer:

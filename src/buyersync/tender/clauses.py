@@ -1,0 +1,109 @@
+"""Text blocks to numbered clauses with a location a reader can find: page, section,
+clause number, table row.
+
+Headings (Word heading styles, Markdown #, HTML h1–h6, or short numbered lines such as
+"第三章 采购需求", "二、资格要求", "Section 4") set the section of what follows; long
+paragraphs that run several numbered items together ("…；（2）…") are cut at the numbers.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+
+from buyersync.tender.model import Clause, Where
+from buyersync.tender.readers import Block
+
+MAX_CLAUSE = 1_200
+_NUMBER = re.compile(
+    r"^\s*[★▲*※#]?\s*(?P<n>第[一二三四五六七八九十百零〇\d]+[章节条部分篇]|[一二三四五六七八九十]+\s*[、.．]|"
+    r"[(（][一二三四五六七八九十\d]{1,3}[)）]|\d{1,2}(?:[.．]\d{1,2}){0,4}[、.．)）]?(?=\s|[^\d.．%])|"
+    r"[①-⑳]|[a-zA-Z][.)](?=\s)|(?i:section|article|part|chapter|clause)\s+[\dIVX]+(?:\.\d+)*[.:]?)\s*")
+_CHAPTER = re.compile(r"^\s*(第[一二三四五六七八九十百零〇\d]+[章部分篇]|(?i:part|chapter)\s+[\dIVX]+)")
+_SPLIT_INLINE = re.compile(
+    r"(?<=[。；;])\s*(?=([(（][一二三四五六七八九十\d]{1,2}[)）]|\d{1,2}[、.．)）](?!\d)|[①-⑳]))")
+_TERMINAL = re.compile(r"[。；;，,：:！？!?.]$")
+
+
+def split_clauses(blocks: list[Block], lang: str, words: Callable[[str], dict[str, str]]) -> list[Clause]:
+    """`words(key)` returns the location words (zh/en) from the message file."""
+    clauses: list[Clause] = []
+    chapter: str | None = None
+    heading: str | None = None
+    for block in blocks:
+        text = re.sub(r"\s+", " ", block.text).strip()
+        if not text:
+            continue
+        m = _NUMBER.match(text)
+        number = block.number or (m.group("n").strip() if m else None)
+        is_heading = block.kind == "heading" or _is_heading(text, block, bool(m))
+        if is_heading:
+            title = _short(((block.number + " ") if block.number else "") + text, 40)
+            if _CHAPTER.match(text) or (block.level == 1):
+                chapter, heading = title, None
+            else:
+                heading = title
+        section = " › ".join(x for x in (chapter, heading) if x) or None
+        pieces = [text] if block.kind == "row" else _cut(text)
+        for i, piece in enumerate(pieces):
+            pm = _NUMBER.match(piece)
+            where = Where(part=block.part, page=block.page, section=section,
+                          number=None if is_heading else (
+                              number if i == 0 else (pm.group("n").strip() if pm else None)),
+                          table=block.table, row=block.row)
+            if block.number and i == 0:
+                piece = f"{block.number} {piece}"
+            clauses.append(Clause(id=f"c{len(clauses) + 1}", location=_location(where, lang, words),
+                                  text=piece, where=where))
+    return clauses
+
+
+def _is_heading(text: str, block: Block, numbered: bool) -> bool:
+    """A short title line: a chapter, a 一、-style heading, or a short numbered title."""
+    if block.kind == "row":
+        return False
+    zh = bool(re.search(r"[\u4e00-\u9fff]", text))
+    if len(text) > (30 if zh else 70) or _TERMINAL.search(text) or re.search(r"[:：]", text):
+        return False
+    if _CHAPTER.match(text) or re.match(r"^\s*[一二三四五六七八九十]+\s*[、.．]", text):
+        return True
+    if re.match(r"^\s*(?i:section|article|part)\s+[\dIVX]+", text):
+        return True
+    # "3.2 技术要求" / "4. Scope of Work": numbered, short, no figures that make it a requirement
+    requirement = re.search(r"\d\s*[%万元天日人年]|须|应|must|shall", text)
+    return numbered and len(text) <= (16 if zh else 50) and not requirement
+
+
+def _cut(text: str) -> list[str]:
+    parts = [p.strip() for p in _SPLIT_INLINE.split(text) if p and p.strip()]
+    # re.split keeps the look-ahead groups: drop the bare number captures
+    parts = [p for p in parts if not re.fullmatch(r"[(（]?[一二三四五六七八九十\d]{1,2}[)）、.．]?|[①-⑳]", p)]
+    out: list[str] = []
+    for p in parts or [text]:
+        while len(p) > MAX_CLAUSE:
+            cut = max(p.rfind("。", 0, MAX_CLAUSE), p.rfind("; ", 0, MAX_CLAUSE), p.rfind(". ", 0, MAX_CLAUSE))
+            cut = cut + 1 if cut > MAX_CLAUSE // 3 else MAX_CLAUSE
+            out.append(p[:cut].strip())
+            p = p[cut:].strip()
+        if p:
+            out.append(p)
+    return out
+
+
+def _short(text: str, n: int) -> str:
+    return text if len(text) <= n else text[: n - 1] + "…"
+
+
+def _location(where: Where, lang: str, words: Callable[[str], dict[str, str]]) -> str:
+    parts: list[str] = []
+    if where.part != "body":
+        parts.append(words(where.part)[lang])
+    if where.page:
+        parts.append(words("page")[lang].format(n=where.page))
+    if where.section:
+        parts.append(where.section)
+    if where.table and where.row:
+        parts.append(words("table_row")[lang].format(table=where.table, row=where.row))
+    elif where.number and (not where.section or not where.section.endswith(where.number)):
+        parts.append(where.number.rstrip("、.．"))
+    return words("sep")[lang].join(parts) or "—"

@@ -1,0 +1,28 @@
+"""Typed errors of the tender reader: a key, the file and the detail; words come from
+data/messages.yaml at the edge (str(error) is the one line the CLI prints)."""
+
+from __future__ import annotations
+
+from functools import cache
+from importlib import resources
+from typing import Any
+
+import yaml
+
+from buyersync.errors import BadInput, ui_lang
+
+
+@cache
+def _messages() -> dict[str, dict[str, str]]:
+    text = resources.files("buyersync.tender").joinpath("data", "messages.yaml").read_text("utf-8")
+    data: dict[str, Any] = yaml.safe_load(text)
+    errors: dict[str, dict[str, str]] = data["errors"]
+    return errors
+
+
+class TenderFileError(BadInput):
+    """A tender or datasheet file that cannot be read: corrupt, encrypted, scanned, too big."""
+
+    def render(self, lang: str | None = None) -> str:
+        template = _messages().get(self.key) or _messages()["unreadable"]
+        return template[lang or ui_lang()].format(**{k: str(v) for k, v in self.values.items()})
