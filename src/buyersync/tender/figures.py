@@ -24,6 +24,7 @@ class Figure:
     digits: str        # the number's significant digits, to judge oddness
     label: str         # the words just before the figure (its parameter name)
     start: int
+    unit: str = ""
 
 
 @cache
@@ -39,7 +40,7 @@ def _pattern() -> re.Pattern[str]:
     alt = "|".join(re.escape(u) for u in units)
     # a number, an optional ± tolerance, then a unit not followed by more letters
     return re.compile(
-        r"(?<![\w.])(?P<num>\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?)"
+        r"(?<![\d.a-z_])(?P<num>\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?)"
         r"(?:\s*(?:±|\+/-)\s*(?P<tol>\d+(?:\.\d+)?)\s*(?P<tolpct>%)?)?"
         rf"\s*(?P<unit>{alt})(?![a-z\u00b5])", re.I)
 
@@ -77,7 +78,7 @@ def figures(text: str) -> list[Figure]:
         label = re.split(r"[,;。，；|\n]", norm[max(0, m.start() - 24): m.start()])[-1]
         label = re.sub(r"[\d.:：≥≤<>=\s±~～-]+$", "", label).strip()
         digits = raw.replace(".", "").lstrip("0").rstrip("0")
-        out.append(Figure(m.group(0).strip(), value, dim, tol, bound, digits, label, m.start()))
+        out.append(Figure(m.group(0).strip(), value, dim, tol, bound, digits, label, m.start(), unit))
     return out
 
 

@@ -101,6 +101,8 @@ def bid_period(clauses: list[Clause], jurisdiction: str, text: str) -> Period:
 
 
 def _minimum(jurisdiction: str, text: str) -> tuple[int | None, str | None]:
+    if re.search(_rules()["not_a_tender"], text[:3000]):
+        return None, None
     for rule in _rules()["minimums"]:
         if rule["jurisdiction"] != jurisdiction:
             continue

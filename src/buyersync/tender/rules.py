@@ -31,6 +31,7 @@ class Pattern:
     en: tuple[re.Pattern[str], ...]
     unless: tuple[re.Pattern[str], ...]
     why: dict[str, str]
+    needs: tuple[re.Pattern[str], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -79,7 +80,7 @@ def patterns() -> tuple[Pattern, ...]:
             id=p["id"], kind=kind, severity=p["severity"],
             zh=compile_all(p.get("zh", [])), en=compile_all(p.get("en", [])),
             unless=compile_all(p.get("unless", []) + kind_unless.get(kind.value, [])),
-            why=p["why"]))
+            why=p["why"], needs=compile_all(data[p["needs"]]) if p.get("needs") else ()))
     return tuple(out)
 
 
@@ -108,7 +109,7 @@ def scan(clauses: list[Clause]) -> list[Hit]:
                 m = rx.search(norm)
                 if not m:
                     continue
-                if any(u.search(norm) for u in p.unless):
+                if any(u.search(norm) for u in p.unless) or (p.needs and not any(n.search(norm) for n in p.needs)):
                     break
                 _keep(best, Hit(clause, p, _around(norm, m.start(), m.end())))
                 break
@@ -121,7 +122,8 @@ def scan(clauses: list[Clause]) -> list[Hit]:
 def exact_values(text: str) -> tuple[str, str] | None:
     """(matched text, the odd values) when the clause pins parameters to odd exact values."""
     norm = normalise(text)
-    odd = [f for f in figures(text) if not f.bound and is_odd(f)]
+    odd = [f for f in figures(text) if not f.bound and is_odd(f) and f.unit not in _SITE_UNITS
+           and f.dimension not in ("area", "volume")]
     if not odd:
         return None
     insisted = any(re.search(r"(须为|必须为|应为|must be|shall be|exactly)\s*$", norm[max(0, f.start - 10):f.start])
@@ -130,6 +132,10 @@ def exact_values(text: str) -> tuple[str, str] | None:
         values = ", ".join(f.text for f in odd[:4])
         return values, values
     return None
+
+
+# Site quantities (a 5123.07 m² plot, a 1,235 m road) describe the works, not a product.
+_SITE_UNITS = {"m", "米", "km", "公里", "t", "吨"}
 
 
 def _keep(best: dict[tuple[str, FlagKind], Hit], hit: Hit) -> None:

@@ -90,12 +90,14 @@ def create_app(settings: Settings | None = None, *, deals: DealService | None = 
     app.add_middleware(SecurityHeaders)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
 
-    from buyersync.web import api, manager, pages, signin
+    from buyersync.web import api, manager, pages, signin, tender
 
     app.include_router(api.router)
+    app.include_router(tender.api)
     app.include_router(signin.router)
     app.include_router(pages.router)
     app.include_router(manager.router)
+    app.include_router(tender.pages)
     _add_error_answers(app)
 
     @app.get("/healthz", include_in_schema=False)

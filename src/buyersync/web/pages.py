@@ -169,7 +169,8 @@ def room_context(request: Request, ctx: Ctx, who: Principal, lang: Lang, deal_id
         "passed": analysis.stage.before(), "drivers": list(Driver),
         "capabilities": list(Capability), "roles": list(Role), "action_kinds": list(ActionKind),
         "exchanges": list(Exchange), "outcomes": list(Outcome),
-        "edit_error": None, "edit_form": {}} | extra
+        "edit_error": None, "edit_form": {},
+        "tender": None, "tender_error": None} | extra
 
 
 @router.get("/deals/{deal_id}", response_class=HTMLResponse)
