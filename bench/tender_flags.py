@@ -80,7 +80,7 @@ def timing() -> dict:
 
 
 def real(path: Path) -> dict:
-    rows = [json.loads(line) for line in path.open(encoding="utf-8")]
+    rows = [json.loads(line) for line in path.read_text("utf-8").splitlines() if line.strip()]
     flagged = []
     for row in rows:
         report = check(read_bytes(row["text"].encode("utf-8"), f"{row['id']}.txt"))
@@ -97,7 +97,7 @@ def main() -> None:
     ap.add_argument("--real", type=Path, default=ROOT.parent / "shared" / "corpus" / "real" / "notices.jsonl")
     ap.add_argument("--no-timing", action="store_true")
     args = ap.parse_args()
-    rows = [json.loads(line) for s in args.sets for line in s.open(encoding="utf-8") if line.strip()]
+    rows = [json.loads(line) for s in args.sets for line in s.read_text("utf-8").splitlines() if line.strip()]
     result = {"labelled": score(rows)}
     if not args.no_timing:
         result["timing"] = timing()

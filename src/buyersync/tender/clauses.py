@@ -30,6 +30,7 @@ def split_clauses(blocks: list[Block], lang: str, words: Callable[[str], dict[st
     clauses: list[Clause] = []
     chapter: str | None = None
     heading: str | None = None
+    headers: dict[tuple[str, int], list[str]] = {}
     for block in blocks:
         text = re.sub(r"\s+", " ", block.text).strip()
         if not text:
@@ -44,6 +45,15 @@ def split_clauses(blocks: list[Block], lang: str, words: Callable[[str], dict[st
             else:
                 heading = title
         section = " › ".join(x for x in (chapter, heading) if x) or None
+        labelled = None
+        if block.kind == "row" and block.table is not None:
+            cells = [c.strip() for c in text.split(" | ")]
+            key = (block.part, block.table)
+            if key not in headers and _is_header(cells):
+                headers[key] = cells
+                labelled = ""  # the heading row itself requires nothing
+            elif key in headers and len(headers[key]) == len(cells):
+                labelled = " | ".join(f"{h}: {c}" for h, c in zip(headers[key], cells, strict=True))
         pieces = [text] if block.kind == "row" else _cut(text)
         for i, piece in enumerate(pieces):
             pm = _NUMBER.match(piece)
@@ -54,8 +64,13 @@ def split_clauses(blocks: list[Block], lang: str, words: Callable[[str], dict[st
             if block.number and i == 0:
                 piece = f"{block.number} {piece}"
             clauses.append(Clause(id=f"c{len(clauses) + 1}", location=_location(where, lang, words),
-                                  text=piece, where=where))
+                                  text=piece, where=where, labelled=labelled))
     return clauses
+
+
+def _is_header(cells: list[str]) -> bool:
+    """A table's heading row: several short cells of words, not figures."""
+    return len(cells) >= 2 and all(0 < len(c) <= 16 and not re.search(r"\d{2,}", c) for c in cells)
 
 
 def _is_heading(text: str, block: Block, numbered: bool) -> bool:

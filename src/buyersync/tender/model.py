@@ -44,6 +44,8 @@ class Clause(BaseModel):
     location: str
     text: str
     where: Where = Field(default_factory=Where)
+    # a table row read with its column headings ("品牌: 飞利浦 | 型号: MX450"), for matching only
+    labelled: str | None = Field(default=None, exclude=True)
 
 
 class Flag(BaseModel):

@@ -98,8 +98,10 @@ def scan(clauses: list[Clause]) -> list[Hit]:
     """The strongest hit per clause and kind (rules 1–4 of the module docstring)."""
     best: dict[tuple[str, FlagKind], Hit] = {}
     for clause in clauses:
-        # a table row reads "label | value": match it as "label: value"
-        norm = normalise(clause.text).replace(" | ", ": ")
+        # a table row reads "label | value": match it as "label: value", with column headings
+        if clause.labelled == "":
+            continue
+        norm = normalise(clause.labelled) if clause.labelled else normalise(clause.text).replace(" | ", ": ")
         if len(norm) < 4:
             continue
         lang = clause_lang(clause.text)

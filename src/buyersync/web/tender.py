@@ -71,9 +71,12 @@ def marked(text: str, matches: list[str]) -> Markup:
     spans: list[tuple[int, int]] = []
     if len(norm) == len(text):
         for m in matches:
-            at = norm.find(m) if m else -1
-            if at >= 0:
-                spans.append((at, at + len(m)))
+            # a match read with column headings ("品牌: 飞利浦") shows on its value cell
+            for part in ([m] + [p.split(": ", 1)[-1] for p in m.split(" | ")] if m else []):
+                at = norm.find(part) if part else -1
+                if at >= 0:
+                    spans.append((at, at + len(part)))
+                    break
     out, pos = [], 0
     for start, end in sorted(spans):
         if start < pos:
