@@ -110,6 +110,7 @@ def test_attaching_to_a_saved_deal_adds_the_check_as_evidence(tmp_path: Path) ->
     shown = json.loads(run("deals", "show", made[0]["id"], "--db", db, "--format", "json").stdout)
     kept = [e for e in shown["evidence"] if (e.get("source") or "").startswith("tender:")]
     assert kept and "size_threshold" in kept[0]["text"]
+    assert shown["drivers"].get("measures") == "competitor"  # the specs were written by someone else
 
 
 def test_a_bad_file_exits_2_with_one_line(tmp_path: Path) -> None:

@@ -90,13 +90,30 @@ def evidence_text(report: TenderReport, file_name: str) -> str:
     return "\n".join(lines)[:90_000]
 
 
+def shaped_drivers(report: TenderReport, deal: Deal) -> Deal | None:
+    """The deal with `measures` marked as shaped by a competitor, when the tender shows it
+    (restrictive clauses or a datasheet match) and nobody recorded who shaped it; else None.
+    A tender in hand means the customer has passed `measures`: its specs and criteria are
+    what the flags are about."""
+    if not report.summary.competitor_led or report.summary.stage != Stage.solution.value:
+        return None
+    if deal.drivers.get(Stage.measures, Driver.unknown) is not Driver.unknown:
+        return None
+    return deal.model_copy(update={"drivers": {**deal.drivers, Stage.measures: Driver.competitor}})
+
+
 def attach(service: object, deal_id: str, report: TenderReport, file_name: str) -> Analysis:
-    """Keep the check with the deal as evidence (so exports and backups carry it)."""
+    """Keep the check with the deal as evidence (so exports and backups carry it), and let
+    it say who shaped the specs (shaped_drivers)."""
     from buyersync.services.deals import DealService
 
     assert isinstance(service, DealService)
-    return service.add_evidence(deal_id, evidence_text(report, file_name), dt.date.today(),
-                                f"{SOURCE}:{file_name}"[:200])
+    analysis = service.add_evidence(deal_id, evidence_text(report, file_name), dt.date.today(),
+                                    f"{SOURCE}:{file_name}"[:200])
+    changed = shaped_drivers(report, service.export(deal_id))
+    if changed is not None:
+        analysis = service.update(deal_id, changed).analysis
+    return analysis
 
 
 def _title(report: TenderReport) -> str:

@@ -60,7 +60,7 @@ def check(doc: Document, datasheets: list[Document] | None = None, lang: str | N
 
 
 def _doc_lang(text: str) -> str:
-    return clause_lang(text[:50_000])
+    return clause_lang(text)
 
 
 def _jurisdiction(text: str, lang: str) -> str:

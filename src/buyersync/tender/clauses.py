@@ -68,9 +68,17 @@ def split_clauses(blocks: list[Block], lang: str, words: Callable[[str], dict[st
     return clauses
 
 
+_HEADER_WORDS = re.compile(
+    r"序号|编号|名称|参数|要求|内容|品牌|型号|数量|单位|备注|项目|指标|规格|说明|评分|分值|标准|配置|技术|商务|"
+    r"(?i:item|no\.|description|requirement|specification|quantity|unit|brand|model|criteria|points|remarks)")
+
+
 def _is_header(cells: list[str]) -> bool:
-    """A table's heading row: several short cells of words, not figures."""
-    return len(cells) >= 2 and all(0 < len(c) <= 16 and not re.search(r"\d{2,}", c) for c in cells)
+    """A table's heading row: short cells of words, most of them heading words ("序号",
+    "技术要求", "Description"), so that a first row like "品牌 | 飞利浦" is still read as data."""
+    if len(cells) < 2 or not all(0 < len(c) <= 16 and not re.search(r"\d{2,}", c) for c in cells):
+        return False
+    return sum(1 for c in cells if _HEADER_WORDS.search(c)) >= max(2, (len(cells) + 1) // 2)
 
 
 def _is_heading(text: str, block: Block, numbered: bool) -> bool:

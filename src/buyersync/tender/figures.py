@@ -49,12 +49,22 @@ def normalise(text: str) -> str:
     return unicodedata.normalize("NFKC", text).lower()
 
 
-def figures(text: str) -> list[Figure]:
-    norm = normalise(text)
+@cache
+def _range_words() -> tuple[tuple[str, ...], tuple[str, ...]]:
     data = _data()
-    units = data["units"]
-    before = sorted(data["range_before"], key=len, reverse=True)
-    after = sorted(data["range_after"], key=len, reverse=True)
+    return (tuple(sorted(data["range_before"], key=len, reverse=True)),
+            tuple(sorted(data["range_after"], key=len, reverse=True)))
+
+
+_DIGIT = re.compile(r"\d")
+
+
+def figures(text: str) -> list[Figure]:
+    if not _DIGIT.search(text):
+        return []
+    norm = normalise(text)
+    units = _data()["units"]
+    before, after = _range_words()
     out: list[Figure] = []
     for m in _pattern().finditer(norm):
         unit = m.group("unit").lower()
@@ -72,7 +82,7 @@ def figures(text: str) -> list[Figure]:
             tol = float(m.group("tol")) * (abs(value) / 100 if m.group("tolpct") else float(factor))
         pre = norm[max(0, m.start() - 8): m.start()].rstrip(" :")
         post = norm[m.end(): m.end() + 8].lstrip()
-        bound = any(pre.endswith(w) for w in before) or any(post.startswith(w) for w in after) \
+        bound = pre.endswith(before) or post.startswith(after) \
             or bool(re.match(r"\s*(?:-|~|～|至|到)\s*\d", norm[m.end():m.end() + 6])) \
             or bool(re.search(r"\d\s*(?:-|~|～|至|到)\s*$", norm[max(0, m.start() - 12):m.start()]))
         label = re.split(r"[,;。，；|\n]", norm[max(0, m.start() - 24): m.start()])[-1]

@@ -88,9 +88,14 @@ def pattern(pid: str) -> Pattern:
     return next(p for p in patterns() if p.id == pid)
 
 
+_CJK = re.compile(r"[\u4e00-\u9fff]")
+_LATIN = re.compile(r"[A-Za-z]")
+
+
 def clause_lang(text: str) -> str:
-    cjk = len(re.findall(r"[\u4e00-\u9fff]", text))
-    latin = len(re.findall(r"[A-Za-z]", text))
+    text = text[:5_000]
+    cjk = len(_CJK.findall(text))
+    latin = len(_LATIN.findall(text))
     return "zh" if cjk and cjk * 5 >= latin else "en"
 
 
@@ -98,23 +103,32 @@ def scan(clauses: list[Clause]) -> list[Hit]:
     """The strongest hit per clause and kind (rules 1–4 of the module docstring)."""
     best: dict[tuple[str, FlagKind], Hit] = {}
     for clause in clauses:
-        # a table row reads "label | value": match it as "label: value", with column headings
-        if clause.labelled == "":
+        if clause.labelled == "":  # a table's heading row
             continue
-        norm = normalise(clause.labelled) if clause.labelled else normalise(clause.text).replace(" | ", ": ")
-        if len(norm) < 4:
+        # a table row reads "label | value": match it as "label: value", and also with its
+        # column headings ("品牌: 飞利浦") when the table has a heading row
+        plain = normalise(clause.text).replace(" | ", ": ")
+        forms = [normalise(clause.labelled), plain] if clause.labelled else [plain]
+        if len(plain) < 4:
             continue
         lang = clause_lang(clause.text)
         for p in patterns():
             regexes = p.zh if lang == "zh" else p.en
-            for rx in regexes:
-                m = rx.search(norm)
-                if not m:
-                    continue
-                if any(u.search(norm) for u in p.unless) or (p.needs and not any(n.search(norm) for n in p.needs)):
+            hit = None
+            for norm in forms:
+                for rx in regexes:
+                    m = rx.search(norm)
+                    if m:
+                        hit = (norm, m)
+                        break
+                if hit:
                     break
-                _keep(best, Hit(clause, p, _around(norm, m.start(), m.end())))
-                break
+            if hit is None:
+                continue
+            norm, m = hit
+            if any(u.search(norm) for u in p.unless) or (p.needs and not any(n.search(norm) for n in p.needs)):
+                continue
+            _keep(best, Hit(clause, p, _around(norm, m.start(), m.end())))
         exact = exact_values(clause.text)
         if exact:
             _keep(best, Hit(clause, pattern("exact-values"), exact[0], values=exact[1]))

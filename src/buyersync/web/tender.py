@@ -108,7 +108,7 @@ async def upload_tender(
     file: Annotated[UploadFile, File()],
     datasheet: Annotated[list[UploadFile] | None, File()] = None,
 ) -> Response:
-    from buyersync.services.tender import SOURCE, evidence_text, exchange_letter
+    from buyersync.services.tender import SOURCE, evidence_text, exchange_letter, shaped_drivers
 
     access = DealAccess(ctx, who)
     view = access.get(deal_id)
@@ -118,6 +118,9 @@ async def upload_tender(
         context = room_context(request, ctx, who, lang, deal_id, tender_error=e.render(lang.value))
         return respond(request, "room.html", context, "room", status=422)
     access.add_evidence(deal_id, Evidence(text=evidence_text(report, name), source=f"{SOURCE}:{name}"[:200]))
+    changed = shaped_drivers(report, access.get(deal_id).deal)
+    if changed is not None:
+        access.update(deal_id, changed)
     exchange = exchange_letter(report, view.deal)
     context = room_context(request, ctx, who, lang, deal_id,
                            tender=tender_view(report, lang.value) | {"file": name, "exchange": exchange})
