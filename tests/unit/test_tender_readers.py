@@ -121,3 +121,22 @@ def test_a_binary_word_97_file_is_refused_with_what_to_do() -> None:
 
 def test_an_unknown_file_type_is_refused() -> None:
     assert refusal(b"a,b\n1,2\n", "table.csv") == "unsupported"
+
+
+def test_a_pdf_locked_only_against_copying_is_still_read() -> None:
+    # tender PDFs often carry an owner password (no copying, no editing) but open freely
+    data = pdf_bytes(text_lines(EN_TENDER), encrypt="")
+    report = check(read_bytes(data, "locked-copying.pdf"))
+    assert any("Sysmex" in c.text for c in report.clauses)
+
+
+def test_a_scan_with_stamped_page_numbers_is_still_a_scan() -> None:
+    from fpdf import FPDF
+
+    pdf = FPDF()
+    pdf.set_font("helvetica", size=9)
+    for n in range(1, 6):
+        pdf.add_page()
+        pdf.rect(20, 20, 150, 200, style="F")
+        pdf.text(100, 290, f"Page {n} of 5")
+    assert refusal(bytes(pdf.output()), "stamped-scan.pdf") == "scanned_pdf"

@@ -79,14 +79,22 @@ def _citation(kind: FlagKind, jurisdiction: str, lang: str) -> str:
     return sep.join(laws()[k][lang] for k in keys)
 
 
-def quote(text: str, n: int = QUOTE) -> str:
+def quote(text: str, n: int = QUOTE, around: str = "") -> str:
+    """The clause shortened to n characters, keeping the part that matched in view."""
     text = re.sub(r"\s+", " ", text).strip()
-    return text if len(text) <= n else text[: n - 1] + "…"
+    if len(text) <= n:
+        return text
+    at = text.lower().find(around.split(": ")[-1][:20]) if around else -1
+    if at < 0 or at + len(around) < n - 1:
+        return text[: n - 1] + "…"
+    start = max(0, min(at - n // 3, len(text) - n + 1))
+    piece = text[start: start + n - 2]
+    return "…" + piece + ("…" if start + len(piece) < len(text) else "")
 
 
-def _question(kind: FlagKind, clause: Clause, lang: str, **extra: Any) -> str:
+def _question(kind: FlagKind, clause: Clause, lang: str, around: str = "", **extra: Any) -> str:
     template = redflags()["kinds"][kind.value]["question"][lang]
-    return str(template).format(quote=quote(clause.text), where=clause_ref(clause, lang), **extra)
+    return str(template).format(quote=quote(clause.text, around=around), where=clause_ref(clause, lang), **extra)
 
 
 def clause_ref(clause: Clause, lang: str) -> str:
@@ -105,7 +113,7 @@ def _flag(h: Hit, lang: str, jurisdiction: str) -> Flag:
         clause=h.clause.id, kind=kind, rule=h.pattern.id, severity=h.pattern.severity,  # type: ignore[arg-type]
         citation=_citation(kind, jurisdiction, lang),
         why=str(h.pattern.why[lang]).format(values=h.values),
-        question=_question(kind, h.clause, qlang),
+        question=_question(kind, h.clause, qlang, around=h.match),
         rule_text=str(redflags()["kinds"][kind.value]["rule"][lang]), match=h.match)
 
 

@@ -20,6 +20,7 @@ from typing import Any, Literal
 from buyersync.tender.errors import TenderFileError
 
 MAX_BYTES = 50_000_000
+MAX_TEXT_BYTES = 10_000_000  # plain text and HTML: parsing time grows with size
 MAX_UNPACKED = 200_000_000
 MAX_PAGES = 1_000
 MAX_CHARS = 5_000_000
@@ -78,6 +79,8 @@ def read_bytes(data: bytes, name: str, where: str | None = None) -> Document:
         raise TenderFileError("old_doc", where=where)
     if suffix and suffix not in SUFFIXES:
         raise TenderFileError("unsupported", where=where, ext=suffix)
+    if len(data) > MAX_TEXT_BYTES:
+        raise TenderFileError("too_large", where=where, size=len(data), limit=MAX_TEXT_BYTES)
     text = _decode(data, where)
     if suffix in (".html", ".htm") or (not suffix and re.search(r"<(html|body|table|p|div)\b", text[:4000], re.I)):
         return Document(name, _read_html(text))
@@ -456,9 +459,6 @@ def _read_pdf(data: bytes, where: str) -> tuple[list[Block], int]:
             page_lines.append([ln.strip() for ln in re.split(r"\r\n|\r|\n", text)])
     finally:
         pdf.close()
-    letters = sum(len(re.sub(r"\s", "", ln)) for lines in page_lines for ln in lines)
-    if letters < 20 * max(1, pages) / 4 and letters < 200:
-        raise TenderFileError("scanned_pdf", where=where, pages=pages)
     # Running headers and footers repeat on most pages: drop them, and bare page numbers.
     counts: dict[str, int] = {}
     for lines in page_lines:
@@ -466,6 +466,12 @@ def _read_pdf(data: bytes, where: str) -> tuple[list[Block], int]:
             if ln:
                 counts[ln] = counts.get(ln, 0) + 1
     repeated = {ln for ln, c in counts.items() if pages >= 3 and c >= max(3, pages // 2) and len(ln) < 80}
+    # A scan has no text layer, or only stamped page numbers and a running title: a text
+    # page carries hundreds of characters, so under 25 a page on average is not a text PDF.
+    letters = sum(len(re.sub(r"\s", "", ln)) for lines in page_lines for ln in lines
+                  if ln not in repeated and not _PAGE_NO.match(ln))
+    if letters < 25 * max(1, pages):
+        raise TenderFileError("scanned_pdf", where=where, pages=pages)
     blocks: list[Block] = []
     for n, lines in enumerate(page_lines, start=1):
         for ln in lines:
