@@ -142,7 +142,8 @@ def _period_flag(period: Period, clauses: list[Clause], lang: str, jurisdiction:
         days=period.days, minimum=period.minimum,
         issued=period.issued.isoformat() if period.issued else "?",
         deadline=period.deadline.isoformat() if period.deadline else "?")
-    return Flag(clause=cid, kind=FlagKind.short_period, rule="bid-period", severity="high", citation=law,
+    return Flag(clause=cid, kind=FlagKind.short_period, rule="bid-period",
+                severity=period.severity, citation=law,  # type: ignore[arg-type]
                 why=why, question=str(kind["question"][lang]).format(days=period.days, minimum=period.minimum),
                 rule_text=str(kind["rule"][lang]), match=str(period.days))
 

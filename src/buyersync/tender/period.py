@@ -38,6 +38,7 @@ class Period:
     deadline: dt.date | None
     minimum: int | None
     law: str | None
+    severity: str
     issued_clause: str | None
     deadline_clause: str | None
 
@@ -92,20 +93,20 @@ def bid_period(clauses: list[Clause], jurisdiction: str, text: str) -> Period:
             if found and len(norm) <= 24:
                 issued = (found[0], c.id)
                 break
-    minimum, law = _minimum(jurisdiction, normalise(text[:20_000]))
+    minimum, law, severity = _minimum(jurisdiction, normalise(text[:20_000]))
     days = (deadline[0] - issued[0]).days if deadline and issued else None
     if days is not None and days < 0:
         days = None
     return Period(days, issued[0] if issued else None, deadline[0] if deadline else None, minimum, law,
-                  issued[1] if issued else None, deadline[1] if deadline else None)
+                  severity, issued[1] if issued else None, deadline[1] if deadline else None)
 
 
-def _minimum(jurisdiction: str, text: str) -> tuple[int | None, str | None]:
+def _minimum(jurisdiction: str, text: str) -> tuple[int | None, str | None, str]:
     if re.search(_rules()["not_a_tender"], text[:3000]):
-        return None, None
+        return None, None, "high"
     for rule in _rules()["minimums"]:
         if rule["jurisdiction"] != jurisdiction:
             continue
         if re.search(rule.get("when", ""), text) and not (rule.get("unless") and re.search(rule["unless"], text)):
-            return int(rule["days"]), str(rule["law"])
-    return None, None
+            return int(rule["days"]), str(rule["law"]), str(rule.get("severity", "high"))
+    return None, None, "high"
