@@ -7,7 +7,7 @@ from typing import Any
 
 from buyersync.tender import TenderReport
 
-_STYLE = {"high": "bold red", "medium": "yellow", "low": "dim"}
+_STYLE = {"high": "bold red", "medium": "yellow", "low": "dim"}  # text-ok: rich style names
 
 
 def print_tender(report: TenderReport, console: Any = None) -> None:

@@ -1,5 +1,5 @@
 """`buyersync tender`: check a tender for clauses written around one supplier (registered on
-the main app by cli.py). Parses, calls services/tender.py, prints."""
+the root app by cli/__init__.py). Parses, calls services/tender.py, prints."""
 
 from __future__ import annotations
 
@@ -8,39 +8,38 @@ from typing import Annotated
 
 import typer
 
-from buyersync.cli.common import OutFormat, print_json
+from buyersync.cli.common import OutFormat, cli_lang, print_json
+from buyersync.text import t
+
+
+def _help(key: str) -> str:
+    return t(f"cli.tender_{key}", cli_lang())
 
 
 def tender(
-    file: Annotated[str, typer.Argument(help="The tender: .docx, .pdf (with text), .txt, .md or .html")],
-    datasheet: Annotated[list[str] | None, typer.Option(
-        "--datasheet", "-d", help="A product datasheet to compare figures with (repeatable)")] = None,
-    deal: Annotated[str | None, typer.Option(
-        "--deal", help="Attach the result to this saved deal (as evidence)")] = None,
-    letters: Annotated[Path | None, typer.Option(
-        "--letters", help="Write the clarification, challenge and exchange-conditions letters "
-                          "(.md and .docx) into this folder")] = None,
-    lang: Annotated[str | None, typer.Option("--lang", help="zh or en (default: the tender's)")] = None,
-    db: Annotated[str | None, typer.Option("--db", envvar="BUYERSYNC_DB",
-                                           help="Workspace database URL (with --deal)")] = None,
-    format: Annotated[OutFormat, typer.Option("--format", "-f", help="human or json")] = OutFormat.human,
+    file: Annotated[str, typer.Argument(help=_help("file"))],
+    datasheet: Annotated[list[str] | None, typer.Option("--datasheet", "-d", help=_help("datasheet"))] = None,
+    deal: Annotated[str | None, typer.Option("--deal", help=_help("deal"))] = None,
+    letters: Annotated[Path | None, typer.Option("--letters", help=_help("letters"))] = None,
+    lang: Annotated[str | None, typer.Option("--lang", help=_help("lang"))] = None,
+    db: Annotated[str | None, typer.Option("--db", envvar="BUYERSYNC_DB", help=_help("db"))] = None,
+    format: Annotated[OutFormat, typer.Option("--format", "-f", help=_help("format"))] = OutFormat.human,
 ) -> None:
     """Find the clauses of a tender that restrict competition or fit one supplier, say why
     with the rule they break, and draft the clarification questions and the challenge."""
-    from buyersync.errors import BadInput
     from buyersync.services import tender as service
+    from buyersync.tender import TenderFileError
 
     if lang is not None and lang not in ("zh", "en"):
-        raise BadInput("field", where="--lang", field="lang", detail=f"expected zh or en; got {lang!r}")
+        raise TenderFileError("bad_lang", where="--lang", field="lang", value=repr(lang))
     report = service.check_tender_file(file, datasheet or [], lang=lang)
+    stored = None
     if deal:
         from buyersync.services.deals import open_workspace
 
         with open_workspace(db) as workspace:
             service.attach(workspace, deal, report, Path(file).name)
             stored = workspace.export(deal)
-    else:
-        stored = None
     if letters is not None:
         letters.mkdir(parents=True, exist_ok=True)
         for kind in ("clarification", "challenge", "exchange_conditions"):

@@ -75,8 +75,7 @@ def _jurisdiction(text: str, lang: str) -> str:
 
 def _citation(kind: FlagKind, jurisdiction: str, lang: str) -> str:
     keys = redflags()["kinds"][kind.value]["cite"].get(jurisdiction, [])
-    sep = "；" if lang == "zh" else "; "
-    return sep.join(laws()[k][lang] for k in keys)
+    return str(messages()["location"]["law_sep"][lang]).join(laws()[k][lang] for k in keys)
 
 
 def quote(text: str, n: int = QUOTE, around: str = "") -> str:
@@ -158,7 +157,7 @@ def _summary(doc: Document, clauses: list[Clause], flags: list[Flag], period: Pe
     restrictive = bool(serious) or author is not None
     if restrictive:
         names = msg["kind_names"]
-        kinds = ("、" if lang == "zh" else ", ").join(names[k][lang] for k, _ in by_kind.most_common())
+        kinds = str(messages()["location"]["list_sep"][lang]).join(names[k][lang] for k, _ in by_kind.most_common())
         headline = msg["headline"]["restrictive"][lang].format(
             n=len({f.clause for f in flags}), high=by_sev["high"], medium=by_sev["medium"],
             low=by_sev["low"], kinds=kinds)
@@ -222,7 +221,7 @@ def exchange_paragraph(flags: list[Flag], clauses: list[Clause], lang: str) -> s
         return ""
     by_id = {c.id: c for c in clauses}
     serious = [f for f in flags if f.severity != "low"] or flags
-    refs = ("、" if lang == "zh" else "; ").join(
+    refs = str(_read("messages.yaml")["location"]["list_sep"][lang]).join(
         dict.fromkeys(by_id[f.clause].location for f in serious[:6]))
     return str(_read("letters.yaml")["exchange_paragraph"][lang]).format(
         count=len({f.clause for f in serious}), refs=refs)

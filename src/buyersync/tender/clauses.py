@@ -104,7 +104,8 @@ def _cut(text: str) -> list[str]:
     out: list[str] = []
     for p in parts or [text]:
         while len(p) > MAX_CLAUSE:
-            cut = max(p.rfind("。", 0, MAX_CLAUSE), p.rfind("; ", 0, MAX_CLAUSE), p.rfind(". ", 0, MAX_CLAUSE))
+            stops = ("。", "; ", ". ")  # text-ok: sentence ends to cut a long clause at
+            cut = max(p.rfind(stop, 0, MAX_CLAUSE) for stop in stops)
             cut = cut + 1 if cut > MAX_CLAUSE // 3 else MAX_CLAUSE
             out.append(p[:cut].strip())
             p = p[cut:].strip()
@@ -128,5 +129,5 @@ def _location(where: Where, lang: str, words: Callable[[str], dict[str, str]]) -
     if where.table and where.row:
         parts.append(words("table_row")[lang].format(table=where.table, row=where.row))
     elif where.number and (not where.section or not where.section.endswith(where.number)):
-        parts.append(where.number.rstrip("、.．"))
+        parts.append(where.number.rstrip("、.．"))  # text-ok: punctuation after a clause number
     return words("sep")[lang].join(parts) or "—"

@@ -1,5 +1,5 @@
-"""Typed errors of the tender reader: a key, the file and the detail; words come from
-data/messages.yaml at the edge (str(error) is the one line the CLI prints)."""
+"""Typed errors of the tender reader: a key, the file and the detail; the entry points word
+them in the user's language from data/messages.yaml (`render(lang)`; str(error) is English)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,8 @@ from typing import Any
 
 import yaml
 
-from buyersync.errors import BadInput, ui_lang
+from buyersync.errors import BadInput
+from buyersync.text import lang_of
 
 
 @cache
@@ -23,6 +24,6 @@ def _messages() -> dict[str, dict[str, str]]:
 class TenderFileError(BadInput):
     """A tender or datasheet file that cannot be read: corrupt, encrypted, scanned, too big."""
 
-    def render(self, lang: str | None = None) -> str:
+    def render(self, lang: object = "en") -> str:
         template = _messages().get(self.key) or _messages()["unreadable"]
-        return template[lang or ui_lang()].format(**{k: str(v) for k, v in self.values.items()})
+        return template[lang_of(lang)].format(**{k: str(v) for k, v in self.values.items()})

@@ -27,6 +27,10 @@ class Figure:
     unit: str = ""
 
 
+def units_data() -> dict[str, Any]:
+    return _data()
+
+
 @cache
 def _data() -> dict[str, Any]:
     text = resources.files("buyersync.tender").joinpath("data", "units.yaml").read_text("utf-8")

@@ -209,11 +209,11 @@ def _check_zip(data: bytes, where: str) -> None:
             total = sum(i.file_size for i in infos)
             names = {i.filename for i in infos}
     except (zipfile.BadZipFile, OSError, ValueError) as e:
-        raise TenderFileError("corrupt_docx", where=where, detail=str(e) or "bad zip") from None
+        raise TenderFileError("corrupt_docx", where=where, detail=str(e) or type(e).__name__) from None
     if total > MAX_UNPACKED or len(infos) > 10_000:
         raise TenderFileError("zip_bomb", where=where, limit=MAX_UNPACKED)
     if "word/document.xml" not in names:
-        raise TenderFileError("corrupt_docx", where=where, detail="no word/document.xml")
+        raise TenderFileError("docx_no_body", where=where)
 
 
 def _read_docx(data: bytes, where: str) -> list[Block]:
@@ -387,16 +387,17 @@ class _Numbering:
         return re.sub(r"%(\d)", level_value, text).strip() or None
 
 
-_CN_DIGITS = "零一二三四五六七八九"
+_CN_DIGITS = "零一二三四五六七八九"  # text-ok: the numerals Word's Chinese list numbers are made of
 
 
 def _chinese(n: int) -> str:
     if n < 10:
         return _CN_DIGITS[n]
+    ten = "十"  # text-ok: a numeral of Word's Chinese list numbers
     if n < 20:
-        return "十" + (_CN_DIGITS[n % 10] if n % 10 else "")
+        return ten + (_CN_DIGITS[n % 10] if n % 10 else "")
     if n < 100:
-        return _CN_DIGITS[n // 10] + "十" + (_CN_DIGITS[n % 10] if n % 10 else "")
+        return _CN_DIGITS[n // 10] + ten + (_CN_DIGITS[n % 10] if n % 10 else "")
     return str(n)
 
 

@@ -18,7 +18,7 @@ from typing import Any
 
 import yaml
 
-from buyersync.tender.figures import figures, is_odd, normalise
+from buyersync.tender.figures import figures, is_odd, normalise, units_data
 from buyersync.tender.model import SEVERITY_RANK, Clause, FlagKind
 
 
@@ -138,7 +138,8 @@ def scan(clauses: list[Clause]) -> list[Hit]:
 def exact_values(text: str) -> tuple[str, str] | None:
     """(matched text, the odd values) when the clause pins parameters to odd exact values."""
     norm = normalise(text)
-    odd = [f for f in figures(text) if not f.bound and is_odd(f) and f.unit not in _SITE_UNITS
+    site = set(units_data()["site_units"])
+    odd = [f for f in figures(text) if not f.bound and is_odd(f) and f.unit not in site
            and f.dimension not in ("area", "volume")]
     if not odd:
         return None
@@ -148,10 +149,6 @@ def exact_values(text: str) -> tuple[str, str] | None:
         values = ", ".join(f.text for f in odd[:4])
         return values, values
     return None
-
-
-# Site quantities (a 5123.07 m² plot, a 1,235 m road) describe the works, not a product.
-_SITE_UNITS = {"m", "米", "km", "公里", "t", "吨"}
 
 
 def _keep(best: dict[tuple[str, FlagKind], Hit], hit: Hit) -> None:

@@ -16,7 +16,7 @@ from markupsafe import Markup, escape
 
 from buyersync.errors import BadInput, NotFound
 from buyersync.method.model import Evidence
-from buyersync.tender import TenderReport
+from buyersync.tender import TenderFileError, TenderReport
 from buyersync.web.deals import DealAccess
 from buyersync.web.deps import Ctx, UiLang, Who, check_csrf, signed_in
 from buyersync.web.pages import respond, room_context
@@ -32,7 +32,7 @@ async def _read(upload: UploadFile, field: str) -> tuple[bytes, str]:
     data = await upload.read(MAX_UPLOAD + 1)
     name = upload.filename or field
     if len(data) > MAX_UPLOAD:
-        raise BadInput("too_large", where=name, field=field, size=f">{MAX_UPLOAD}", limit=MAX_UPLOAD)
+        raise TenderFileError("too_large", where=name, field=field, size=f">{MAX_UPLOAD}", limit=MAX_UPLOAD)
     return data, name
 
 
@@ -40,7 +40,7 @@ async def _check(file: UploadFile, datasheets: list[UploadFile], lang: str | Non
     from buyersync.services.tender import check_tender_bytes
 
     if lang not in (None, "", "zh", "en"):
-        raise BadInput("field", where="lang", field="lang", detail=f"expected zh or en; got {lang!r}")
+        raise TenderFileError("bad_lang", where="lang", field="lang", value=repr(lang))
     data, name = await _read(file, "file")
     sheets = [await _read(d, "datasheet") for d in datasheets if d.filename]
     try:
@@ -138,9 +138,10 @@ def tender_letter_file(deal_id: str, filename: str, ctx: Ctx, who: Who,
         raise NotFound("letter", filename)
     view = DealAccess(ctx, who).get(deal_id)
     name = letters.file_name(view.deal.name, kind, ext)
-    disposition = f"attachment; filename=\"{kind}.{ext}\"; filename*=UTF-8''{quote(name)}"
+    disposition = f"attachment; filename=\"{kind}.{ext}\"; filename*=UTF-8''{quote(name)}"  # text-ok: HTTP header
     if ext == "md":
-        return Response(letters.to_markdown(subject, body), media_type="text/markdown; charset=utf-8",
+        return Response(letters.to_markdown(subject, body),
+                        media_type="text/markdown; charset=utf-8",  # text-ok: a media type
                         headers={"Content-Disposition": disposition})
     return Response(letters.to_docx(subject, body), headers={"Content-Disposition": disposition},
                     media_type="application/vnd.openxmlformats-officedocument.wordprocessingml.document")
