@@ -12,6 +12,7 @@ from buyersync.tender import TenderFileError, check, read_bytes
 from tests.tender_docs import (
     CJK_FONT,
     EN_TENDER,
+    ZH_EXPECTED,
     ZH_TENDER,
     blank_pdf,
     docx_bytes,
@@ -58,6 +59,10 @@ def test_a_chinese_pdf_is_read_without_spaces_between_characters() -> None:
     report = check(read_bytes(pdf_bytes(text_lines(ZH_TENDER), cjk=True), "招标.pdf"))
     assert any("投标人注册资本不低于3000万元人民币" in c.text for c in report.clauses)
     assert report.summary.lang == "zh"
+    # short lines stay apart (a line that stops before the margin ends its paragraph)
+    for fragment, kind in ZH_EXPECTED.items():
+        ids = {c.id for c in report.clauses if fragment in c.text}
+        assert kind in {f.kind.value for f in report.flags if f.clause in ids}, fragment
 
 
 def test_html_and_markdown_tables_become_rows() -> None:

@@ -138,9 +138,9 @@ def _looks_wrapped(blocks: list[Block]) -> bool:
     lines = [b.text for b in blocks if b.kind == "para" and b.text]
     if len(lines) < 5:
         return False
-    typical = sorted(len(t) for t in lines)[int(len(lines) * 0.8)]
-    cut = sum(1 for t in lines if len(t) >= typical * 0.85 and not _ENDS_SENTENCE.search(t))
-    return typical >= 30 and cut >= len(lines) * 0.4
+    full = sorted(_width(t) for t in lines)[int(len(lines) * 0.8)]
+    cut = sum(1 for t in lines if _width(t) >= full * 0.85 and not _ENDS_SENTENCE.search(t))
+    return full >= 30 and cut >= len(lines) * 0.4
 
 
 # ---- HTML --------------------------------------------------------------------------------
@@ -501,8 +501,8 @@ def _join_lines(blocks: list[Block], wrapped: bool = False) -> list[Block]:
     a fixed width, so only there does a short previous line also end a paragraph.
     """
     out: list[Block] = []
-    widths = sorted(len(b.text) for b in blocks if b.kind == "para" and b.text)
-    typical = widths[int(len(widths) * 0.8)] if widths else 0
+    widths = sorted(_width(b.text) for b in blocks if b.kind == "para" and b.text)
+    full = widths[int(len(widths) * 0.95)] if widths else 0  # a line that reaches the margin
     prev_open = False
     for b in blocks:
         if b.kind != "para" or not b.text:
@@ -517,9 +517,14 @@ def _join_lines(blocks: list[Block], wrapped: bool = False) -> list[Block]:
         else:
             out.append(b)
         ended = bool(_ENDS_SENTENCE.search(out[-1].text))
-        short = bool(typical) and len(b.text) < typical * 0.7
+        short = bool(full) and _width(b.text) < full * 0.85
         prev_open = wrapped and not ended and not short
     return out
+
+
+def _width(text: str) -> int:
+    """Printed width: a Chinese character takes about two Latin letters' room."""
+    return len(text) + sum(1 for ch in text if _cjk_edge(ch))
 
 
 def _cjk_edge(ch: str) -> bool:
