@@ -12,7 +12,18 @@ from pathlib import Path
 
 import pytest
 
-from tests.e2e.test_browser import CHROMIUM, CHROMIUM_ARGS, DEMO, Server, clean_env, new_page, shoot, start, stop
+from tests.e2e.test_browser import (
+    CHROMIUM,
+    CHROMIUM_ARGS,
+    DEMO,
+    SHOTS,
+    Server,
+    clean_env,
+    new_page,
+    shoot,
+    start,
+    stop,
+)
 from tests.tender_docs import EN_TENDER, ZH_TENDER, docx_bytes
 
 sync_api = pytest.importorskip("playwright.sync_api")
@@ -66,6 +77,8 @@ def test_a_seller_uploads_a_tender_sees_the_flagged_clauses_and_takes_the_protes
     assert tender.name in page.locator("ol.evidence").inner_text()  # type: ignore[attr-defined]
     page.locator("#tender-result").scroll_into_view_if_needed()  # type: ignore[attr-defined]
     shoot(page, f"tender-{lang}.png", doc=True)
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page.locator("#tender").screenshot(path=str(SHOTS / f"tender-panel-{lang}.png"))  # type: ignore[attr-defined]
 
     protest = page.locator("form.letter", has_text=words["letter"]).first  # type: ignore[attr-defined]
     with page.expect_download() as info:  # type: ignore[attr-defined]

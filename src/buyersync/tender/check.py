@@ -88,7 +88,7 @@ def quote(text: str, n: int = QUOTE, around: str = "") -> str:
         return text[: n - 1] + "…"
     start = max(0, min(at - n // 3, len(text) - n + 1))
     piece = text[start: start + n - 2]
-    return "…" + piece + ("…" if start + len(piece) < len(text) else "")
+    return ("…" if start else "") + piece + ("…" if start + len(piece) < len(text) else "")
 
 
 def _question(kind: FlagKind, clause: Clause, lang: str, around: str = "", **extra: Any) -> str:
