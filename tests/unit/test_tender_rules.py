@@ -56,6 +56,10 @@ def test_a_restrictive_clause_gets_its_kind(text: str, kind: str) -> None:
     "Throughput of at least 100 samples per hour.",
     "投标人须提供营业执照副本及近三个月社保缴纳证明。",
     "项目团队人员不少于10人，其中高级工程师不少于2人。",
+    "投标人名称 | ____ | 注册资本 | ____ 万元",  # the bidder's details form, not a threshold
+    "采购人不得以特定行政区域或者特定行业的业绩、奖项作为加分条件或者中标条件。",  # the law quoted
+    "乙方应在采购人所在市设立售后服务机构。",  # a contract obligation of the winner
+    "The agency shall not specify a brand name without the words or equal.",
 ])
 def test_a_look_alike_is_not_flagged(text: str) -> None:
     assert kinds(text) == set()

@@ -79,7 +79,7 @@ def patterns() -> tuple[Pattern, ...]:
         out.append(Pattern(
             id=p["id"], kind=kind, severity=p["severity"],
             zh=compile_all(p.get("zh", [])), en=compile_all(p.get("en", [])),
-            unless=compile_all(p.get("unless", []) + kind_unless.get(kind.value, [])),
+            unless=compile_all(p.get("unless", []) + kind_unless.get(kind.value, []) + data.get("global_unless", [])),
             why=p["why"], needs=compile_all(data[p["needs"]]) if p.get("needs") else ()))
     return tuple(out)
 
