@@ -58,3 +58,10 @@ class Words:
 
     def label(self, group: str, key: Any) -> str:
         return kb.label(group, str(key), self.lang)
+
+    def stages(self, stages: Any) -> list[str]:
+        return [self.stage(s) for s in stages]
+
+    def join(self, items: Any) -> str:
+        """Items in a row with the language's own separator (、 in Chinese, a comma in English)."""
+        return kb.message("generic", "list_sep", self.lang).join(str(i) for i in items)

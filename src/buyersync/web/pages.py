@@ -39,7 +39,10 @@ from buyersync.web.templating import render
 
 router = APIRouter(include_in_schema=False, dependencies=[Depends(check_csrf)])
 
-FormText = Annotated[str, Form(max_length=100_000)]
+MAX_TEXT = 100_000
+FormText = Annotated[str, Form(max_length=MAX_TEXT)]
+# quick analysis takes a longer paste and says how much of it it read
+FormPaste = Annotated[str, Form(max_length=4 * MAX_TEXT)]
 FormShort = Annotated[str, Form(max_length=2_000)]
 
 
@@ -124,8 +127,17 @@ def board(request: Request, ctx: Ctx, who: Who, lang: UiLang,
 
 @router.get("/deals/new", response_class=HTMLResponse)
 def new_deal_form(request: Request, who: Who, lang: UiLang, text: str = "") -> HTMLResponse:
-    context = base_context(request, lang, who) | {"form": {"text": text[:100_000]},
+    context = base_context(request, lang, who) | {"form": {"text": text[:MAX_TEXT]},
                                                   "form_error": None}
+    return respond(request, "new.html", context)
+
+
+@router.post("/deals/new", response_class=HTMLResponse)
+def new_deal_from_text(request: Request, who: Who, lang: UiLang,
+                       text: FormText = "") -> HTMLResponse:
+    """The new-deal form filled with a text posted from quick analysis (an address cannot
+    carry a long paste)."""
+    context = base_context(request, lang, who) | {"form": {"text": text}, "form_error": None}
     return respond(request, "new.html", context)
 
 
@@ -162,6 +174,8 @@ def room_context(request: Request, ctx: Ctx, who: Principal, lang: Lang, deal_id
                 for e in view.evidence]
     return base_context(request, lang, who) | {
         "view": view, "deal": view.deal, "analysis": analysis, "deal_id": deal_id,
+        # a won or lost deal reads as closed: its outcome and diagnosis, no live plan
+        "closed": view.deal.outcome != Outcome.open,
         "evidence": list(reversed(evidence)), "history": view.history,
         "nodes": views.track_nodes(analysis.track), "arrow": views.track_arrow(analysis),
         "form_error": None, "moved": None, "form": {},
@@ -312,12 +326,13 @@ def edited_letter_file(deal_id: str, filename: str, ctx: Ctx, who: Who, lang: Ui
 
 @router.get("/quick", response_class=HTMLResponse)
 def quick(request: Request, who: Who, lang: UiLang) -> HTMLResponse:
-    context = base_context(request, lang, who) | {"result": None, "form": {}, "drivers": list(Driver)}
+    context = base_context(request, lang, who) | {"result": None, "form": {}, "drivers": list(Driver),
+                                                  "limit": MAX_TEXT}
     return respond(request, "quick.html", context)
 
 
 @router.post("/quick", response_class=HTMLResponse)
-def quick_analyse(request: Request, who: Who, lang: UiLang, text: FormText = "",
+def quick_analyse(request: Request, who: Who, lang: UiLang, text: FormPaste = "",
                   shaped_by: FormShort = "") -> HTMLResponse:
     from buyersync.locate import locate
     from buyersync.services.analysis import analyze
@@ -325,18 +340,23 @@ def quick_analyse(request: Request, who: Who, lang: UiLang, text: FormText = "",
     words = Words(lang)
     form = {"text": text, "shaped_by": shaped_by}
     context = base_context(request, lang, who) | {"form": form, "drivers": list(Driver),
-                                                  "result": None}
+                                                  "result": None, "limit": MAX_TEXT}
     if not text.strip():
-        context["form_error"] = "text"
+        context["form_error"] = "empty"
         return respond(request, "quick.html", context, "result")
+    cut = None
+    if len(text) > MAX_TEXT:
+        cut = {"n": f"{len(text):,}", "limit": f"{MAX_TEXT:,}"}
+        text = text[:MAX_TEXT]
     loc = locate(text)
     driver = _enum(Driver, shaped_by)
     deal = Deal(name=words("quick_title"), evidence=[Evidence(text=text)],
                 drivers={s: driver for s in loc.stage.before()} if driver else {})
     analysis = analyze(deal, lang=lang)
     titles = {s.value: words.stage(s) for s in STAGES}
-    context["result"] = {"loc": loc, "analysis": analysis,
-                         "marked": views.highlight(text, loc.signals, titles),
+    titles |= {"competitor_led": words("competitor_led"), "not_led": words("quick_led_no")}
+    context["result"] = {"loc": loc, "analysis": analysis, "text": text, "cut": cut,
+                         "quotes": views.signal_quotes(text, loc.signals, titles),
                          "nodes": views.track_nodes(analysis.track),
                          "arrow": views.track_arrow(analysis)}
     return respond(request, "quick.html", context, "result")

@@ -91,6 +91,38 @@ def highlight(text: str, signals: Iterable[Signal], titles: dict[str, str] | Non
     return Markup("".join(out))
 
 
+@dataclass(frozen=True)
+class Quote:
+    before: str
+    span: str
+    after: str
+    tag: str
+    title: str
+
+
+def signal_quotes(text: str, signals: Iterable[Signal], titles: dict[str, str] | None = None,
+                  context: int = 18, limit: int = 12) -> list[Quote]:
+    """Each signal's words where they first occur, with a few characters either side: what
+    showed the stage, without repeating the whole text."""
+    found: list[tuple[int, Quote]] = []
+    seen: set[str] = set()
+    for sig in signals:
+        if not sig.text or sig.text in seen:
+            continue
+        start = text.find(sig.text)
+        if start == -1:
+            continue
+        seen.add(sig.text)
+        end = start + len(sig.text)
+        tag = str(sig.stage) if sig.stage is not None else sig.kind
+        before = " ".join(text[max(0, start - context):start].split())
+        after = " ".join(text[end:end + context].split())
+        found.append((start, Quote(before=before if start > 0 else "", span=sig.text,
+                                   after=after if end < len(text) else "", tag=tag,
+                                   title=(titles or {}).get(tag, tag))))
+    return [q for _, q in sorted(found, key=lambda f: f[0])[:limit]]
+
+
 def bar_width(value: float, full: int = 100) -> int:
     """Width of a bar in a `full`-unit-wide SVG chart; a visible sliver for small non-zero values."""
     v = max(0.0, min(1.0, float(value)))
