@@ -11,6 +11,8 @@
 | BUYERSYNC_TEAM | false | team mode for `serve`: sign-in required, roles seller/manager/admin |
 | BUYERSYNC_DEBUG | false | let an internal error show its traceback instead of one line |
 | BUYERSYNC_DATE_ORDER | mdy | how an ambiguous date such as 02/04/2026 reads: mdy (4 Feb) or dmy (2 Apr) |
+| BUYERSYNC_SIGNER_NAME | none | your name under letters of deals with no owner (an owner signs their own) |
+| BUYERSYNC_SIGNER_TITLE | none | your title, under your name, on letters you sign |
 
 This class is the only reader of the environment: every other module gets its settings
 (or the one value it needs, such as the language) from an entry point.
@@ -47,6 +49,10 @@ class Settings(BaseSettings):
     debug: bool = False
     date_order: Literal["mdy", "dmy"] = Field(
         default="mdy", description="How an ambiguous numeric date (02/04/2026) is read")
+    signer_name: str | None = Field(default=None, max_length=200,
+                                    description="Your name under letters (deals you own or with no owner)")
+    signer_title: str | None = Field(default=None, max_length=200,
+                                     description="Your title under letters, below the name")
 
     @field_validator("db")
     @classmethod

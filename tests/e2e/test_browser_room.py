@@ -5,6 +5,9 @@ the way; the accessibility check runs axe-core (vendored in tests/e2e/assets) on
 
 from __future__ import annotations
 
+import calendar
+import datetime as dt
+import io
 import json
 from collections.abc import Iterator
 from pathlib import Path
@@ -30,11 +33,13 @@ VIEWS = {"desktop": {"width": 1366, "height": 900}, "phone": {"width": 390, "hei
 COMBOS = [(lang, view) for lang in ("zh", "en") for view in ("desktop", "phone")]
 IDS = [f"{lang}-{view}" for lang, view in COMBOS]
 SAVED = {"zh": "已保存", "en": "Saved"}
+SIGNER = ("Sam Carter", "Sales Director")
 
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
-    running = start(tmp_path_factory.mktemp("room"), env=clean_env())
+    running = start(tmp_path_factory.mktemp("room"), env=clean_env() | {
+        "BUYERSYNC_SIGNER_NAME": SIGNER[0], "BUYERSYNC_SIGNER_TITLE": SIGNER[1]})
     yield running
     stop(running)
 
@@ -168,6 +173,47 @@ def test_the_customers_stage_shows_first_and_adding_evidence_is_one_tap_away(
     if view == "phone":
         page.evaluate("window.scrollTo(0, 0)")
         shoot(page, f"room-{lang}-phone.png", full=False, doc=True)
+
+
+# 5 ----------------------------------------------------------------------------------------
+
+CLOSING = {"zh": "顺颂商祺", "en": "Kind regards"}
+
+
+def letter_date(lang: str, day: dt.date) -> str:
+    if lang == "zh":
+        return f"{day.year}年{day.month}月{day.day}日"
+    return f"{day.day} {calendar.month_name[day.month]} {day.year}"  # C locale in tests
+
+
+@pytest.mark.parametrize(("lang", "view"), COMBOS, ids=IDS)
+def test_letters_follow_the_customers_language_and_go_out_dated_and_signed(
+        server, open_page, lang, view, tmp_path):
+    from docx import Document
+
+    customer = "en" if lang == "zh" else "zh"  # a customer who writes in the other language
+    deal_id = fresh_deal(server, lang=customer, owner=SIGNER[0])
+    page = open_page(lang, view)
+    page.goto(server.url + f"/deals/{deal_id}")
+    body = page.locator("#body-exchange_conditions").input_value()
+    assert CLOSING[customer] in body and CLOSING[lang] not in body, body
+    assert body.startswith(letter_date(customer, dt.date.today())), body[:40]
+    assert body.rstrip().endswith(f"{SIGNER[0]}\n{SIGNER[1]}"), body[-60:]
+
+    with page.expect_download() as download:
+        page.locator("#letters form.letter button.primary").first.click()
+    saved = tmp_path / "letter.docx"
+    download.value.save_as(saved)
+    props = Document(io.BytesIO(saved.read_bytes())).core_properties
+    assert props.author == SIGNER[0]
+    assert props.title == page.locator("#subj-exchange_conditions").input_value()
+    created = props.created.replace(tzinfo=dt.UTC) if props.created.tzinfo is None else props.created
+    assert abs((dt.datetime.now(dt.UTC) - created).total_seconds()) < 600, props.created
+
+    page.locator("#letters .letters-lang a").click()  # the other language, on offer
+    page.wait_for_url("**letters=**")
+    other = page.locator("#body-exchange_conditions").input_value()
+    assert CLOSING[lang] in other and other.startswith(letter_date(lang, dt.date.today()))
 
 
 # 6 ----------------------------------------------------------------------------------------
@@ -322,7 +368,7 @@ def test_axe_finds_no_serious_or_critical_problem_on_the_main_pages(
         if path == "/quick":
             page.fill("#q-text", MOVE_TO_VALUE)
             page.locator("#q-text").evaluate("el => el.form.requestSubmit()")
-            page.wait_for_selector("#quick-result .quotes")
+            page.wait_for_selector("#h-quick-result")
         found[path] = axe_problems(page)
     assert not any(found.values()), json.dumps(found, ensure_ascii=False, indent=1)
 

@@ -10,7 +10,7 @@ from buyersync.method import knowledge as kb
 from buyersync.method.stages import STAGES, Capability, Step
 
 PLACEHOLDERS = {"customer", "competitor", "key_people", "next_stage", "target_stage",
-                "deal", "contact", "seller"}
+                "deal", "contact", "seller", "date"}
 
 
 def fields(template: str) -> set[str]:

@@ -133,6 +133,15 @@ class Letter(BaseModel):
     body: str
 
 
+class Signature(BaseModel):
+    """Who signs a letter and on which day: the entry point knows them (the deal's owner,
+    the settings, the clock); the planner only writes them in."""
+
+    name: str | None = None
+    title: str | None = None
+    date: dt.date | None = None
+
+
 class Tradeoff(BaseModel):
     """Win probability of the plan against following, and the days the plan costs.
     `basis` says where the figures come from: the shipped priors, or the team's own closed

@@ -29,6 +29,7 @@ from buyersync.method.model import (
     Move,
     PlannedAction,
     Reason,
+    Signature,
     TrackStage,
     Tradeoff,
     Warning,
@@ -69,8 +70,10 @@ def plan(
     drivers: Mapping[Stage, Driver] | None = None,
     locations: Sequence[Location | None] = (),
     priors: Mapping[str, Any] | None = None,
+    signature: Signature | None = None,
 ) -> Analysis:
-    """Analyse a deal whose current stage is known. `drivers` defaults to the deal's own."""
+    """Analyse a deal whose current stage is known. `drivers` defaults to the deal's own;
+    letters are signed and dated with `signature` when given."""
     drivers = dict(deal.drivers if drivers is None else drivers)
     priors = priors if priors is not None else kb.priors()
     passed = stage.before()
@@ -116,7 +119,7 @@ def plan(
                 needs=names.join(kb.label("capabilities", c, lang) for c in target.needs))))
 
     warnings = _warnings(deal, stage, strategy, drivers, passed, unknown, names) + warnings
-    fill = _fill_values(deal, stage, target, names)
+    fill = _fill_values(deal, stage, target.stage if target else None, names, signature)
     moves = _moves(deal, stage, strategy, fill, lang)
     questions = _questions(deal, stage, strategy, target, lang)
     letters = _letters(deal, stage, strategy, fill, lang)
@@ -257,8 +260,32 @@ def _executive_reachable(deal: Deal) -> bool:
     return any(c.met and c.role.value in reach_roles for c in deal.contacts)
 
 
-def _fill_values(deal: Deal, stage: Stage, target: Target | None, names: _Names) -> dict[str, str]:
+def write_letters(deal: Deal, analysis: Analysis, *, lang: Lang,
+                  signature: Signature | None = None) -> list[Letter]:
+    """The letters `analysis` calls for, in `lang` (which may differ from the analysis's),
+    signed and dated with `signature`."""
+    fill = _fill_values(deal, analysis.stage, analysis.target_stage, _Names(lang), signature)
+    return _letters(deal, analysis.stage, analysis.strategy, fill, lang)
+
+
+def _signed(signature: Signature | None, lang: Lang) -> tuple[str, str]:
+    """(the signature lines, the date line) for a letter."""
+    seller = kb.message("generic", "seller", lang)
+    if signature is not None and signature.name:
+        seller = "\n".join(x for x in (signature.name.strip(), (signature.title or "").strip()) if x)
+    date = ""
+    if signature is not None and signature.date is not None:
+        d = signature.date
+        month = kb.message("generic", "month_names", lang).split()[d.month - 1]
+        date = kb.message("generic", "letter_date", lang, year=d.year, month=d.month, day=d.day,
+                          month_name=month)
+    return seller, date
+
+
+def _fill_values(deal: Deal, stage: Stage, target_stage: Stage | None, names: _Names,
+                 signature: Signature | None = None) -> dict[str, str]:
     lang = names.lang
+    seller, date = _signed(signature, lang)
     key_people = [c for c in deal.contacts if c.role in KEY_ROLES] or list(deal.contacts)
     people = names.join(names.person(c.name, c.title) for c in key_people[:4])
     addressed = next((c for c in deal.contacts if c.met), None)
@@ -268,10 +295,11 @@ def _fill_values(deal: Deal, stage: Stage, target: Target | None, names: _Names)
         "competitor": names.join(deal.competitors[:2]) or kb.message("generic", "competitor", lang),
         "key_people": people or kb.message("generic", "key_people", lang),
         "contact": addressed.name if addressed else kb.message("generic", "contact", lang),
-        "seller": kb.message("generic", "seller", lang),
+        "seller": seller,
+        "date": date,
         "deal": deal.name,
         "next_stage": names.stage(nxt),
-        "target_stage": names.stage(target.stage) if target else names.stage(stage),
+        "target_stage": names.stage(target_stage or stage),
     }
 
 
@@ -333,12 +361,12 @@ def _letters(deal: Deal, stage: Stage, strategy: Strategy, fill: dict[str, str],
     if strategy is Strategy.walk_away:
         t = book["walk_away"][lang.value]
         return [Letter(kind="walk_away", subject=_format(t["subject"], fill),
-                       body=_format(t["body"], fill))]
+                       body=_format(t["body"], fill).lstrip("\n"))]
     if (strategy is Strategy.pull_back and stage is Stage.solution
             and deal.exchange in (None, Exchange.pending)):
         t = book["exchange_conditions"][lang.value]
         return [Letter(kind="exchange_conditions", subject=_format(t["subject"], fill),
-                       body=_format(t["body"], fill))]
+                       body=_format(t["body"], fill).lstrip("\n"))]
     return []
 
 

@@ -8,7 +8,7 @@ from typing import Any
 from buyersync.locate.deal import current_stage, inferred_drivers
 from buyersync.method import knowledge as kb
 from buyersync.method.dates import chronological
-from buyersync.method.model import Analysis, Deal, Location
+from buyersync.method.model import Analysis, Deal, Location, Signature
 from buyersync.method.planner import plan
 from buyersync.method.stages import Lang, Stage
 from buyersync.method.textlang import detect
@@ -23,8 +23,10 @@ def deal_lang(deal: Deal) -> Lang:
 
 
 def analyze(deal: Deal, *, lang: Lang | None = None,
-            priors: Mapping[str, Any] | None = None) -> Analysis:
-    """The analysis of a deal. `lang` overrides the deal's language for the output."""
+            priors: Mapping[str, Any] | None = None,
+            signature: Signature | None = None) -> Analysis:
+    """The analysis of a deal. `lang` overrides the deal's language for the output;
+    `signature` signs and dates its letters."""
     from buyersync.locate import default_locator
 
     locator = default_locator()
@@ -39,4 +41,4 @@ def analyze(deal: Deal, *, lang: Lang | None = None,
     drivers = inferred_drivers(locations, stage, deal.drivers)
     return plan(deal, stage=stage, stage_source=source, lang=lang or deal_lang(deal),
                 drivers=drivers, locations=locations,
-                priors=priors if priors is not None else kb.priors())
+                priors=priors if priors is not None else kb.priors(), signature=signature)

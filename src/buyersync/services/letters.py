@@ -6,17 +6,32 @@ it out, keeping paragraphs and numbered lines as the seller wrote them.
 
 from __future__ import annotations
 
+import datetime as dt
 import io
 import re
 
+from buyersync.config import Settings
+from buyersync.method.model import Signature
+
 MAX_LETTER = 50_000
+
+
+def signature(owner: str | None, settings: Settings, today: dt.date) -> Signature:
+    """The deal's owner signs, dated today. The configured name (BUYERSYNC_SIGNER_NAME) signs
+    deals with no owner, and the configured title goes under that name only."""
+    name = (owner or settings.signer_name or "").strip() or None
+    title = settings.signer_title if name and name == settings.signer_name else None
+    return Signature(name=name, title=title, date=today)
 
 
 def to_markdown(subject: str, body: str) -> str:
     return f"# {subject.strip()}\n\n{_normalise(body)}\n"
 
 
-def to_docx(subject: str, body: str) -> bytes:
+def to_docx(subject: str, body: str, *, author: str | None = None,
+            created: dt.datetime | None = None, language: str | None = None) -> bytes:
+    """The letter as Word, its document properties the seller's own: the title is the
+    subject, the author the signer, created and modified now (not the template's)."""
     from docx import Document
     from docx.oxml.ns import qn
     from docx.shared import Pt
@@ -28,7 +43,15 @@ def to_docx(subject: str, body: str) -> bytes:
     # Word picks East Asian glyphs from a separate font slot; name one that has them.
     rpr = style.element.get_or_add_rPr()
     rpr.get_or_add_rFonts().set(qn("w:eastAsia"), "Microsoft YaHei")  # text-ok: a font family name
-    doc.core_properties.title = subject.strip()[:255]
+    props = doc.core_properties
+    when = (created or dt.datetime.now(dt.UTC)).replace(microsecond=0, tzinfo=None)
+    props.title = subject.strip()[:255]
+    props.author = props.last_modified_by = (author or "").strip()[:255]
+    props.created = props.modified = when
+    props.revision = 1
+    props.comments = props.keywords = props.subject = props.category = ""
+    if language:
+        props.language = language
     doc.add_heading(subject.strip(), level=1)
     for paragraph in _normalise(body).split("\n\n"):
         lines = paragraph.split("\n")

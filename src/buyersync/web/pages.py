@@ -6,6 +6,7 @@ Every form post carries the session's CSRF token (deps.check_csrf on the whole r
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Annotated, Any
 from urllib.parse import quote
 
@@ -14,7 +15,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import ValidationError
 
 from buyersync.errors import NotFound
-from buyersync.method.model import Analysis, Deal, Evidence
+from buyersync.method.model import Analysis, Deal, Evidence, Letter
 from buyersync.method.stages import (
     STAGES,
     ActionKind,
@@ -162,11 +163,26 @@ def create_deal(request: Request, ctx: Ctx, who: Who, lang: UiLang,
 
 # -- deal room -------------------------------------------------------------------------------
 
+def letters_for(ctx: Ctx, deal: Deal, analysis: Analysis, chosen: str | None) -> tuple[Lang, list[Letter]]:
+    """The letters in the customer's language (the deal's), or in the one the seller chose;
+    signed by the deal's owner and dated today."""
+    from buyersync.method.planner import write_letters
+    from buyersync.services import letters
+    from buyersync.services.analysis import deal_lang
+
+    lang = _enum(Lang, chosen) or deal_lang(deal)
+    signature = letters.signature(deal.owner, ctx.settings, dt.date.today())
+    return lang, write_letters(deal, analysis, lang=lang, signature=signature)
+
+
 def room_context(request: Request, ctx: Ctx, who: Principal, lang: Lang, deal_id: str,
                  **extra: Any) -> dict[str, Any]:
-    # the plan in the reader's language; the evidence stays as it was written
+    # the plan in the reader's language; the evidence stays as it was written; the letters
+    # in the customer's
     view = DealAccess(ctx, who).get(deal_id, lang=lang)
     analysis: Analysis = view.analysis
+    letters_lang, letters = letters_for(ctx, view.deal, analysis,
+                                        request.query_params.get("letters"))
     words = Words(lang)
     titles = {s.value: words.stage(s) for s in STAGES}
     titles |= {"competitor_led": words("competitor_led"), "not_led": words("quick_led_no")}
@@ -174,6 +190,8 @@ def room_context(request: Request, ctx: Ctx, who: Principal, lang: Lang, deal_id
                 for e in view.evidence]
     return base_context(request, lang, who) | {
         "view": view, "deal": view.deal, "analysis": analysis, "deal_id": deal_id,
+        "letters": letters, "letters_lang": letters_lang.value,
+        "letters_other": "en" if letters_lang == Lang.zh else "zh",
         # a won or lost deal reads as closed: its outcome and diagnosis, no live plan
         "closed": view.deal.outcome != Outcome.open,
         "evidence": list(reversed(evidence)), "history": view.history,
@@ -286,15 +304,16 @@ def delete_deal(deal_id: str, request: Request, ctx: Ctx, who: Who) -> Response:
 # -- letters ---------------------------------------------------------------------------------
 
 def _letter_file(ctx: Ctx, who: Principal, lang: Lang, deal_id: str, filename: str,
-                 subject: str | None, body: str | None) -> Response:
+                 subject: str | None, body: str | None, chosen: str | None) -> Response:
     from buyersync.services import letters
 
     kind, _, ext = filename.rpartition(".")
     if ext not in ("docx", "md"):
         raise NotFound("letter", filename)
     view = DealAccess(ctx, who).get(deal_id, lang=lang)
+    letter_lang, planned = letters_for(ctx, view.deal, view.analysis, chosen)
     if subject is None or body is None:
-        found = next((x for x in view.analysis.letters if x.kind == kind), None)
+        found = next((x for x in planned if x.kind == kind), None)
         if found is None:
             raise NotFound("letter", kind)
         subject, body = found.subject, found.body
@@ -306,20 +325,25 @@ def _letter_file(ctx: Ctx, who: Principal, lang: Lang, deal_id: str, filename: s
         markdown = "text/markdown; charset=utf-8"  # text-ok: a media type
         return Response(letters.to_markdown(subject, body), media_type=markdown,
                         headers={"Content-Disposition": disposition})
-    return Response(letters.to_docx(subject, body), headers={"Content-Disposition": disposition},
+    signer = letters.signature(view.deal.owner, ctx.settings, dt.date.today()).name
+    docx = letters.to_docx(subject, body, author=signer,
+                           language="zh-CN" if letter_lang == Lang.zh else "en")
+    return Response(docx, headers={"Content-Disposition": disposition},
                     media_type="application/vnd.openxmlformats-officedocument.wordprocessingml.document")
 
 
 @router.get("/deals/{deal_id}/letters/{filename}")
-def letter_file(deal_id: str, filename: str, ctx: Ctx, who: Who, lang: UiLang) -> Response:
-    return _letter_file(ctx, who, lang, deal_id, filename, None, None)
+def letter_file(deal_id: str, filename: str, ctx: Ctx, who: Who, lang: UiLang,
+                letters: str | None = None) -> Response:
+    return _letter_file(ctx, who, lang, deal_id, filename, None, None, letters)
 
 
 @router.post("/deals/{deal_id}/letters/{filename}")
 def edited_letter_file(deal_id: str, filename: str, ctx: Ctx, who: Who, lang: UiLang,
                        subject: Annotated[str, Form(max_length=2_000)],
-                       body: Annotated[str, Form(max_length=50_000)]) -> Response:
-    return _letter_file(ctx, who, lang, deal_id, filename, subject, body)
+                       body: Annotated[str, Form(max_length=50_000)],
+                       letters: Annotated[str, Form(max_length=2)] = "") -> Response:
+    return _letter_file(ctx, who, lang, deal_id, filename, subject, body, letters or None)
 
 
 # -- quick analysis --------------------------------------------------------------------------
