@@ -9,6 +9,7 @@ import calendar
 import datetime as dt
 import io
 import json
+import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -230,6 +231,48 @@ def test_a_lost_deal_reads_as_closed_with_the_diagnosis_first_and_no_plan(
     assert panels[:2] == ["panel closed-note", "panel diagnosis"], panels
     for gone in ("#h-plan", ".moves", "#letters", "#h-trade", "#h-strategy"):
         assert page.locator(gone).count() == 0, f"{gone} is part of a live plan"
+
+
+# 7 ----------------------------------------------------------------------------------------
+
+STAGE_WORDS = re.compile(r"\b(problem|pain|goal|requirements|measures|solution|value|risk|cost)\b")
+PLACEHOLDER_FITS = """el => {
+  const style = getComputedStyle(el);
+  const ctx = document.createElement('canvas').getContext('2d');
+  ctx.font = style.font;
+  const room = el.clientWidth - parseFloat(style.paddingLeft) - parseFloat(style.paddingRight);
+  return ctx.measureText(el.placeholder).width <= room;
+}"""
+
+
+@pytest.mark.parametrize(("lang", "view"), COMBOS, ids=IDS)
+def test_the_words_read_right_counts_punctuation_rules_sources_and_the_track(
+        server, open_page, lang, view):
+    owner = f"Solo {lang} {view}"
+    evidence = [{"text": MOVE_TO_VALUE, "source": "email"}, {"text": "我们在看别家的方案", "source": "wechat"}]
+    deal_id = fresh_deal(server, owner=owner, competitors=["Acme", "Globex"], evidence=evidence)
+    page = open_page(lang, view)
+    page.goto(server.url + "/?owner=" + owner.replace(" ", "+"))
+    count = page.locator("#board > .count").inner_text()
+    assert count == {"zh": "共 1 个交易", "en": "1 deal"}[lang], count
+
+    page.goto(server.url + f"/deals/{deal_id}")
+    facts = page.locator(".page-head .facts").inner_text()
+    assert ("Acme、Globex" if lang == "zh" else "Acme, Globex") in facts
+    sources = page.locator(".evidence .ev-source").all_inner_texts()
+    assert sorted(sources) == sorted({"zh": ["邮件", "微信"], "en": ["e-mail", "WeChat"]}[lang])
+    rules = page.locator(".reasons .rule").all_text_contents()
+    assert rules and not any(STAGE_WORDS.search(r) for r in rules if lang == "zh"), rules
+    desc = page.locator("figure.track desc").text_content()
+    assert ": ." not in desc and "：。" not in desc and "not known" not in desc, desc
+    assert ("第 6 步" if lang == "zh" else "Step 6") in desc
+    if lang == "zh":  # no English punctuation between Chinese words the pages wrote
+        own = page.evaluate("""() => { const m = document.querySelector('main').cloneNode(true);
+            m.querySelectorAll('.ev-text, textarea, input, .facts, h1').forEach(e => e.remove());
+            return m.innerText; }""")
+        assert not re.search(r"[\u4e00-\u9fff][?,;!]|[?,;!] ?[\u4e00-\u9fff]", own), \
+            re.findall(r".{8}[\u4e00-\u9fff][?,;!].{8}|.{8}[?,;!] ?[\u4e00-\u9fff].{8}", own)
+    assert page.locator("#ev-source").evaluate(PLACEHOLDER_FITS), "the hint is cut off"
 
 
 # 8 ----------------------------------------------------------------------------------------
