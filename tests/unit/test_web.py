@@ -20,7 +20,10 @@ TEMPLATES = Path(views.__file__).parent / "templates"
 def test_every_page_word_is_there_in_chinese_and_in_english():
     for key, entry in words().items():
         assert set(entry) == {"zh", "en"}, key
-        assert entry["zh"].strip() and entry["en"].strip(), key
+        for text in entry.values():  # a string, or plural forms
+            forms = text.values() if isinstance(text, dict) else [text]
+            assert isinstance(text, str) or set(text) == {"one", "other"}, key
+            assert all(f.strip() for f in forms), key
 
 
 def test_every_word_a_template_asks_for_is_in_the_word_list():

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from functools import cache
 from importlib import resources
 from typing import Any
@@ -12,12 +13,15 @@ from buyersync.method import knowledge as kb
 from buyersync.method.stages import Lang
 
 LANG_COOKIE = "buyersync_lang"
+#: the placeholders that count something: they choose between "one" and "other" forms
+COUNTS = ("n", "days", "count")
+_STAGE_WORD = re.compile(r"\b(problem|pain|goal|requirements|measures|solution|value|risk|cost)\b")
 
 
 @cache
-def words() -> dict[str, dict[str, str]]:
+def words() -> dict[str, dict[str, Any]]:
     text = resources.files("buyersync.web").joinpath("ui.yaml").read_text("utf-8")
-    data: dict[str, dict[str, str]] = yaml.safe_load(text)
+    data: dict[str, dict[str, Any]] = yaml.safe_load(text)
     return data
 
 
@@ -50,7 +54,11 @@ class Words:
         entry = words().get(key)
         if entry is None:  # a code added to the method before ui.yaml caught up: show the key
             return key
-        text = entry[self.lang.value]
+        forms = entry[self.lang.value]
+        text = str(forms)
+        if isinstance(forms, dict):  # plural forms, chosen by the count among the values
+            count = next((v for k, v in values.items() if k in COUNTS), None)
+            text = str(forms["one" if count == 1 else "other"])
         return text.format(**values) if values else text
 
     def stage(self, stage: Any) -> str:
@@ -58,6 +66,15 @@ class Words:
 
     def label(self, group: str, key: Any) -> str:
         return kb.label(group, str(key), self.lang)
+
+    def rule(self, rule: str) -> str:
+        """A method rule's label ("§4 solution") with the stage named in the page's language."""
+        return _STAGE_WORD.sub(lambda m: self.stage(m.group(1)), rule)
+
+    def source(self, source: str) -> str:
+        """Where a piece of evidence came from, in words when it is one of the usual ones."""
+        key = "source_" + source.strip().lower().replace("-", "").replace(" ", "")
+        return self(key) if key in words() else source
 
     def stages(self, stages: Any) -> list[str]:
         return [self.stage(s) for s in stages]
