@@ -177,3 +177,16 @@ def test_the_edit_forms_read_into_changes_or_refuse_with_a_known_message():
         with pytest.raises(edits.Refused) as caught:
             reader(deal, Stage.goal, fields)
         assert caught.value.key == key and key in words(), key
+
+
+def test_counts_take_the_right_form_and_rules_and_sources_read_in_the_pages_language():
+    from buyersync.method.stages import Lang
+    from buyersync.web.i18n import Words
+
+    en, zh = Words(Lang.en), Words(Lang.zh)
+    assert en("days_in_stage", days=1) == "1 day at this stage"
+    assert en("days_in_stage", days=2) == "2 days at this stage"
+    assert en("deals_count", n=1) == "1 deal" and zh("deals_count", n=1) == "共 1 个交易"
+    assert zh.rule("§4 solution") == "§4 " + zh.stage("solution")
+    assert (zh.source("WeChat"), en.source("email"), en.source("Slack")) == ("微信", "e-mail", "Slack")
+    assert zh.join(["Acme", "Globex"]) == "Acme、Globex"

@@ -20,9 +20,12 @@ from importlib import resources
 
 import yaml
 
-__all__ = ["LANGS", "both", "has", "lang_of", "t", "table"]
+__all__ = ["COUNTS", "LANGS", "both", "form", "has", "lang_of", "t", "table"]
 
 LANGS: tuple[str, str] = ("zh", "en")
+#: placeholders that count something; a message whose language holds plural forms
+#: ({one: …, other: …}, as English does) picks one by the first of them it is given
+COUNTS: tuple[str, ...] = ("n", "count", "days")
 
 
 @cache
@@ -58,7 +61,15 @@ def lang_of(value: object) -> str:
     return "zh" if str(value or "").lower().startswith("zh") else "en"
 
 
+def form(text: object, values: Mapping[str, object]) -> str:
+    """`text` itself, or of its plural forms the one its count calls for ("1 day", "2 days")."""
+    if isinstance(text, Mapping):
+        count = next((values[k] for k in COUNTS if k in values), None)
+        return str(text["one" if count == 1 else "other"])
+    return str(text)
+
+
 def t(key: str, lang: object, /, **values: object) -> str:
     """The message `key` in `lang` (zh or en; a Lang enum works too), placeholders filled."""
-    text = _entry(key)[lang_of(lang)]
+    text = form(_entry(key)[lang_of(lang)], values)
     return text.format(**values) if values else text

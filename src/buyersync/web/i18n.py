@@ -11,10 +11,9 @@ import yaml
 
 from buyersync.method import knowledge as kb
 from buyersync.method.stages import Lang
+from buyersync.text import form
 
 LANG_COOKIE = "buyersync_lang"
-#: the placeholders that count something: they choose between "one" and "other" forms
-COUNTS = ("n", "days", "count")
 _STAGE_WORD = re.compile(r"\b(problem|pain|goal|requirements|measures|solution|value|risk|cost)\b")
 
 
@@ -54,11 +53,7 @@ class Words:
         entry = words().get(key)
         if entry is None:  # a code added to the method before ui.yaml caught up: show the key
             return key
-        forms = entry[self.lang.value]
-        text = str(forms)
-        if isinstance(forms, dict):  # plural forms, chosen by the count among the values
-            count = next((v for k, v in values.items() if k in COUNTS), None)
-            text = str(forms["one" if count == 1 else "other"])
+        text = form(entry[self.lang.value], values)  # plural forms, as text/ reads them
         return text.format(**values) if values else text
 
     def stage(self, stage: Any) -> str:
