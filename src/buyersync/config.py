@@ -13,6 +13,8 @@
 | BUYERSYNC_DATE_ORDER | mdy | how an ambiguous date such as 02/04/2026 reads: mdy (4 Feb) or dmy (2 Apr) |
 | BUYERSYNC_SIGNER_NAME | none | your name under letters of deals with no owner (an owner signs their own) |
 | BUYERSYNC_SIGNER_TITLE | none | your title, under your name, on letters you sign |
+| BUYERSYNC_ALLOWED_HOSTS | (none) | extra host names to answer to, comma-separated (local: loopback always) |
+| BUYERSYNC_MAX_BODY_BYTES | 16777216 | largest request body read (16 MiB; 64 KiB before team sign-in) |
 
 This class is the only reader of the environment: every other module gets its settings
 (or the one value it needs, such as the language) from an entry point.
@@ -53,6 +55,9 @@ class Settings(BaseSettings):
                                     description="Your name under letters (deals you own or with no owner)")
     signer_title: str | None = Field(default=None, max_length=200,
                                      description="Your title under letters, below the name")
+    allowed_hosts: str = Field(default="", max_length=2_000,
+                               description="Host names the server answers to, comma-separated")
+    max_body_bytes: int = Field(default=16 * 1024 * 1024, ge=1024, le=1024**3)
 
     @field_validator("db")
     @classmethod
@@ -74,6 +79,10 @@ class Settings(BaseSettings):
     def ui_lang(self) -> str:
         """The interface language, "zh" or "en"."""
         return lang_of(self.lang)
+
+    @property
+    def host_names(self) -> frozenset[str]:
+        return frozenset(h.strip().lower() for h in self.allowed_hosts.split(",") if h.strip())
 
     @property
     def embedded(self) -> bool:

@@ -37,3 +37,19 @@ class NotFound(Exception):
     def render(self, lang: object = "en") -> str:
         kind = t(f"errors.kind_{self.kind}", lang) if has(f"errors.kind_{self.kind}") else self.kind
         return t("errors.no_such_id", lang, kind=kind, ident=repr(self.ident))
+
+
+class Conflict(Exception):
+    """A write that would overwrite what is already there or what changed meanwhile
+    (HTTP: 409/412, CLI: exit 2). `reason`: `exists` (an id that is taken) or `changed`
+    (the deal moved on since the caller read it)."""
+
+    def __init__(self, kind: str, ident: str, reason: str = "exists") -> None:
+        self.kind = kind
+        self.ident = ident
+        self.reason = reason
+        super().__init__(self.render("en"))
+
+    def render(self, lang: object = "en") -> str:
+        kind = t(f"errors.kind_{self.kind}", lang) if has(f"errors.kind_{self.kind}") else self.kind
+        return t(f"errors.conflict_{self.reason}", lang, kind=kind, ident=repr(self.ident))

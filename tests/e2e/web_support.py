@@ -35,7 +35,9 @@ def demo_deal() -> dict[str, Any]:
 
 
 def local_app(tmp_path: Path) -> FastAPI:
-    return create_app(Settings(db=f"sqlite:///{tmp_path / 'w.sqlite3'}", team=False))
+    # the test client calls itself "testserver": a configured name, as a real one would be
+    return create_app(Settings(db=f"sqlite:///{tmp_path / 'w.sqlite3'}", team=False,
+                               allowed_hosts="testserver"))
 
 
 def team_app(tmp_path: Path) -> FastAPI:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, field_validator
 
 from buyersync.method.dates import parse_date
 from buyersync.method.stages import (
@@ -28,14 +28,46 @@ from buyersync.method.stages import (
 )
 
 MAX_TEXT = 100_000
-Text = Annotated[str, Field(min_length=1, max_length=MAX_TEXT)]
 ShortText = Annotated[str, Field(max_length=2_000)]
 # a date as people and CRM exports write it (method/dates.py); ISO 8601 on output
 FlexDate = Annotated[dt.date, BeforeValidator(parse_date)]
 
 
+def _storable(value: object) -> object:
+    """Text that every database and file format can hold: no NUL character (PostgreSQL
+    refuses it) and no lone surrogate (not encodable as UTF-8)."""
+    if isinstance(value, str):
+        if "\x00" in value:
+            raise ValueError("contains a NUL character")
+        try:
+            value.encode("utf-8")
+        except UnicodeEncodeError:
+            raise ValueError("contains a lone surrogate (not valid Unicode text)") from None
+    elif isinstance(value, list):
+        for item in value:
+            _storable(item)
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            _storable(key)
+            _storable(item)
+    return value
+
+
+def _storable_text(value: str) -> str:
+    _storable(value)
+    return value
+
+
+Text = Annotated[str, Field(min_length=1, max_length=MAX_TEXT), AfterValidator(_storable_text)]
+
+
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", use_enum_values=False)
+
+    @field_validator("*", mode="after")
+    @classmethod
+    def _text_is_storable(cls, value: object) -> object:
+        return _storable(value)
 
 
 class Evidence(_Strict):
@@ -79,7 +111,7 @@ class Deal(_Strict):
     planned_actions: list[PlannedAction] = Field(default_factory=list)
     outcome: Outcome = Outcome.open
     lost_reason: ShortText | None = None
-    amount: Annotated[float, Field(ge=0)] | None = None
+    amount: Annotated[float, Field(ge=0, allow_inf_nan=False)] | None = None
     currency: Annotated[str, Field(min_length=3, max_length=3)] | None = None
     owner: Annotated[str, Field(max_length=200)] | None = None
     # history, for learning from the team's own record (docs/learning.md)

@@ -30,7 +30,7 @@ from pydantic import BaseModel, ValidationError
 from sqlalchemy import Engine
 
 from buyersync.config import Settings
-from buyersync.errors import BadInput, NotFound
+from buyersync.errors import BadInput, Conflict, NotFound
 from buyersync.method.model import Analysis, Deal, Evidence, Location
 from buyersync.method.stages import Driver, Outcome, Stage
 from buyersync.services.dealfile import bad_input_from, check_history
@@ -51,6 +51,8 @@ from buyersync.store.records import (
 from buyersync.store.repository import DealRepository
 
 Analyzer = Callable[[Deal], Analysis]
+#: a targeted change: given the deal as stored now and its current stage, the fields to set
+Edit = Callable[[Deal, Stage], dict[str, Any]]
 Clock = Callable[[], dt.datetime]
 Progress = Callable[[int, int], None]
 
@@ -81,6 +83,11 @@ class EvidenceView(EvidenceFields):
     uncertain: bool = False
 
 
+def version_of(state: DealState) -> str:
+    """A deal's version for optimistic checks: every write moves `updated_at`."""
+    return state.updated_at.isoformat()
+
+
 class DealView(BaseModel):
     """Everything a page or `deals show` needs about one deal."""
 
@@ -94,6 +101,10 @@ class DealView(BaseModel):
     stage_since: dt.datetime
     days_in_stage: int
     stalled: bool
+
+    @property
+    def version(self) -> str:
+        return self.updated_at.isoformat()
 
 
 @dataclass
@@ -161,15 +172,18 @@ class DealService:
 
     # -- creating ---------------------------------------------------------------------------
 
-    def create(self, deal: Deal, *, cause: Cause = "manual") -> str:
+    def create(self, deal: Deal, *, cause: Cause = "manual", replace: bool = True) -> str:
         """Save a new deal; returns its id. A deal that carries the id of a saved deal
-        replaces it (so that importing the same file twice does not duplicate it)."""
-        return self.import_deals([NewDeal(deal)], cause=cause)[0][0]
+        replaces it (so that importing the same file twice does not duplicate it), unless
+        `replace` is False: then it is a Conflict and nothing changes."""
+        return self.import_deals([NewDeal(deal)], cause=cause, replace=replace)[0][0]
 
     def import_deals(self, items: Iterable[NewDeal | Deal], *, cause: Cause = "import",
-                     progress: Progress | None = None) -> list[tuple[str, str]]:
+                     progress: Progress | None = None,
+                     replace: bool = True) -> list[tuple[str, str]]:
         """Save many deals in one transaction: all of them or, on any error, none.
-        Returns (id, name) per deal, in order.
+        Returns (id, name) per deal, in order. A carried id that is already saved replaces
+        that deal, or with `replace=False` refuses the lot with a Conflict.
 
         Deals are analysed before the transaction opens, so that the write lock is held
         only while rows are written. `progress(done, total)` hears about both halves:
@@ -193,6 +207,8 @@ class DealService:
         def work(repo: DealRepository) -> None:
             fresh: list[tuple[StoredDeal, dict[str, Any] | None]] = []
             existing = repo.lock_many([s.deal.id or "" for s, _, carries in prepared if carries])
+            if existing and not replace:
+                raise Conflict("deal", sorted(existing)[0])
             saved = {d.deal.id: d for d in repo.get_many(builtins.list(existing))}
             for stored, analysis, _carries_id in prepared:
                 before = saved.get(stored.deal.id)
@@ -353,8 +369,9 @@ class DealService:
 
     # -- changing ---------------------------------------------------------------------------
 
-    def update(self, deal_id: str, deal: Deal) -> DealView:
-        """Replace a deal's fields (the deal as a file would hold it)."""
+    def update(self, deal_id: str, deal: Deal, *, version: str | None = None) -> DealView:
+        """Replace a deal's fields (the deal as a file would hold it). With `version` (as
+        `DealView.version` gave it), a deal that changed since is a Conflict instead."""
         if deal.id is not None and deal.id != deal_id:
             raise BadInput("field", where="deal", field="id",
                            detail=f"the deal says id {deal.id!r} but {deal_id!r} is being updated")
@@ -362,10 +379,34 @@ class DealService:
 
         def work(repo: DealRepository) -> StoredDeal:
             before = self._must(repo.get(deal_id) if repo.lock(deal_id) else None, deal_id)
+            if version is not None and version != version_of(before.state):
+                raise Conflict("deal", deal_id, reason="changed")
             analysis = self.analyze(deal.model_copy(update={"id": deal_id}))
             return self._replace(repo, before, deal, analysis, "manual")
 
         return self._view(self._write(work))
+
+    def change(self, deal_id: str, edit: Edit) -> tuple[DealView, Analysis]:
+        """A targeted change in one transaction: `edit` reads the deal as it is now (under
+        the deal's write lock) and returns only the fields to set, so that changes made
+        meanwhile by others (evidence, contacts, facts) are kept, never written over.
+        Returns the new view and the analysis before the change. `edit` may raise to
+        refuse; then nothing is saved."""
+
+        def work(repo: DealRepository) -> tuple[StoredDeal, Analysis]:
+            before = self._must(repo.get(deal_id) if repo.lock(deal_id) else None, deal_id)
+            was = self.analyze(before.deal)
+            changes = edit(before.deal, was.stage)
+            try:
+                deal = Deal.model_validate(before.deal.model_dump() | changes)
+            except ValidationError as e:
+                raise bad_input_from(e, "deal") from None
+            after = self._commit(repo, before, deal, before.evidence, self.analyze(deal),
+                                 "manual", None, self.now())
+            return after, was
+
+        stored, was = self._write(work)
+        return self._view(stored), was
 
     def _replace(self, repo: DealRepository, before: StoredDeal, deal: Deal,
                  analysis: Analysis, cause: Cause,

@@ -14,6 +14,9 @@ from buyersync.config import Settings
 from buyersync.method.model import Signature
 
 MAX_LETTER = 50_000
+# characters XML 1.0 (and so a .docx) cannot hold: controls other than tab and newline,
+# lone surrogates, U+FFFE and U+FFFF
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 
 
 def signature(owner: str | None, settings: Settings, today: dt.date) -> Signature:
@@ -43,16 +46,17 @@ def to_docx(subject: str, body: str, *, author: str | None = None,
     # Word picks East Asian glyphs from a separate font slot; name one that has them.
     rpr = style.element.get_or_add_rPr()
     rpr.get_or_add_rFonts().set(qn("w:eastAsia"), "Microsoft YaHei")  # text-ok: a font family name
+    subject = _NOT_XML.sub("", subject).strip()
     props = doc.core_properties
     when = (created or dt.datetime.now(dt.UTC)).replace(microsecond=0, tzinfo=None)
-    props.title = subject.strip()[:255]
+    props.title = subject[:255]
     props.author = props.last_modified_by = (author or "").strip()[:255]
     props.created = props.modified = when
     props.revision = 1
     props.comments = props.keywords = props.subject = props.category = ""
     if language:
         props.language = language
-    doc.add_heading(subject.strip(), level=1)
+    doc.add_heading(subject, level=1)
     for paragraph in _normalise(body).split("\n\n"):
         lines = paragraph.split("\n")
         p = doc.add_paragraph()
@@ -73,6 +77,5 @@ def file_name(deal_name: str, kind: str, ext: str) -> str:
 
 def _normalise(body: str) -> str:
     text = body.replace("\r\n", "\n").replace("\r", "\n")
-    # Control characters other than newline and tab cannot go into a .docx (invalid XML).
-    text = re.sub(r"[\x00-\x08\x0b\x0c\x0e-\x1f]", "", text)
+    text = _NOT_XML.sub("", text)
     return re.sub(r"\n{3,}", "\n\n", text).strip()

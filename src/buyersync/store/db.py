@@ -87,7 +87,31 @@ def make_engine(url: str | URL, *, create_folder: bool = False) -> Engine:
         engine = create_engine(parsed, **kwargs)
         _make_sqlite_safe(engine, memory=memory)
         return engine
-    return create_engine(parsed, json_serializer=serializer, pool_pre_ping=True)
+    engine = create_engine(parsed, json_serializer=serializer, pool_pre_ping=True)
+    _refuse_nul(engine)
+    return engine
+
+
+def _refuse_nul(engine: Engine) -> None:
+    """PostgreSQL text cannot hold NUL; the models refuse it, and this is the net under
+    them (a sign-in name, a filter, anything that reaches a query): BadInput, never a
+    database error."""
+
+    @event.listens_for(engine, "before_cursor_execute")
+    def _check(_conn: Any, _cursor: Any, _statement: str, parameters: Any, _context: Any,
+               _many: bool) -> None:
+        if _has_nul(parameters):
+            raise BadInput("message", where="input", detail="text contains a NUL character")
+
+
+def _has_nul(value: Any) -> bool:
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(_has_nul(v) for v in value.values())
+    if isinstance(value, list | tuple):
+        return any(_has_nul(v) for v in value)
+    return False
 
 
 def _json_dumps(value: Any) -> str:

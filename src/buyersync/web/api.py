@@ -9,16 +9,19 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Query, Response
+from fastapi import APIRouter, Depends, Header, Path, Query, Response
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict
 
 from buyersync.method.model import Analysis, Deal, Evidence, Location, Text
 from buyersync.method.stages import Lang, Outcome, Stage, Strategy, WarningCode
+from buyersync.services.deals import DealView
 from buyersync.web.deals import DealAccess, deal_json, summaries
 from buyersync.web.deps import Ctx, Who, signed_in
 
 router = APIRouter(prefix="/api/v1", tags=["api"])
+
+DealId = Annotated[str, Path(max_length=64)]
 
 
 class LocateRequest(BaseModel):
@@ -84,30 +87,52 @@ def list_deals(
     return _json([r.model_dump(mode="json") for r in rows])
 
 
-@router.post("/deals", response_model=Created, status_code=201, summary="Save a deal")
+class Problem(BaseModel):
+    detail: str
+
+
+@router.post("/deals", response_model=Created, status_code=201, summary="Save a new deal",
+             responses={409: {"model": Problem,
+                              "description": "The deal carries an id that is already saved"}})
 def create_deal(deal: Deal, ctx: Ctx, who: Who) -> JSONResponse:
+    """Creates a deal; never replaces one. A deal that carries the `id` of a saved deal is
+    refused with 409 (whoever owns it): change a saved deal with PUT."""
     return _json({"id": DealAccess(ctx, who).create(deal)}, status=201)
 
 
+def _with_etag(view: DealView) -> JSONResponse:
+    response = _json(deal_json(view))
+    response.headers["ETag"] = f'"{view.version}"'
+    return response
+
+
 @router.get("/deals/{deal_id}", response_model=DealOut, summary="A saved deal and its analysis")
-def show_deal(deal_id: str, ctx: Ctx, who: Who) -> JSONResponse:
-    return _json(deal_json(DealAccess(ctx, who).get(deal_id)))
+def show_deal(deal_id: DealId, ctx: Ctx, who: Who) -> JSONResponse:
+    """The `ETag` header is the deal's version: send it back in `If-Match` with PUT to
+    refuse the change (412) if someone changed the deal meanwhile."""
+    return _with_etag(DealAccess(ctx, who).get(deal_id))
 
 
-@router.put("/deals/{deal_id}", response_model=DealOut, summary="Replace a saved deal")
-def update_deal(deal_id: str, deal: Deal, ctx: Ctx, who: Who) -> JSONResponse:
-    return _json(deal_json(DealAccess(ctx, who).update(deal_id, deal)))
+@router.put("/deals/{deal_id}", response_model=DealOut, summary="Replace a saved deal",
+            responses={412: {"model": Problem,
+                             "description": "If-Match names a version that is not current"}})
+def update_deal(deal_id: DealId, deal: Deal, ctx: Ctx, who: Who,
+                if_match: Annotated[str | None, Header(max_length=100)] = None) -> JSONResponse:
+    version = if_match.strip().removeprefix("W/").strip('"') if if_match else None
+    if version == "*":
+        version = None
+    return _with_etag(DealAccess(ctx, who).update(deal_id, deal, version=version))
 
 
 @router.delete("/deals/{deal_id}", status_code=204, response_class=Response,
                summary="Delete a saved deal")
-def delete_deal(deal_id: str, ctx: Ctx, who: Who) -> Response:
+def delete_deal(deal_id: DealId, ctx: Ctx, who: Who) -> Response:
     DealAccess(ctx, who).delete(deal_id)
     return Response(status_code=204)
 
 
 @router.post("/deals/{deal_id}/evidence", response_model=Analysis,
              summary="Add evidence to a deal; returns the new analysis")
-def add_evidence(deal_id: str, item: Evidence, ctx: Ctx, who: Who) -> JSONResponse:
+def add_evidence(deal_id: DealId, item: Evidence, ctx: Ctx, who: Who) -> JSONResponse:
     analysis = DealAccess(ctx, who).add_evidence(deal_id, item)
     return _json(analysis.model_dump(mode="json"))

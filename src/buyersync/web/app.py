@@ -20,10 +20,11 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 import buyersync
 from buyersync.config import Settings
-from buyersync.errors import BadInput, NotFound
+from buyersync.errors import BadInput, Conflict, NotFound
 from buyersync.method.stages import Lang
 from buyersync.web.deps import CsrfFailed, Forbidden, NotSignedIn, WebContext, page_lang
 from buyersync.web.errors import field_errors
+from buyersync.web.guard import RequestGuard
 from buyersync.web.session import SessionMiddleware
 from buyersync.web.templating import make_env
 
@@ -32,6 +33,8 @@ if TYPE_CHECKING:
 
 STATIC = Path(__file__).parent / "static"
 UNAVAILABLE = frozenset({"db_unavailable"})
+#: what a team server reads from someone not signed in (the sign-in form is far smaller)
+ANONYMOUS_BODY = 64 * 1024
 
 CSP = ("default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
        "object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'")
@@ -85,6 +88,10 @@ def create_app(settings: Settings | None = None, *, deals: DealService | None = 
     )
     app.state.ctx = WebContext(settings=settings, engine=engine, deals=deals, env=make_env(),
                                readers=_readers(deals))
+    # the guard runs inside the session (it needs to know who is signed in for its body
+    # limit), and outside everything else; see web/guard.py
+    app.add_middleware(RequestGuard, team=settings.team, allowed_hosts=settings.host_names,
+                       max_body=settings.max_body_bytes, anonymous_body=ANONYMOUS_BODY)
     # local mode: a key per run is enough (sessions only carry the CSRF token there)
     app.add_middleware(SessionMiddleware, secret_key=settings.secret_key or secrets.token_urlsafe(32))
     app.add_middleware(SecurityHeaders)
@@ -156,6 +163,15 @@ def _add_error_answers(app: FastAPI) -> None:
             detail = getattr(error, "detail", "Not Found")
             return JSONResponse({"detail": detail}, status_code=404)
         return error_page(request, 404, "error_not_found")
+
+    @app.exception_handler(Conflict)
+    async def _conflict(request: Request, error: Conflict) -> Response:
+        # an id that is taken: 409; a deal that changed since the If-Match version: 412
+        status = 412 if error.reason == "changed" else 409
+        if _is_api(request):
+            return JSONResponse({"detail": str(error), "reason": error.reason},
+                                status_code=status)
+        return error_page(request, 409, "error_conflict")
 
     @app.exception_handler(NotSignedIn)
     async def _not_signed_in(request: Request, error: NotSignedIn) -> Response:

@@ -8,7 +8,7 @@ from typing import Any
 
 from buyersync.method.model import Analysis, Deal, Evidence
 from buyersync.method.stages import Lang, Outcome, Stage, Strategy, WarningCode
-from buyersync.services.deals import DealSummary, DealView
+from buyersync.services.deals import DealSummary, DealView, Edit
 from buyersync.web.auth import Principal
 from buyersync.web.deps import Forbidden, WebContext
 
@@ -51,8 +51,11 @@ class DealAccess:
         return owner
 
     def create(self, deal: Deal) -> str:
+        """A new deal. An `id` that is already taken is a Conflict (409), whoever owns that
+        deal: creating never replaces, so it cannot take over someone else's deal; changes
+        go through `update`, which checks access first."""
         deal = deal.model_copy(update={"owner": self._owner_for(deal.owner)})
-        new_id = self.ctx.deals.create(deal, cause="manual")
+        new_id = self.ctx.deals.create(deal, cause="manual", replace=False)
         self.ctx.audit(self.who, "create", new_id, name=deal.name)
         return new_id
 
@@ -62,7 +65,7 @@ class DealAccess:
         self.ctx.check(self.who, view.deal.owner)
         return view
 
-    def update(self, deal_id: str, deal: Deal) -> DealView:
+    def update(self, deal_id: str, deal: Deal, version: str | None = None) -> DealView:
         old = self.get(deal_id)
         if deal.id is not None and deal.id != deal_id:
             from buyersync.errors import BadInput
@@ -71,9 +74,17 @@ class DealAccess:
                            detail=f"does not match the deal in the address ({deal_id!r})")
         deal = deal.model_copy(update={"id": deal_id,
                                        "owner": self._owner_for(deal.owner, old.deal.owner)})
-        view = self.ctx.deals.update(deal_id, deal)
+        view = self.ctx.deals.update(deal_id, deal, version=version)
         self.ctx.audit(self.who, "update", deal_id)
         return view
+
+    def change(self, deal_id: str, form: str, edit: Edit) -> tuple[DealView, Analysis]:
+        """One targeted edit (see DealService.change); returns the new view and the
+        analysis before the edit."""
+        self.get(deal_id)
+        view, was = self.ctx.deals.change(deal_id, edit)
+        self.ctx.audit(self.who, "update", deal_id, form=form)
+        return view, was
 
     def delete(self, deal_id: str) -> None:
         self.get(deal_id)

@@ -3,6 +3,7 @@ field by name and one line saying what was wrong with it."""
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from typing import Any
 
@@ -22,11 +23,11 @@ def field_name(loc: Sequence[Any]) -> str:
 def field_errors(errors: Sequence[Any], prefix: tuple[str, ...] = ()) -> dict[str, Any]:
     detail: list[dict[str, Any]] = []
     for e in errors:
-        item = {k: e[k] for k in ("type", "loc", "msg", "input") if k in e}
-        item["loc"] = [*prefix, *item.get("loc", ())]
-        # huge inputs (a 100 kB text) must not be echoed back whole
-        if isinstance(item.get("input"), str) and len(item["input"]) > 200:
-            item["input"] = item["input"][:200] + "…"
+        item = {k: e[k] for k in ("type", "loc", "msg") if k in e}
+        item["loc"] = [_text(p) if isinstance(p, str) else p for p in (*prefix, *e.get("loc", ()))]
+        item["msg"] = _text(str(item.get("msg", "")))
+        if "input" in e and _shown(e["input"]) is not None:
+            item["input"] = _shown(e["input"])
         detail.append(item)
     first = detail[0] if detail else {"loc": ["body"], "msg": "invalid input"}
     field = field_name(first["loc"])
@@ -38,6 +39,26 @@ def field_errors(errors: Sequence[Any], prefix: tuple[str, ...] = ()) -> dict[st
         message = f"{field}: {first['msg']}"
     return {"detail": jsonable_encoder(detail, custom_encoder={bytes: _bytes}),
             "field": field, "message": message}
+
+
+def _text(value: str, limit: int = 200) -> str:
+    """Text safe to echo: no lone surrogates (not UTF-8), and not more than `limit`."""
+    value = value.encode("utf-8", "replace").decode("utf-8")
+    return value[:limit] + "…" if len(value) > limit else value
+
+
+def _shown(value: Any) -> Any:
+    """The offending input, echoed only when small and plain: huge bodies, NaN or
+    infinity (not JSON) and lone surrogates must not break the 422 answer itself."""
+    if isinstance(value, str):
+        return _text(value)
+    if isinstance(value, bool) or value is None:
+        return value
+    if isinstance(value, int):
+        return value if abs(value) < 10**15 else None
+    if isinstance(value, float):
+        return value if math.isfinite(value) else str(value)
+    return None
 
 
 def _bytes(value: bytes) -> str:

@@ -14,7 +14,7 @@ from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import ValidationError
 
-from buyersync.errors import NotFound
+from buyersync.errors import BadInput, NotFound
 from buyersync.method.model import Analysis, Deal, Evidence, Letter
 from buyersync.method.stages import (
     STAGES,
@@ -34,7 +34,6 @@ from buyersync.web import edits, views
 from buyersync.web.auth import LOCAL, Principal
 from buyersync.web.deals import DealAccess, summaries
 from buyersync.web.deps import Ctx, UiLang, Who, check_csrf, get_ctx, page_lang
-from buyersync.web.errors import field_errors
 from buyersync.web.i18n import LANG_COOKIE, Words
 from buyersync.web.templating import render
 
@@ -249,21 +248,20 @@ PostedFields = Annotated[edits.Fields, Depends(posted_fields)]
 
 def _edit(form_name: str, deal_id: str, request: Request, ctx: Ctx, who: Who, lang: UiLang,
           fields: PostedFields) -> Response:
-    """Read one edit form into the deal and save it whole through DealAccess (checked and
-    audited), or save nothing and show the one-line reason with a 422."""
+    """Apply one edit form as a targeted change in one transaction (checked and audited),
+    or save nothing and show the one-line reason with a 422."""
     access = DealAccess(ctx, who)
-    view = access.get(deal_id)
     words = Words(lang)
+    reader = edits.READERS[form_name]
     try:
-        changes = edits.READERS[form_name](view.deal, view.analysis.stage, fields)
-        deal = Deal.model_validate(view.deal.model_dump() | changes)
+        view, before = access.change(deal_id, form_name,
+                                     lambda deal, stage: reader(deal, stage, fields))
     except edits.Refused as e:
         message = words(e.key, **e.values)
-    except ValidationError as e:
-        message = field_errors(e.errors())["message"]
+    except BadInput as e:
+        message = f"{e.field}: {e.values.get('detail', '')}" if e.field else str(e)
     else:
-        before = view.analysis
-        after = access.update(deal_id, deal).analysis
+        after = view.analysis
         if not request.headers.get("hx-request"):
             return RedirectResponse(f"/deals/{quote(deal_id)}", status_code=303)
         moved = words("edit_saved", strategy=words.label("strategies", after.strategy.value))
