@@ -81,7 +81,7 @@ def fuzz(app: FastAPI, cookies: dict[str, str], examples: int = EXAMPLES) -> Fig
                 status = response.status_code
                 figures.by_status[status] = figures.by_status.get(status, 0) + 1
                 if status >= 500:
-                    figures.server_errors.append(f"{operation.label} → {status}: "
+                    figures.server_errors.append(f"{case.operation.label} → {status}: "
                                                  f"{response.text[:200]}")
 
             try:
