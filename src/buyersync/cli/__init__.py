@@ -19,7 +19,7 @@ from importlib import import_module
 import typer
 
 from buyersync.cli.common import cli_lang, cli_settings, say
-from buyersync.errors import BadInput, NotFound
+from buyersync.errors import BadInput, Conflict, NotFound
 from buyersync.text import t
 
 __all__ = ["COMMAND_MODULES", "app", "build_app", "main"]
@@ -53,7 +53,7 @@ def main() -> None:
 
         set_default_order(cli_settings().date_order)  # how 02/04/2026 reads in deal files
         app()
-    except (BadInput, NotFound) as e:
+    except (BadInput, Conflict, NotFound) as e:
         say(e.render(cli_lang()))
         sys.exit(2)
     except KeyboardInterrupt:

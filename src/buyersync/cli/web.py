@@ -94,12 +94,13 @@ def serve(
         if added:
             sys.stderr.write(f"buyersync: loaded {len(added)} demo deals into the empty workspace\n")
     app = create_app(settings, deals=service)
-    shown = f"[{host}]" if ":" in host else host
+    shown = f"[{host.strip('[]')}]" if ":" in host else host
     mode = "team mode: sign-in required" if settings.team else "local mode: this computer only"
     sys.stdout.write(f"buyersync: the deal room is at http://{shown}:{port}/ ({mode}); "
                      "Ctrl+C stops it\n")
     sys.stdout.flush()
-    uvicorn.run(app, host=host, port=port, log_level="warning", access_log=False)
+    # "[::1]" is how an IPv6 address is written in a URL; the socket wants it bare
+    uvicorn.run(app, host=host.strip("[]"), port=port, log_level="warning", access_log=False)
 
 
 def users_add(

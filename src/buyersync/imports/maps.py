@@ -97,6 +97,9 @@ def _read_yaml(text: str, where: str) -> dict[str, Any]:
         mark = getattr(e, "problem_mark", None)
         raise BadInput("syntax", where=where, fmt="YAML", line=mark.line + 1 if mark else "?",
                        detail=getattr(e, "problem", None) or "invalid YAML") from None
+    except (ValueError, OverflowError, RecursionError) as e:  # 2026-02-30, 4,300+ digits
+        detail = str(e).splitlines()[0][:120] if str(e) else type(e).__name__
+        raise BadInput("bad_value", where=where, fmt="YAML", detail=detail) from None
     if data is None:
         return {}
     if not isinstance(data, dict):
@@ -120,7 +123,13 @@ def load_map(source: str, map_file: Path | None = None) -> CrmMap:
     if map_file is not None:
         if not map_file.is_file():
             raise BadInput("not_found", where=where)
-        extra = _read_yaml(map_file.read_text("utf-8"), where)
+        try:
+            text = map_file.read_text("utf-8")
+        except UnicodeDecodeError:
+            raise BadInput("unreadable", where=where, detail="not UTF-8 text") from None
+        except OSError as e:
+            raise BadInput("unreadable", where=where, detail=e.strerror or e) from None
+        extra = _read_yaml(text, where)
         for key, value in extra.items():
             if key in ("columns", "stages", "defaults") and isinstance(value, dict):
                 data[key] = {**data.get(key, {}), **value}

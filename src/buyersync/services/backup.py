@@ -21,9 +21,10 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, TextIO
 
-from sqlalchemy import Connection, Date, DateTime, Engine, Table, delete, func, insert, select
+from sqlalchemy import Connection, Date, DateTime, Engine, Table, delete, exc, func, insert, select
 
 from buyersync.errors import BadInput
+from buyersync.services.dealfile import loads_json, why_bad_value
 from buyersync.store import db
 
 FORMAT = "buyersync-backup"
@@ -74,6 +75,12 @@ def write_backup(engine: Engine, target: Path | TextIO) -> dict[str, int]:
             folder = target.resolve().parent
             if not folder.is_dir():
                 raise BadInput("not_found", where=str(folder))
+            if target.is_dir():
+                raise BadInput("message", where=str(target),
+                               detail="is a folder; name the backup file to write")
+            if target.exists() and not target.is_file():
+                raise BadInput("message", where=str(target),
+                               detail="is not a regular file; name the backup file to write")
             fd, tmp = tempfile.mkstemp(prefix=".backup-", dir=folder)
             try:
                 with os.fdopen(fd, "w", encoding="utf-8") as out:
@@ -93,9 +100,11 @@ def _lines(source: Path | TextIO, where: str) -> Iterator[tuple[int, dict[str, A
             if not line.strip():
                 continue
             try:
-                item = json.loads(line)
+                item = loads_json(line)
             except json.JSONDecodeError as e:
                 raise BadInput("jsonl_line", where=where, line=n, detail=e.msg) from None
+            except ValueError as e:  # nested too deep, an integer of 4,300+ digits
+                raise BadInput("jsonl_line", where=where, line=n, detail=why_bad_value(e)) from None
             if not isinstance(item, dict):
                 raise BadInput("jsonl_line", where=where, line=n, detail="expected an object")
             yield n, item
@@ -107,6 +116,12 @@ def _lines(source: Path | TextIO, where: str) -> Iterator[tuple[int, dict[str, A
             yield from parse(stream)
     else:
         yield from parse(source)
+
+
+def _db_reason(error: exc.StatementError) -> str:
+    """The database's own words, first line only, without the SQL and the values."""
+    first = str(error.orig).strip().splitlines()[0] if error.orig else type(error).__name__
+    return first[:160]
 
 
 def _converter(table: Table) -> dict[str, Any]:
@@ -153,7 +168,14 @@ def read_backup(engine: Engine, source: Path | TextIO, *, force: bool = False) -
 
         def flush() -> None:
             if pending and current is not None:
-                conn.execute(insert(tables[current]), pending)
+                try:
+                    conn.execute(insert(tables[current]), pending)
+                except (exc.IntegrityError, exc.DataError, exc.StatementError) as e:
+                    # duplicate keys, rows that point nowhere, values of the wrong kind:
+                    # the file is damaged; the transaction rolls back whole
+                    raise BadInput("message", where=where, detail=(
+                        f"the backup is damaged in table {current} ({_db_reason(e)}); "
+                        "nothing was restored")) from None
                 pending.clear()
 
         for n, item in lines:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import reprlib
+import stat
 import sys
 from pathlib import Path
 from typing import Any
@@ -14,6 +16,16 @@ from buyersync.errors import BadInput
 from buyersync.method.model import Deal
 
 MAX_FILE_BYTES = 10 * 1024 * 1024
+#: nodes a YAML document may hold once its aliases are expanded (a deal file has
+#: thousands; a "billion laughs" document has billions)
+MAX_YAML_NODES = 1_000_000
+#: how deep a deal file may nest (a deal is 4 levels deep)
+MAX_DEPTH = 64
+
+# what an error line shows of a bad value: a little of it, never the whole (it may be huge)
+_SHORT = reprlib.Repr()
+_SHORT.maxlevel, _SHORT.maxdict, _SHORT.maxlist = 2, 4, 4
+_SHORT.maxstring, _SHORT.maxlong, _SHORT.maxother = 50, 40, 50
 
 try:
     _Loader: Any = yaml.CSafeLoader
@@ -31,7 +43,14 @@ def read_deal_file(path: str) -> Deal:
         if not p.exists():
             raise BadInput("not_found", where=where)
         try:
-            size = p.stat().st_size
+            info = p.stat()
+            if stat.S_ISDIR(info.st_mode):
+                raise BadInput("unreadable", where=where, detail="it is a folder")
+            if not stat.S_ISREG(info.st_mode):
+                # a FIFO or a device would block or never end: '-' reads standard input
+                raise BadInput("unreadable", where=where,
+                               detail="not a regular file; use '-' to read standard input")
+            size = info.st_size
             if size > MAX_FILE_BYTES:
                 raise BadInput("too_large", where=where, size=size, limit=MAX_FILE_BYTES)
             raw = p.read_bytes()
@@ -60,18 +79,77 @@ def _parse(text: str, where: str) -> Any:
     stripped = text.lstrip()
     if stripped.startswith(("{", "[")) or where.endswith(".json"):
         try:
-            return json.loads(text)
+            return loads_json(text)
         except json.JSONDecodeError as e:
             if where.endswith(".json"):
                 raise BadInput("syntax", where=where, fmt="JSON", line=e.lineno,
                                detail=e.msg) from None
+        except ValueError as e:  # an integer of more than 4,300 digits, nesting too deep
+            if where.endswith(".json"):
+                raise BadInput("bad_value", where=where, fmt="JSON", detail=why_bad_value(e)) from None
     try:
+        _check_yaml_size(text)
         return yaml.load(text, Loader=_Loader)
     except yaml.YAMLError as e:
         mark = getattr(e, "problem_mark", None)
         line = mark.line + 1 if mark is not None else "?"
         detail = getattr(e, "problem", None) or str(e).splitlines()[0]
         raise BadInput("syntax", where=where, fmt="YAML", line=line, detail=detail) from None
+    except (ValueError, OverflowError, RecursionError) as e:
+        # a value the constructor cannot build: 2026-02-30 (no such day), an integer of
+        # more than 4,300 digits, nesting deeper than Python's stack
+        raise BadInput("bad_value", where=where, fmt="YAML", detail=why_bad_value(e)) from None
+
+
+def why_bad_value(error: BaseException) -> str:
+    """What a value error from a parser means, in a few words (never the value itself)."""
+    text = str(error).splitlines()[0] if str(error) else ""
+    if "digits" in text:
+        return "a number with more than 4,300 digits"
+    if isinstance(error, RecursionError) or "deep" in text:
+        return "nested too deep"
+    if any(word in text for word in ("day", "month", "year")):
+        return f"a date that does not exist ({text})"
+    return text[:120] or type(error).__name__
+
+
+def loads_json(text: str) -> Any:
+    """json.loads, with nesting too deep for the decoder (RecursionError) as a ValueError
+    like any other bad value."""
+    try:
+        return json.loads(text)
+    except RecursionError:
+        raise ValueError("nested too deep") from None
+
+
+def _check_yaml_size(text: str) -> None:
+    """Refuse a document that nests too deep or whose aliases expand to more than
+    MAX_YAML_NODES nodes (a "billion laughs"), from the parser's events, before
+    anything is built."""
+    sizes: dict[str, int] = {}
+    stack: list[list[Any]] = [[None, 0]]  # [anchor, nodes so far]
+    for event in yaml.parse(text, Loader=_Loader):
+        if isinstance(event, yaml.ScalarEvent):
+            size = 1
+            if event.anchor:
+                sizes[event.anchor] = 1
+        elif isinstance(event, yaml.AliasEvent):
+            size = sizes.get(event.anchor or "", 1)
+        elif isinstance(event, yaml.SequenceStartEvent | yaml.MappingStartEvent):
+            stack.append([event.anchor, 1])
+            if len(stack) > MAX_DEPTH:
+                raise ValueError(f"nested more than {MAX_DEPTH} levels deep")
+            continue
+        elif isinstance(event, yaml.SequenceEndEvent | yaml.MappingEndEvent):
+            anchor, size = stack.pop()
+            if anchor:
+                sizes[anchor] = size
+        else:
+            continue
+        stack[-1][1] += size
+        if stack[-1][1] > MAX_YAML_NODES:
+            raise ValueError(f"the document expands to more than {MAX_YAML_NODES:,} values "
+                             "(aliases that repeat aliases)")
 
 
 def deal_from_data(data: Any, where: str) -> Deal:
@@ -93,8 +171,7 @@ def bad_input_from(error: ValidationError, where: str) -> BadInput:
     if first["type"] == "extra_forbidden":
         detail = "unknown field"
     elif "input" in first and first["type"] not in ("missing",):
-        shown = repr(first["input"])
-        detail = f"{detail}; got {shown[:60]}"
+        detail = f"{detail}; got {_SHORT.repr(first['input'])[:60]}"
     return BadInput("field", where=where, field=field, detail=detail)
 
 

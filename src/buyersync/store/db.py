@@ -153,6 +153,10 @@ def _is_retryable(error: exc.DBAPIError) -> bool:
 def _is_unavailable(error: exc.DBAPIError) -> bool:
     if isinstance(error, exc.InterfaceError):
         return True
+    if isinstance(error, exc.DatabaseError) and not isinstance(error, exc.OperationalError):
+        # a --db file that is not SQLite at all (or is encrypted)
+        message = str(error.orig).lower()
+        return "not a database" in message or "file is encrypted" in message
     if not isinstance(error, exc.OperationalError):
         return False
     message = str(error.orig).lower()

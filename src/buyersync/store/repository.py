@@ -8,6 +8,7 @@ each child table with one query for the whole page, never one query per deal.
 from __future__ import annotations
 
 import datetime as dt
+import math
 import re
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -48,6 +49,10 @@ def _chunks(items: Iterable[Any], size: int = CHUNK) -> Iterator[list[Any]]:
     it = iter(items)
     while batch := list(islice(it, size)):
         yield batch
+
+
+def _finite(value: Any) -> bool:
+    return value is None or math.isfinite(value)
 
 
 def warning_codes(text: str | None) -> list[str]:
@@ -110,6 +115,8 @@ def _deal_from(row: Any, records: list[EvidenceRecord], contact_list: list[Any],
                action_list: list[Any]) -> Deal:
     m = row._mapping
     data = {k: m[k] for k in _DEAL_FIELDS if m[k] is not None}
+    if not _finite(data.get("amount")):  # written before amounts had to be finite
+        data.pop("amount", None)
     data["id"] = m["id"]
     if m["stage_source"] == "given":
         data["stage"] = m["stage"]
@@ -361,6 +368,8 @@ class DealRepository:
         m = row._mapping
         data = dict(m)
         data["warnings"] = warning_codes(m["warnings"])
+        if not _finite(data.get("amount")):
+            data["amount"] = None
         data["stalled"] = m["outcome"] == "open" and m["stage_since"] <= stalled_before
         return DealSummary.model_validate(data)
 
