@@ -126,7 +126,7 @@ def load_map(source: str, map_file: Path | None = None) -> CrmMap:
         try:
             text = map_file.read_text("utf-8")
         except UnicodeDecodeError:
-            raise BadInput("unreadable", where=where, detail="not UTF-8 text") from None
+            raise BadInput("not_utf8", where=where) from None
         except OSError as e:
             raise BadInput("unreadable", where=where, detail=e.strerror or e) from None
         extra = _read_yaml(text, where)

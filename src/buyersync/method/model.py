@@ -38,11 +38,12 @@ def _storable(value: object) -> object:
     refuses it) and no lone surrogate (not encodable as UTF-8)."""
     if isinstance(value, str):
         if "\x00" in value:
-            raise ValueError("contains a NUL character")
+            raise ValueError("contains a NUL character")  # text-ok: pydantic's messages are English
         try:
             value.encode("utf-8")
         except UnicodeEncodeError:
-            raise ValueError("contains a lone surrogate (not valid Unicode text)") from None
+            # text-ok: pydantic's messages are English
+            raise ValueError("contains a lone surrogate") from None
     elif isinstance(value, list):
         for item in value:
             _storable(item)

@@ -24,7 +24,7 @@ from typing import Any, TextIO
 from sqlalchemy import Connection, Date, DateTime, Engine, Table, delete, exc, func, insert, select
 
 from buyersync.errors import BadInput
-from buyersync.services.dealfile import loads_json, why_bad_value
+from buyersync.services.dealfile import bad_value, loads_json
 from buyersync.store import db
 
 FORMAT = "buyersync-backup"
@@ -75,12 +75,8 @@ def write_backup(engine: Engine, target: Path | TextIO) -> dict[str, int]:
             folder = target.resolve().parent
             if not folder.is_dir():
                 raise BadInput("not_found", where=str(folder))
-            if target.is_dir():
-                raise BadInput("message", where=str(target),
-                               detail="is a folder; name the backup file to write")
-            if target.exists() and not target.is_file():
-                raise BadInput("message", where=str(target),
-                               detail="is not a regular file; name the backup file to write")
+            if target.exists() and not target.is_file():  # a folder, a FIFO, a device
+                raise BadInput("backup_target", where=str(target))
             fd, tmp = tempfile.mkstemp(prefix=".backup-", dir=folder)
             try:
                 with os.fdopen(fd, "w", encoding="utf-8") as out:
@@ -104,7 +100,7 @@ def _lines(source: Path | TextIO, where: str) -> Iterator[tuple[int, dict[str, A
             except json.JSONDecodeError as e:
                 raise BadInput("jsonl_line", where=where, line=n, detail=e.msg) from None
             except ValueError as e:  # nested too deep, an integer of 4,300+ digits
-                raise BadInput("jsonl_line", where=where, line=n, detail=why_bad_value(e)) from None
+                raise bad_value(e, f"{where}:{n}", "JSON") from None
             if not isinstance(item, dict):
                 raise BadInput("jsonl_line", where=where, line=n, detail="expected an object")
             yield n, item
@@ -173,9 +169,8 @@ def read_backup(engine: Engine, source: Path | TextIO, *, force: bool = False) -
                 except (exc.IntegrityError, exc.DataError, exc.StatementError) as e:
                     # duplicate keys, rows that point nowhere, values of the wrong kind:
                     # the file is damaged; the transaction rolls back whole
-                    raise BadInput("message", where=where, detail=(
-                        f"the backup is damaged in table {current} ({_db_reason(e)}); "
-                        "nothing was restored")) from None
+                    raise BadInput("backup_damaged", where=where, table=current,
+                                   detail=_db_reason(e)) from None
                 pending.clear()
 
         for n, item in lines:

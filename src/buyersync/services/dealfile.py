@@ -45,11 +45,10 @@ def read_deal_file(path: str) -> Deal:
         try:
             info = p.stat()
             if stat.S_ISDIR(info.st_mode):
-                raise BadInput("unreadable", where=where, detail="it is a folder")
+                raise IsADirectoryError
             if not stat.S_ISREG(info.st_mode):
                 # a FIFO or a device would block or never end: '-' reads standard input
-                raise BadInput("unreadable", where=where,
-                               detail="not a regular file; use '-' to read standard input")
+                raise BadInput("not_regular", where=where)
             size = info.st_size
             if size > MAX_FILE_BYTES:
                 raise BadInput("too_large", where=where, size=size, limit=MAX_FILE_BYTES)
@@ -86,7 +85,7 @@ def _parse(text: str, where: str) -> Any:
                                detail=e.msg) from None
         except ValueError as e:  # an integer of more than 4,300 digits, nesting too deep
             if where.endswith(".json"):
-                raise BadInput("bad_value", where=where, fmt="JSON", detail=why_bad_value(e)) from None
+                raise bad_value(e, where, "JSON") from None
     try:
         _check_yaml_size(text)
         return yaml.load(text, Loader=_Loader)
@@ -98,19 +97,31 @@ def _parse(text: str, where: str) -> Any:
     except (ValueError, OverflowError, RecursionError) as e:
         # a value the constructor cannot build: 2026-02-30 (no such day), an integer of
         # more than 4,300 digits, nesting deeper than Python's stack
-        raise BadInput("bad_value", where=where, fmt="YAML", detail=why_bad_value(e)) from None
+        raise bad_value(e, where, "YAML") from None
 
 
-def why_bad_value(error: BaseException) -> str:
-    """What a value error from a parser means, in a few words (never the value itself)."""
+class ValueProblem(ValueError):
+    """A value a parser read but cannot be built; `key` names its message in
+    text/errors.yaml (with `values` for its placeholders)."""
+
+    def __init__(self, key: str, **values: object) -> None:
+        self.key = key
+        self.values = values
+        super().__init__(key)
+
+
+def bad_value(error: BaseException, where: str, fmt: str) -> BadInput:
+    """A parser's value error as one line: what kind of value, never the value itself."""
+    if isinstance(error, ValueProblem):
+        return BadInput(error.key, where=where, fmt=fmt, **error.values)
     text = str(error).splitlines()[0] if str(error) else ""
-    if "digits" in text:
-        return "a number with more than 4,300 digits"
-    if isinstance(error, RecursionError) or "deep" in text:
-        return "nested too deep"
+    if "digits" in text:  # int(): "Exceeds the limit (4300 digits) for integer string …"
+        return BadInput("value_digits", where=where, fmt=fmt)
+    if isinstance(error, RecursionError):
+        return BadInput("value_deep", where=where, fmt=fmt)
     if any(word in text for word in ("day", "month", "year")):
-        return f"a date that does not exist ({text})"
-    return text[:120] or type(error).__name__
+        return BadInput("value_date", where=where, fmt=fmt, detail=text[:80])
+    return BadInput("bad_value", where=where, fmt=fmt, detail=text[:120] or type(error).__name__)
 
 
 def loads_json(text: str) -> Any:
@@ -119,7 +130,7 @@ def loads_json(text: str) -> Any:
     try:
         return json.loads(text)
     except RecursionError:
-        raise ValueError("nested too deep") from None
+        raise ValueProblem("value_deep") from None
 
 
 def _check_yaml_size(text: str) -> None:
@@ -138,7 +149,7 @@ def _check_yaml_size(text: str) -> None:
         elif isinstance(event, yaml.SequenceStartEvent | yaml.MappingStartEvent):
             stack.append([event.anchor, 1])
             if len(stack) > MAX_DEPTH:
-                raise ValueError(f"nested more than {MAX_DEPTH} levels deep")
+                raise ValueProblem("value_deep")
             continue
         elif isinstance(event, yaml.SequenceEndEvent | yaml.MappingEndEvent):
             anchor, size = stack.pop()
@@ -148,8 +159,7 @@ def _check_yaml_size(text: str) -> None:
             continue
         stack[-1][1] += size
         if stack[-1][1] > MAX_YAML_NODES:
-            raise ValueError(f"the document expands to more than {MAX_YAML_NODES:,} values "
-                             "(aliases that repeat aliases)")
+            raise ValueProblem("value_aliases", limit=f"{MAX_YAML_NODES:,}")
 
 
 def deal_from_data(data: Any, where: str) -> Deal:

@@ -101,7 +101,7 @@ def _refuse_nul(engine: Engine) -> None:
     def _check(_conn: Any, _cursor: Any, _statement: str, parameters: Any, _context: Any,
                _many: bool) -> None:
         if _has_nul(parameters):
-            raise BadInput("message", where="input", detail="text contains a NUL character")
+            raise BadInput("nul_character", where="input")
 
 
 def _has_nul(value: Any) -> bool:

@@ -92,8 +92,7 @@ class Problem(BaseModel):
 
 
 @router.post("/deals", response_model=Created, status_code=201, summary="Save a new deal",
-             responses={409: {"model": Problem,
-                              "description": "The deal carries an id that is already saved"}})
+             responses={409: {"model": Problem}})
 def create_deal(deal: Deal, ctx: Ctx, who: Who) -> JSONResponse:
     """Creates a deal; never replaces one. A deal that carries the `id` of a saved deal is
     refused with 409 (whoever owns it): change a saved deal with PUT."""
@@ -114,8 +113,7 @@ def show_deal(deal_id: DealId, ctx: Ctx, who: Who) -> JSONResponse:
 
 
 @router.put("/deals/{deal_id}", response_model=DealOut, summary="Replace a saved deal",
-            responses={412: {"model": Problem,
-                             "description": "If-Match names a version that is not current"}})
+            responses={412: {"model": Problem}})
 def update_deal(deal_id: DealId, deal: Deal, ctx: Ctx, who: Who,
                 if_match: Annotated[str | None, Header(max_length=100)] = None) -> JSONResponse:
     version = if_match.strip().removeprefix("W/").strip('"') if if_match else None

@@ -259,7 +259,7 @@ def _edit(form_name: str, deal_id: str, request: Request, ctx: Ctx, who: Who, la
     except edits.Refused as e:
         message = words(e.key, **e.values)
     except BadInput as e:
-        message = f"{e.field}: {e.values.get('detail', '')}" if e.field else str(e)
+        message = e.render(lang)
     else:
         after = view.analysis
         if not request.headers.get("hx-request"):
