@@ -38,12 +38,11 @@ def _storable(value: object) -> object:
     refuses it) and no lone surrogate (not encodable as UTF-8)."""
     if isinstance(value, str):
         if "\x00" in value:
-            raise ValueError("contains a NUL character")  # text-ok: pydantic's messages are English
+            raise ValueError("contains a NUL character")  # text-ok: as pydantic's own
         try:
             value.encode("utf-8")
         except UnicodeEncodeError:
-            # text-ok: pydantic's messages are English
-            raise ValueError("contains a lone surrogate") from None
+            raise ValueError("contains a lone surrogate") from None  # text-ok: as pydantic's own
     elif isinstance(value, list):
         for item in value:
             _storable(item)
