@@ -198,3 +198,21 @@ def test_a_change_sent_from_another_origin_is_refused(local):
     assert local.delete(f"/api/v1/deals/{deal_id}", headers=cross).status_code == 403
     same = {"host": "localhost:8000", "origin": "http://localhost:8000"}
     assert local.delete(f"/api/v1/deals/{deal_id}", headers=same).status_code == 204
+
+
+# -- headers ---------------------------------------------------------------------------------
+
+def test_deal_pages_and_api_answers_are_never_cached_but_static_files_may_be(local):
+    deal_id = local.post("/api/v1/deals", json=demo_deal()).json()["id"]
+    for path in ("/", f"/deals/{deal_id}", f"/api/v1/deals/{deal_id}", "/api/v1/deals"):
+        assert local.get(path).headers["cache-control"] == "no-store", path
+    assert "no-store" not in local.get("/static/app.css").headers.get("cache-control", "")
+
+
+def test_https_answers_carry_hsts_and_plain_http_ones_do_not(db_url):
+    app = make_app(db_url, team=False)
+    with TestClient(app, base_url="https://testserver") as secure:
+        assert "max-age=" in secure.get("/api/v1/deals").headers["strict-transport-security"]
+    with TestClient(app) as plain:
+        assert "strict-transport-security" not in plain.get("/api/v1/deals").headers
+    app.state.ctx.engine.dispose()

@@ -58,6 +58,12 @@ class SecurityHeaders:
                 headers.setdefault("x-content-type-options", "nosniff")
                 headers.setdefault("referrer-policy", "same-origin")
                 headers.setdefault("x-frame-options", "DENY")
+                # deals are confidential: no copy in the browser's or a proxy's cache
+                # (the vendored static files may be cached)
+                if not scope.get("path", "").startswith("/static/"):
+                    headers.setdefault("cache-control", "no-store")
+                if scope.get("scheme") == "https":
+                    headers.setdefault("strict-transport-security", "max-age=31536000")
             await send(message)
 
         await self.app(scope, receive, send_with_headers)
