@@ -216,3 +216,78 @@ def test_https_answers_carry_hsts_and_plain_http_ones_do_not(db_url):
     with TestClient(app) as plain:
         assert "strict-transport-security" not in plain.get("/api/v1/deals").headers
     app.state.ctx.engine.dispose()
+
+
+# -- 4. sessions end when they should ----------------------------------------------------------
+
+def _copied(team: TestClient) -> dict[str, str]:
+    return {"buyersync_session": str(team.cookies.get("buyersync_session"))}
+
+
+def test_a_cookie_copied_before_sign_out_no_longer_works(team):
+    sign_in(team, "alice")
+    copy = _copied(team)
+    assert team.get("/api/v1/deals").status_code == 200
+    team.post("/signout", data={"csrf_token": csrf_of(team.get("/").text)})
+    with TestClient(team.app, cookies=copy) as thief:
+        assert thief.get("/api/v1/deals").status_code == 401
+        assert thief.get("/", follow_redirects=False).status_code == 303
+
+
+def test_a_password_change_ends_the_sessions_signed_in_with_the_old_one(team):
+    sign_in(team, "alice")
+    copy = _copied(team)
+    engine = team.app.state.ctx.engine
+    team_store.add_user(engine, "alice", hash_password("a brand new password"), "seller", "north")
+    with TestClient(team.app, cookies=copy) as old:
+        assert old.get("/api/v1/deals").status_code == 401
+    assert sign_in(team, "alice", "a brand new password").status_code == 303
+    assert team.get("/api/v1/deals").status_code == 200
+
+
+# -- 9. the sign-in limit holds across workers -------------------------------------------------
+
+def test_the_sign_in_limit_holds_across_two_server_workers(db_url):
+    apps = [make_app(db_url, team=True) for _ in range(2)]  # two workers, one database
+    clients = [TestClient(app) for app in apps]
+    for i in range(5):
+        worker = clients[i % 2]
+        assert sign_in(worker, "alice", "wrong password").status_code == 401
+    for worker in clients:
+        assert sign_in(worker, "alice").status_code == 429, "the right password waits too"
+        worker.close()
+    for app in apps:
+        app.state.ctx.engine.dispose()
+
+
+# -- 8. the audit log ----------------------------------------------------------------------------
+
+def test_failed_sign_ins_and_refusals_are_audited(team):
+    sign_in(team, "bob")
+    bobs = team.post("/api/v1/deals", json=demo_deal()).json()["id"]
+    team.cookies.clear()
+    assert sign_in(team, "alice", "not her password").status_code == 401
+    sign_in(team, "alice")
+    assert team.get(f"/api/v1/deals/{bobs}").status_code == 403
+    engine = team.app.state.ctx.engine
+    entries = team_store.audit_entries(engine, limit=50)
+    failed = [e for e in entries if e["action"] == "signin_failed"]
+    assert failed and failed[0]["username"] == "alice" and failed[0]["detail"]["address"]
+    assert ("alice", "forbidden", bobs) in [(e["username"], e["action"], e["deal_id"])
+                                            for e in entries]
+
+
+def test_a_change_and_its_audit_line_commit_together_or_not_at_all(team, monkeypatch):
+    sign_in(team, "alice")
+    deal_id = team.post("/api/v1/deals", json=demo_deal()).json()["id"]
+    assert ("alice", "create") in audit(team, deal_id)
+
+    def broken(*args: Any, **kwargs: Any) -> None:
+        raise RuntimeError("the audit log cannot be written")
+
+    monkeypatch.setattr(team_store, "record_on", broken)
+    with pytest.raises(RuntimeError):
+        team.post(f"/api/v1/deals/{deal_id}/evidence", json={"text": "客户要求报价"})
+    monkeypatch.undo()
+    texts = [e["text"] for e in team.get(f"/api/v1/deals/{deal_id}").json()["evidence"]]
+    assert "客户要求报价" not in texts, "no change without its audit line"

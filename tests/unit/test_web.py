@@ -10,7 +10,7 @@ import pytest
 from buyersync.method.model import Signal
 from buyersync.method.stages import Lang
 from buyersync.web import views
-from buyersync.web.auth import LOCAL, Principal, SignInLimiter, may_access
+from buyersync.web.auth import LOCAL, Principal, may_access
 from buyersync.web.i18n import Words, negotiate, words
 from buyersync.web.pages import local_path
 
@@ -120,26 +120,6 @@ def _team_of(name: str) -> str | None:
 ])
 def test_the_access_rules_apply_in_their_documented_order(who, owner, allowed):
     assert may_access(who, owner, _team_of) is allowed
-
-
-def test_sign_in_is_blocked_after_five_failures_until_the_window_passes():
-    now = [0.0]
-    limiter = SignInLimiter(attempts=5, window=300, clock=lambda: now[0])
-    for _ in range(5):
-        assert not limiter.blocked("1.2.3.4", "Alice")
-        limiter.failed("1.2.3.4", "Alice")
-    assert limiter.blocked("1.2.3.4", "alice"), "user names are compared without case"
-    assert not limiter.blocked("5.6.7.8", "alice"), "per address and user"
-    now[0] = 301
-    assert not limiter.blocked("1.2.3.4", "alice")
-
-
-def test_a_successful_sign_in_clears_the_count():
-    limiter = SignInLimiter(attempts=2)
-    limiter.failed("ip", "bob")
-    limiter.succeeded("ip", "bob")
-    limiter.failed("ip", "bob")
-    assert not limiter.blocked("ip", "bob")
 
 
 @pytest.mark.parametrize(("target", "expected"), [

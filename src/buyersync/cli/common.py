@@ -44,3 +44,13 @@ def cli_lang() -> str:
 def say(line: str) -> None:
     """One line on standard error, after the program's name (`buyersync: …`)."""
     sys.stderr.write(f"buyersync: {line}\n")
+
+
+def cli_actor() -> str:
+    """Who the audit log names for a write from the terminal: `cli:` and the system user."""
+    import getpass
+
+    try:
+        return f"cli:{getpass.getuser()}"[:200]
+    except Exception:  # no user name to be had (a container without one): still audited
+        return "cli:?"

@@ -15,7 +15,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from buyersync.cli.common import OutFormat, cli_lang, print_json
+from buyersync.cli.common import OutFormat, cli_lang, print_json, say
 from buyersync.text import t
 
 if TYPE_CHECKING:
@@ -53,9 +53,11 @@ db_app = typer.Typer(help="The workspace database.", no_args_is_help=True)
 
 
 def _service(db: str | None) -> DealService:
+    from buyersync.cli.common import cli_actor
     from buyersync.services.deals import open_workspace
 
-    return open_workspace(db)
+    # every write from the terminal is audited like one from the web
+    return open_workspace(db, actor=cli_actor())
 
 
 def _console(stderr: bool = False) -> Any:
@@ -412,8 +414,10 @@ def restore(
     from buyersync.services.backup import read_backup
 
     with _service(db) as service:
-        counts = read_backup(service.engine, Path(file) if file != "-" else sys.stdin,
-                             force=force)
+        counts, users = read_backup(service.engine, Path(file) if file != "-" else sys.stdin,
+                                    force=force, actor=service.actor)
+    if users is not None:  # --force replaced the accounts too: say so, never silently
+        say(t("cli.restore_users", cli_lang(), before=users[0], after=users[1]))
     if format is OutFormat.json:
         print_json({"file": file, "rows": counts})
     else:

@@ -32,8 +32,13 @@ VERSION = 1
 BATCH = 1000
 
 
+#: sign-in state, not workspace content: never copied (a restored session would be a
+#: session nobody opened); a restore ends them all
+EPHEMERAL = ("sessions", "signin_failures")
+
+
 def _tables() -> list[Table]:
-    return list(db.full_metadata().sorted_tables)
+    return [t for t in db.full_metadata().sorted_tables if t.name not in EPHEMERAL]
 
 
 def _plain(value: Any) -> Any:
@@ -134,13 +139,17 @@ def _converter(table: Table) -> dict[str, Any]:
     return out
 
 
-def read_backup(engine: Engine, source: Path | TextIO, *, force: bool = False) -> dict[str, int]:
+def read_backup(engine: Engine, source: Path | TextIO, *, force: bool = False,
+                actor: str | None = None) -> tuple[dict[str, int], tuple[int, int] | None]:
     """Restore a backup into this workspace, which must be empty unless `force` (then its
-    contents are replaced). All or nothing. Returns rows per table."""
+    contents are replaced, the user accounts included, and every session ends). All or
+    nothing. Returns rows per table, and (users before, users after) when `force`
+    replaced accounts that were there, so that the caller says so. The restore is
+    recorded in the audit log (as `actor`) in the same transaction."""
     where = str(source) if isinstance(source, Path) else "<stdin>"
     tables = {t.name: t for t in _tables()}
 
-    def work(conn: Connection) -> dict[str, int]:
+    def work(conn: Connection) -> tuple[dict[str, int], tuple[int, int] | None]:
         lines = _lines(source, where)
         first = next(lines, None)
         if first is None or first[1].get("format") != FORMAT:
@@ -151,11 +160,15 @@ def read_backup(engine: Engine, source: Path | TextIO, *, force: bool = False) -
                            detail=f"backup version {header.get('version')} is not supported")
         existing = sum(int(conn.execute(select(func.count()).select_from(t)).scalar_one())
                        for t in tables.values())
+        users_before = int(conn.execute(select(func.count()).select_from(tables["users"]))
+                           .scalar_one())
         if existing and not force:
             deals = conn.execute(select(func.count()).select_from(tables["deals"])).scalar_one()
             raise BadInput("not_empty", where=where, count=deals)
         for table in reversed(list(tables.values())):
             conn.execute(delete(table))
+        for gone in EPHEMERAL:  # everyone signs in again, against the restored users
+            conn.execute(delete(db.full_metadata().tables[gone]))
         converters = {name: _converter(t) for name, t in tables.items()}
         counts: dict[str, int] = dict.fromkeys(tables, 0)
         pending: list[dict[str, Any]] = []
@@ -207,7 +220,15 @@ def read_backup(engine: Engine, source: Path | TextIO, *, force: bool = False) -
         if {k: v for k, v in counts.items() if v or k in expected} != expected:
             raise BadInput("message", where=where,
                            detail="row counts do not match the end line; nothing was restored")
-        return counts
+        replaced = (users_before, counts["users"]) if force and users_before else None
+        from buyersync.store.team import record_on
 
-    result: dict[str, int] = db.in_transaction(engine, work, write=True, attempts=1)
+        if actor is not None:
+            record_on(conn, actor, "restore", None, source=where[:200], force=force,
+                      deals=counts.get("deals", 0), users_before=users_before,
+                      users_after=counts["users"])
+        return counts, replaced
+
+    result: tuple[dict[str, int], tuple[int, int] | None] = db.in_transaction(
+        engine, work, write=True, attempts=1)
     return result

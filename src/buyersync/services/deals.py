@@ -27,7 +27,7 @@ from types import TracebackType
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
-from sqlalchemy import Engine
+from sqlalchemy import Connection, Engine
 
 from buyersync.config import Settings
 from buyersync.errors import BadInput, Conflict, NotFound
@@ -36,6 +36,7 @@ from buyersync.method.stages import Driver, Outcome, Stage
 from buyersync.services.dealfile import bad_input_from, check_history
 from buyersync.services.stats import WorkspaceStats, workspace_stats
 from buyersync.store import db
+from buyersync.store import team as team_store
 from buyersync.store.records import (
     Cause,
     DealFilter,
@@ -51,6 +52,8 @@ from buyersync.store.records import (
 from buyersync.store.repository import DealRepository
 
 Analyzer = Callable[[Deal], Analysis]
+#: what a write's result makes of its audit line: (action, deal id, detail)
+Audit = Callable[[Any], tuple[str, str | None, dict[str, Any]]]
 #: a targeted change: given the deal as stored now and its current stage, the fields to set
 Edit = Callable[[Deal, Stage], dict[str, Any]]
 Clock = Callable[[], dt.datetime]
@@ -124,8 +127,11 @@ class DealService:
 
     def __init__(self, target: Engine | str | None = None, *, settings: Settings | None = None,
                  analyzer: Analyzer | None = None, clock: Clock | None = None,
-                 migrate: bool = True) -> None:
+                 migrate: bool = True, actor: str | None = None) -> None:
         self.settings = settings or Settings()
+        #: who writes through this service (the CLI's user): every write is then audited,
+        #: in the same transaction as the change; a call's `actor=` overrides it
+        self.actor = actor
         self._owns_engine = not isinstance(target, Engine)
         if isinstance(target, Engine):
             self.engine = target
@@ -153,9 +159,21 @@ class DealService:
 
     # -- plumbing ---------------------------------------------------------------------------
 
-    def _write(self, work: Callable[[DealRepository], Any]) -> Any:
-        return db.in_transaction(self.engine, lambda conn: work(DealRepository(conn)),
-                                 write=True)
+    def _write(self, work: Callable[[DealRepository], Any], audit: Audit | None = None,
+               actor: str | None = None) -> Any:
+        """Run `work` in one write transaction; with an actor, `audit(result)` names the
+        audit log line, written in that same transaction (the change and its record
+        commit together or not at all)."""
+        who = actor if actor is not None else self.actor
+
+        def run(conn: Connection) -> Any:
+            result = work(DealRepository(conn))
+            if audit is not None and who is not None:
+                action, deal_id, detail = audit(result)
+                team_store.record_on(conn, who, action, deal_id, **detail)
+            return result
+
+        return db.in_transaction(self.engine, run, write=True)
 
     def _read(self, work: Callable[[DealRepository], Any]) -> Any:
         return db.in_transaction(self.engine, lambda conn: work(DealRepository(conn)),
@@ -172,15 +190,17 @@ class DealService:
 
     # -- creating ---------------------------------------------------------------------------
 
-    def create(self, deal: Deal, *, cause: Cause = "manual", replace: bool = True) -> str:
+    def create(self, deal: Deal, *, cause: Cause = "manual", replace: bool = True,
+               actor: str | None = None) -> str:
         """Save a new deal; returns its id. A deal that carries the id of a saved deal
         replaces it (so that importing the same file twice does not duplicate it), unless
         `replace` is False: then it is a Conflict and nothing changes."""
-        return self.import_deals([NewDeal(deal)], cause=cause, replace=replace)[0][0]
+        return self.import_deals([NewDeal(deal)], cause=cause, replace=replace,
+                                 actor=actor)[0][0]
 
     def import_deals(self, items: Iterable[NewDeal | Deal], *, cause: Cause = "import",
-                     progress: Progress | None = None,
-                     replace: bool = True) -> list[tuple[str, str]]:
+                     progress: Progress | None = None, replace: bool = True,
+                     actor: str | None = None) -> list[tuple[str, str]]:
         """Save many deals in one transaction: all of them or, on any error, none.
         Returns (id, name) per deal, in order. A carried id that is already saved replaces
         that deal, or with `replace=False` refuses the lot with a Conflict.
@@ -224,7 +244,14 @@ class DealService:
                     progress(len(prepared) + replaced + n, total)
 
             repo.add_many(fresh, done=written)
+            if who is not None:
+                created = {s.deal.id for s, _ in fresh}
+                for stored, _, _ in prepared:
+                    action = "create" if stored.deal.id in created else "replace"
+                    team_store.record_on(repo.conn, who, action, stored.deal.id,
+                                         name=stored.deal.name, cause=cause)
 
+        who = actor if actor is not None else self.actor
         # a deal with a carried id that another process inserted meanwhile: try again
         db.in_transaction(self.engine, lambda conn: work(DealRepository(conn)), write=True,
                           retry_conflicts=bool(carried))
@@ -369,7 +396,8 @@ class DealService:
 
     # -- changing ---------------------------------------------------------------------------
 
-    def update(self, deal_id: str, deal: Deal, *, version: str | None = None) -> DealView:
+    def update(self, deal_id: str, deal: Deal, *, version: str | None = None,
+               actor: str | None = None) -> DealView:
         """Replace a deal's fields (the deal as a file would hold it). With `version` (as
         `DealView.version` gave it), a deal that changed since is a Conflict instead."""
         if deal.id is not None and deal.id != deal_id:
@@ -384,9 +412,10 @@ class DealService:
             analysis = self.analyze(deal.model_copy(update={"id": deal_id}))
             return self._replace(repo, before, deal, analysis, "manual")
 
-        return self._view(self._write(work))
+        return self._view(self._write(work, lambda _: ("update", deal_id, {}), actor))
 
-    def change(self, deal_id: str, edit: Edit) -> tuple[DealView, Analysis]:
+    def change(self, deal_id: str, edit: Edit, *, actor: str | None = None,
+               form: str | None = None) -> tuple[DealView, Analysis]:
         """A targeted change in one transaction: `edit` reads the deal as it is now (under
         the deal's write lock) and returns only the fields to set, so that changes made
         meanwhile by others (evidence, contacts, facts) are kept, never written over.
@@ -405,7 +434,7 @@ class DealService:
                                  "manual", None, self.now())
             return after, was
 
-        stored, was = self._write(work)
+        stored, was = self._write(work, lambda _: ("update", deal_id, {"form": form}), actor)
         return self._view(stored), was
 
     def _replace(self, repo: DealRepository, before: StoredDeal, deal: Deal,
@@ -463,7 +492,7 @@ class DealService:
         return stored
 
     def add_evidence(self, deal_id: str, text: str, date: dt.date | None = None,
-                     source: str | None = None) -> Analysis:
+                     source: str | None = None, *, actor: str | None = None) -> Analysis:
         """Add what the customer said or did; re-locate and re-analyse the deal. Returns the
         new analysis. A clearly located item at another stage than a given one hands the
         stage over to the evidence."""
@@ -485,11 +514,12 @@ class DealService:
                          record.id, now, day=date)
             return analysis
 
-        result: Analysis = self._write(work)
+        result: Analysis = self._write(
+            work, lambda a: ("evidence", deal_id, {"stage": a.stage.value}), actor)
         return self._with_team(result)
 
     def record_outcome(self, deal_id: str, outcome: Outcome | str,
-                       lost_reason: str | None = None) -> DealView:
+                       lost_reason: str | None = None, *, actor: str | None = None) -> DealView:
         """Won, lost (with the reason, if known) or open again."""
         try:
             outcome = Outcome(outcome)
@@ -510,14 +540,15 @@ class DealService:
             return self._commit(repo, before, deal, before.evidence, self.analyze(deal),
                                 "manual", None, self.now())
 
-        return self._view(self._write(work))
+        return self._view(self._write(
+            work, lambda _: ("outcome", deal_id, {"outcome": str(outcome)}), actor))
 
-    def delete(self, deal_id: str) -> None:
+    def delete(self, deal_id: str, *, actor: str | None = None) -> None:
         def work(repo: DealRepository) -> None:
             if not repo.delete(deal_id):
                 raise NotFound("deal", deal_id)
 
-        self._write(work)
+        self._write(work, lambda _: ("delete", deal_id, {}), actor)
 
     # -- reports ----------------------------------------------------------------------------
 

@@ -16,6 +16,7 @@ from sqlalchemy import (
     Boolean,
     CheckConstraint,
     Column,
+    Connection,
     Engine,
     Index,
     String,
@@ -26,6 +27,7 @@ from sqlalchemy import (
     update,
 )
 
+from buyersync.store.sessions import end_sessions_of
 from buyersync.store.tables import ID, UTCDateTime, metadata
 
 ROLES = ("seller", "manager", "admin")
@@ -86,6 +88,8 @@ def add_user(engine: Engine, username: str, password_hash: str, role: str,
         values = {"password_hash": password_hash, "role": role, "team": team, "active": True}
         if found:
             conn.execute(update(users).where(users.c.id == found.id).values(**values))
+            # a new password (or role) ends every session signed in with the old one
+            end_sessions_of(conn, username)
         else:
             conn.execute(insert(users).values(id=uuid.uuid4().hex, username=username,
                                               created_at=_now(), **values))
@@ -107,8 +111,15 @@ def record(engine: Engine, username: str | None, action: str, deal_id: str | Non
            **detail: Any) -> None:
     """One line of the audit log: who did what to which deal, when."""
     with engine.begin() as conn:
-        conn.execute(insert(audit_log).values(id=uuid.uuid4().hex, at=_now(), username=username,
-                                              action=action, deal_id=deal_id, detail=detail))
+        record_on(conn, username, action, deal_id, **detail)
+
+
+def record_on(conn: Connection, username: str | None, action: str,
+              deal_id: str | None = None, **detail: Any) -> None:
+    """An audit line in the caller's transaction: it commits with the change it records."""
+    conn.execute(insert(audit_log).values(id=uuid.uuid4().hex, at=_now(),
+                                          username=username[:200] if username else None,
+                                          action=action, deal_id=deal_id, detail=detail))
 
 
 def audit_entries(engine: Engine, deal_id: str | None = None, limit: int = 100) -> list[dict[str, Any]]:

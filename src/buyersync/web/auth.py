@@ -1,4 +1,5 @@
-"""Who may see and change which deal, passwords, and the sign-in rate limit.
+"""Who may see and change which deal, and passwords. (The sign-in rate limit lives in
+the database: store/sessions.py.)
 
 Access rules, applied in this order (the first that matches decides):
 1. Local mode: the one person at this computer may do everything.
@@ -12,9 +13,6 @@ Access rules, applied in this order (the first that matches decides):
 
 from __future__ import annotations
 
-import threading
-import time
-from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
@@ -68,40 +66,3 @@ def verify_password(password_hash: str | None, password: str) -> bool:
         return _hasher().verify(password_hash or _dummy_hash(), password) and bool(password_hash)
     except (VerificationError, InvalidHashError):
         return False
-
-
-class SignInLimiter:
-    """At most `attempts` failed sign-ins per (IP, user name) in `window` seconds, in memory.
-
-    Kept per process: enough for one server of a small team; a success clears the count.
-    """
-
-    def __init__(self, attempts: int = 5, window: float = 300.0,
-                 clock: Callable[[], float] = time.monotonic) -> None:
-        self.attempts = attempts
-        self.window = window
-        self.clock = clock
-        self._failures: dict[tuple[str, str], deque[float]] = {}
-        self._lock = threading.Lock()
-
-    def _recent(self, key: tuple[str, str]) -> deque[float]:
-        now = self.clock()
-        q = self._failures.setdefault(key, deque())
-        while q and now - q[0] > self.window:
-            q.popleft()
-        return q
-
-    def blocked(self, ip: str, username: str) -> bool:
-        with self._lock:
-            return len(self._recent((ip, username.lower()))) >= self.attempts
-
-    def failed(self, ip: str, username: str) -> None:
-        with self._lock:
-            self._recent((ip, username.lower())).append(self.clock())
-            if len(self._failures) > 10_000:  # bound memory under a spray of names
-                for key in [k for k, q in self._failures.items() if not q]:
-                    del self._failures[key]
-
-    def succeeded(self, ip: str, username: str) -> None:
-        with self._lock:
-            self._failures.pop((ip, username.lower()), None)

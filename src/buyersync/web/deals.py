@@ -34,7 +34,8 @@ def summaries(ctx: WebContext, who: Principal, *, stage: Stage | None = None,
 
 
 class DealAccess:
-    """DealService calls on behalf of one person: checked, then audited."""
+    """DealService calls on behalf of one person: checked, then written with its audit
+    line in the same transaction (a refusal is audited too)."""
 
     def __init__(self, ctx: WebContext, who: Principal) -> None:
         self.ctx = ctx
@@ -55,14 +56,13 @@ class DealAccess:
         deal: creating never replaces, so it cannot take over someone else's deal; changes
         go through `update`, which checks access first."""
         deal = deal.model_copy(update={"owner": self._owner_for(deal.owner)})
-        new_id = self.ctx.deals.create(deal, cause="manual", replace=False)
-        self.ctx.audit(self.who, "create", new_id, name=deal.name)
-        return new_id
+        return self.ctx.deals.create(deal, cause="manual", replace=False,
+                                     actor=self.who.username)
 
     def get(self, deal_id: str, lang: Lang | None = None) -> DealView:
         """The deal with its analysis, planned in `lang` when given (else the deal's own)."""
         view = self.ctx.reader(lang).get(deal_id)
-        self.ctx.check(self.who, view.deal.owner)
+        self.ctx.check(self.who, view.deal.owner, deal_id)
         return view
 
     def update(self, deal_id: str, deal: Deal, version: str | None = None) -> DealView:
@@ -74,28 +74,22 @@ class DealAccess:
                            detail=f"does not match the deal in the address ({deal_id!r})")
         deal = deal.model_copy(update={"id": deal_id,
                                        "owner": self._owner_for(deal.owner, old.deal.owner)})
-        view = self.ctx.deals.update(deal_id, deal, version=version)
-        self.ctx.audit(self.who, "update", deal_id)
-        return view
+        return self.ctx.deals.update(deal_id, deal, version=version, actor=self.who.username)
 
     def change(self, deal_id: str, form: str, edit: Edit) -> tuple[DealView, Analysis]:
         """One targeted edit (see DealService.change); returns the new view and the
         analysis before the edit."""
         self.get(deal_id)
-        view, was = self.ctx.deals.change(deal_id, edit)
-        self.ctx.audit(self.who, "update", deal_id, form=form)
-        return view, was
+        return self.ctx.deals.change(deal_id, edit, actor=self.who.username, form=form)
 
     def delete(self, deal_id: str) -> None:
         self.get(deal_id)
-        self.ctx.deals.delete(deal_id)
-        self.ctx.audit(self.who, "delete", deal_id)
+        self.ctx.deals.delete(deal_id, actor=self.who.username)
 
     def add_evidence(self, deal_id: str, item: Evidence) -> Analysis:
         self.get(deal_id)
-        analysis: Analysis = self.ctx.deals.add_evidence(deal_id, item.text, date=item.date,
-                                                          source=item.source)
-        self.ctx.audit(self.who, "evidence", deal_id, stage=analysis.stage.value)
+        analysis: Analysis = self.ctx.deals.add_evidence(
+            deal_id, item.text, date=item.date, source=item.source, actor=self.who.username)
         return analysis
 
 

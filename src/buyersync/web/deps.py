@@ -15,8 +15,10 @@ from sqlalchemy import Engine
 
 from buyersync.config import Settings
 from buyersync.method.stages import Lang
+from buyersync.store import sessions as session_store
 from buyersync.store import team as team_store
-from buyersync.web.auth import LOCAL, Principal, SignInLimiter, may_access
+from buyersync.store.sessions import SignInLimiter
+from buyersync.web.auth import LOCAL, Principal, may_access
 from buyersync.web.i18n import LANG_COOKIE, negotiate
 
 if TYPE_CHECKING:
@@ -45,7 +47,16 @@ class WebContext:
     env: Environment
     #: services that plan in one page language (for reading; writes go through `deals`)
     readers: dict[Lang, DealService] = field(default_factory=dict)
-    limiter: SignInLimiter = field(default_factory=SignInLimiter)
+    limiter: SignInLimiter | None = None
+
+    def __post_init__(self) -> None:
+        if self.limiter is None:  # kept in the database: it holds across workers
+            self.limiter = SignInLimiter(self.engine)
+
+    @property
+    def signin_limiter(self) -> SignInLimiter:
+        assert self.limiter is not None
+        return self.limiter
 
     def reader(self, lang: Lang | None) -> DealService:
         return self.readers.get(lang, self.deals) if lang is not None else self.deals
@@ -62,8 +73,10 @@ class WebContext:
         """The user names in `who`'s team (a manager sees their deals)."""
         return team_store.team_members(self.engine, who.team) if who.team else {who.username}
 
-    def check(self, who: Principal, owner: str | None) -> None:
+    def check(self, who: Principal, owner: str | None, deal_id: str | None = None) -> None:
         if not may_access(who, owner, self.team_of):
+            # a refusal is worth knowing about: someone tried a deal that is not theirs
+            self.audit(who, "forbidden", deal_id)
             raise Forbidden
 
     def audit(self, who: Principal, action: str, deal_id: str | None = None,
@@ -92,7 +105,12 @@ def principal(request: Request, ctx: Ctx) -> Principal | None:
     if not ctx.team:
         return LOCAL
     name = request.session.get("user")
-    if not isinstance(name, str):
+    token = request.session.get("sid")
+    if not isinstance(name, str) or not isinstance(token, str):
+        return None
+    # the cookie alone is not enough: its session must still be open (sign-out and a new
+    # password end it, whoever kept a copy of the cookie)
+    if session_store.session_user(ctx.engine, token) != name:
         return None
     user = team_store.get_user(ctx.engine, name)
     if user is None or not user.active:
