@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
-# Installs the system programs the test suite drives for real: a PostgreSQL server and
-# Debian's Chromium. Does nothing when they are already there.
+# Installs the system programs the test suite drives for real: a PostgreSQL server,
+# Debian's Chromium and dovecot (the IMAP server the mail tests fetch from). Does nothing when they are already there.
 set -euo pipefail
 
 need=()
 pg_bin=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1 || true)
 [ -n "$pg_bin" ] && [ -x "$pg_bin/pg_ctl" ] || need+=(postgresql)
 command -v chromium >/dev/null 2>&1 || need+=(chromium)
+command -v dovecot >/dev/null 2>&1 || [ -x /usr/sbin/dovecot ] || need+=(dovecot-imapd)
 # Chinese glyphs for the browser tests' screenshots
 dpkg -s fonts-noto-cjk >/dev/null 2>&1 || need+=(fonts-noto-cjk)
 

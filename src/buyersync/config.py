@@ -15,6 +15,10 @@
 | BUYERSYNC_SIGNER_TITLE | none | your title, under your name, on letters you sign |
 | BUYERSYNC_ALLOWED_HOSTS | (none) | extra host names to answer to, comma-separated (local: loopback always) |
 | BUYERSYNC_MAX_BODY_BYTES | 16777216 | largest request body read (16 MiB; 64 KiB before team sign-in) |
+| BUYERSYNC_LLM_BASE_URL | (none: nothing leaves the machine) | an OpenAI-compatible endpoint for personalised letters |
+| BUYERSYNC_LLM_MODEL | default | the model name sent to that endpoint |
+| BUYERSYNC_LLM_API_KEY | (none) | its bearer key, if it needs one |
+| BUYERSYNC_IMAP_PASSWORD | (none) | the password for `evidence fetch-mail` |
 
 This class is the only reader of the environment: every other module gets its settings
 (or the one value it needs, such as the language) from an entry point.
@@ -58,6 +62,11 @@ class Settings(BaseSettings):
     allowed_hosts: str = Field(default="", max_length=2_000,
                                description="Host names the server answers to, comma-separated")
     max_body_bytes: int = Field(default=16 * 1024 * 1024, ge=1024, le=1024**3)
+    llm_base_url: str | None = Field(default=None, description=(
+        "OpenAI-compatible endpoint for personalised letters; unset: nothing leaves the machine"))
+    llm_model: str = "default"
+    llm_api_key: str | None = None
+    imap_password: str | None = None
 
     @field_validator("db")
     @classmethod

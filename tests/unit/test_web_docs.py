@@ -20,7 +20,8 @@ def _command(*path: str) -> Any:
 
 
 def test_every_option_of_the_web_commands_is_documented():
-    for path in (("serve",), ("users", "add")):
+    for path in (("serve",), ("users", "add"), ("tokens", "create"), ("tokens", "list"),
+                 ("tokens", "revoke")):
         assert f"`{' '.join(path)} " in DOC, f"{' '.join(path)} is not in docs/web.md"
         for param in _command(*path).params:
             for opt in param.opts:

@@ -32,6 +32,23 @@ ShortText = Annotated[str, Field(max_length=2_000)]
 # a date as people and CRM exports write it (method/dates.py); ISO 8601 on output
 FlexDate = Annotated[dt.date, BeforeValidator(parse_date)]
 
+_EMAIL = r"^\s*[^@\s<>,;]+@[^@\s<>,;]+\.[^@\s<>,;.]+\s*$"
+_DOMAIN = r"^\s*@?(?:[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?\.)+[A-Za-z0-9-]{2,}\.?\s*$"
+
+
+def _email(value: str) -> str:
+    return value.strip().lower()
+
+
+def _domain(value: str) -> str:
+    return value.strip().lower().removeprefix("@").rstrip(".")
+
+
+#: an e-mail address, kept in lower case (addresses are matched without regard to case)
+Email = Annotated[str, Field(max_length=320, pattern=_EMAIL), AfterValidator(_email)]
+#: the part of an address after '@', lower case, without the '@'
+Domain = Annotated[str, Field(max_length=253, pattern=_DOMAIN), AfterValidator(_domain)]
+
 
 def _storable(value: object) -> object:
     """Text that every database and file format can hold: no NUL character (PostgreSQL
@@ -76,11 +93,14 @@ class Evidence(_Strict):
     text: Text
     date: FlexDate | None = None
     source: ShortText | None = None
+    #: the e-mail's Message-ID, for evidence imported from a mailbox (re-importing adds nothing)
+    message_id: Annotated[str, Field(min_length=1, max_length=500)] | None = None
 
 
 class Contact(_Strict):
     name: Annotated[str, Field(min_length=1, max_length=200)]
     title: ShortText | None = None
+    email: Email | None = None
     role: Role = Role.other
     met: bool = False
     attitude: Literal["supporter", "neutral", "opponent"] | None = None
@@ -123,6 +143,8 @@ class Deal(_Strict):
     played: Play | None = Field(
         default=None, description="what we actually did; default: the strategy recommended "
                                   "at entry")
+    #: the customer's e-mail domains: mail from them is matched to this deal
+    domains: list[Domain] = Field(default_factory=list, max_length=50)
 
 
 class Signal(BaseModel):

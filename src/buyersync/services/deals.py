@@ -37,6 +37,7 @@ from buyersync.services.dealfile import bad_input_from, check_history
 from buyersync.services.stats import WorkspaceStats, workspace_stats
 from buyersync.store import db
 from buyersync.store import team as team_store
+from buyersync.store.mailindex import DealMailKeys, mail_keys, saved_message_ids
 from buyersync.store.records import (
     Cause,
     DealFilter,
@@ -284,7 +285,7 @@ class DealService:
                 now: dt.datetime) -> EvidenceRecord:
         return EvidenceRecord(
             id=new_id(16), position=position, text=item.text, date=item.date,
-            source=item.source, stage=loc.stage if loc else None,
+            source=item.source, message_id=item.message_id, stage=loc.stage if loc else None,
             confidence=loc.confidence if loc else None,
             competitor_led=loc.competitor_led if loc else None,
             signals=loc.signals if loc else [], created_at=now)
@@ -353,6 +354,7 @@ class DealService:
         analysis = self._with_team(self.analyze(stored.deal))
         evidence = [
             EvidenceView(id=r.id, position=r.position, text=r.text, date=r.date, source=r.source,
+                         message_id=r.message_id,
                          stage=loc.stage if loc else r.stage,
                          confidence=loc.confidence if loc else r.confidence,
                          competitor_led=loc.competitor_led if loc else r.competitor_led,
@@ -517,6 +519,46 @@ class DealService:
         result: Analysis = self._write(
             work, lambda a: ("evidence", deal_id, {"stage": a.stage.value}), actor)
         return self._with_team(result)
+
+    def add_evidence_items(self, deal_id: str, items: Sequence[Evidence]) -> Analysis | None:
+        """Add several items at once (mail from an import), in one transaction and one
+        re-analysis. Items whose `message_id` is already saved are left out; returns the new
+        analysis, or None when nothing was new."""
+        def work(repo: DealRepository) -> Analysis | None:
+            before = self._must(repo.get(deal_id) if repo.lock(deal_id) else None, deal_id)
+            saved = saved_message_ids(repo.conn, [i.message_id for i in items if i.message_id])
+            fresh = [i for i in items if not i.message_id or i.message_id not in saved]
+            if not fresh:
+                return None
+            now = self.now()
+            deal = before.deal.model_copy(update={"evidence": [*before.deal.evidence, *fresh]})
+            analysis = self.analyze(deal)
+            newest = _locations(analysis, deal)[-1]
+            if (deal.stage is not None and newest is not None and newest.stage != deal.stage
+                    and newest.confidence >= RELOCATE_AT):
+                deal = deal.model_copy(update={"stage": None})
+                analysis = self.analyze(deal)
+            locations = _locations(analysis, deal)
+            records = [*before.evidence, *(
+                self._record(len(before.evidence) + k, item, locations[len(before.evidence) + k], now)
+                for k, item in enumerate(fresh))]
+            days = [i.date for i in fresh if i.date]
+            self._commit(repo, before, deal, records, analysis, "evidence", records[-1].id, now,
+                         day=max(days) if days else None)
+            return analysis
+
+        result: Analysis | None = self._write(work)
+        return result
+
+    def mail_keys(self, only: str | None = None) -> dict[str, DealMailKeys]:
+        """Deals with their customer's domains and contacts' addresses (for matching mail)."""
+        found: dict[str, DealMailKeys] = self._read(lambda repo: mail_keys(repo.conn, only))
+        return found
+
+    def saved_message_ids(self, ids: Sequence[str]) -> dict[str, str]:
+        """Of these Message-IDs, those already saved as evidence, with their deal's id."""
+        found: dict[str, str] = self._read(lambda repo: saved_message_ids(repo.conn, ids))
+        return found
 
     def record_outcome(self, deal_id: str, outcome: Outcome | str,
                        lost_reason: str | None = None, *, actor: str | None = None) -> DealView:

@@ -31,6 +31,7 @@ class EvidenceFields(BaseModel):
     text: str
     date: dt.date | None = None
     source: str | None = None
+    message_id: str | None = None
     stage: Stage | None = None
     confidence: float | None = None
     competitor_led: bool | None = None

@@ -42,7 +42,7 @@ _CODE = re.compile(r"^[a-z_]{1,40}$")
 
 _DEAL_FIELDS = ("name", "customer", "lang", "drivers", "competitors", "capabilities",
                 "exchange", "outcome", "lost_reason", "amount", "currency", "owner",
-                "opened", "closed", "entry_stage", "played")
+                "opened", "closed", "entry_stage", "played", "domains")
 
 
 def _chunks(items: Iterable[Any], size: int = CHUNK) -> Iterator[list[Any]]:
@@ -84,6 +84,7 @@ def evidence_row(deal_id: str, record: EvidenceRecord) -> dict[str, Any]:
     return {
         "id": record.id, "deal_id": deal_id, "position": record.position,
         "text": record.text, "date": record.date, "source": record.source,
+        "message_id": record.message_id,
         "stage": record.stage.value if record.stage else None,
         "confidence": record.confidence, "competitor_led": record.competitor_led,
         "signals": [s.model_dump(mode="json") for s in record.signals],
@@ -122,9 +123,10 @@ def _deal_from(row: Any, records: list[EvidenceRecord], contact_list: list[Any],
         data["stage"] = m["stage"]
     deal = Deal.model_validate(data)
     # the children are already valid: build them without a second validation pass
-    deal.evidence = [Evidence.model_construct(text=r.text, date=r.date, source=r.source)
+    deal.evidence = [Evidence.model_construct(text=r.text, date=r.date, source=r.source,
+                                              message_id=r.message_id)
                      for r in records]
-    deal.contacts = [Contact.model_validate(_child(c, ("name", "title", "role", "met",
+    deal.contacts = [Contact.model_validate(_child(c, ("name", "title", "email", "role", "met",
                                                        "attitude", "influence")))
                      for c in contact_list]
     deal.planned_actions = [PlannedAction.model_validate(_child(a, ("kind", "text")))

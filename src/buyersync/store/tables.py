@@ -104,6 +104,8 @@ deals = Table(
     Column("closed", Date),
     Column("entry_stage", String(KEY)),
     Column("played", String(KEY)),
+    # the customer's e-mail domains (migration 0005), for matching mail to deals
+    Column("domains", JSON),
     Column("created_at", UTCDateTime, nullable=False),
     Column("updated_at", UTCDateTime, nullable=False),
     Column("closed_at", UTCDateTime),
@@ -131,6 +133,8 @@ evidence = Table(
     Column("text", Text, nullable=False),
     Column("date", Date),
     Column("source", Text),
+    # the Message-ID of a mail this item came from (migration 0005): a re-import adds nothing
+    Column("message_id", String(500), index=True),
     # where this item put the customer when it was added (the locator's answer then)
     Column("stage", String(KEY)),
     Column("confidence", Float),
@@ -147,6 +151,7 @@ contacts = Table(
     Column("position", Integer, nullable=False),
     Column("name", String(200), nullable=False),
     Column("title", Text),
+    Column("email", String(320), index=True),  # migration 0005
     Column("role", String(KEY), nullable=False),
     Column("met", Boolean, nullable=False),
     Column("attitude", String(KEY)),

@@ -6,7 +6,9 @@ error answers (API: JSON 401/403/404/422; pages: an error page) are all set up h
 
 from __future__ import annotations
 
+import contextlib
 import secrets
+from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -84,7 +86,17 @@ def create_app(settings: Settings | None = None, *, deals: DealService | None = 
         engine = make_engine(settings.database_url(), create_folder=settings.embedded)
         deals = DealService(engine, settings=settings)  # migrates the schema on first use
     engine = deals.engine
+    running: list[Callable[[], contextlib.AbstractAsyncContextManager[None]]] = []
+
+    @contextlib.asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        async with contextlib.AsyncExitStack() as stack:
+            for start in running:  # the MCP session manager (web/assistant.py)
+                await stack.enter_async_context(start())
+            yield
+
     app = FastAPI(
+        lifespan=lifespan,
         title="buyersync",
         version=buyersync.__version__,
         summary="Keep a B2B sale in step with the customer's buying process.",
@@ -103,10 +115,12 @@ def create_app(settings: Settings | None = None, *, deals: DealService | None = 
     app.add_middleware(SecurityHeaders)
     app.mount("/static", StaticFiles(directory=STATIC), name="static")
 
-    from buyersync.web import api, manager, pages, signin, tender
+    from buyersync.web import api, assistant, manager, pages, signin, tender, tokens
 
     app.include_router(api.router)
     app.include_router(tender.api)
+    app.include_router(tokens.router)
+    running.append(assistant.mount(app, app.state.ctx))
     app.include_router(signin.router)
     app.include_router(pages.router)
     app.include_router(manager.router)

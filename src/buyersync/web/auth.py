@@ -9,6 +9,8 @@ Access rules, applied in this order (the first that matches decides):
 5. A manager may see and change the deals owned by members of their team, and deals
    with no owner yet (someone has to assign them).
 6. Everyone else: 403.
+A request made with a personal API token acts as the token's owner under these rules; a
+`read` token may not change anything (403).
 """
 
 from __future__ import annotations
@@ -27,6 +29,12 @@ class Principal:
     role: str  # seller | manager | admin
     team: str | None = None
     local: bool = False
+    scope: str = "write"  # a session may write; an API token may be read-only
+    token: str | None = None  # the API token's id, when the request carried one
+
+    @property
+    def may_write(self) -> bool:
+        return self.scope == "write"
 
 
 LOCAL = Principal(username="local", role="admin", local=True)

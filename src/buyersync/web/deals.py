@@ -51,10 +51,15 @@ class DealAccess:
         self.ctx.check(self.who, owner)
         return owner
 
+    def _writing(self) -> None:
+        if not self.who.may_write:
+            raise Forbidden
+
     def create(self, deal: Deal) -> str:
         """A new deal. An `id` that is already taken is a Conflict (409), whoever owns that
         deal: creating never replaces, so it cannot take over someone else's deal; changes
         go through `update`, which checks access first."""
+        self._writing()
         deal = deal.model_copy(update={"owner": self._owner_for(deal.owner)})
         return self.ctx.deals.create(deal, cause="manual", replace=False,
                                      actor=self.who.username)
@@ -66,6 +71,7 @@ class DealAccess:
         return view
 
     def update(self, deal_id: str, deal: Deal, version: str | None = None) -> DealView:
+        self._writing()
         old = self.get(deal_id)
         if deal.id is not None and deal.id != deal_id:
             from buyersync.errors import BadInput
@@ -83,10 +89,12 @@ class DealAccess:
         return self.ctx.deals.change(deal_id, edit, actor=self.who.username, form=form)
 
     def delete(self, deal_id: str) -> None:
+        self._writing()
         self.get(deal_id)
         self.ctx.deals.delete(deal_id, actor=self.who.username)
 
     def add_evidence(self, deal_id: str, item: Evidence) -> Analysis:
+        self._writing()
         self.get(deal_id)
         analysis: Analysis = self.ctx.deals.add_evidence(
             deal_id, item.text, date=item.date, source=item.source, actor=self.who.username)

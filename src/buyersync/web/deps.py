@@ -99,11 +99,32 @@ def page_lang(request: Request) -> Lang:
 UiLang = Annotated[Lang, Depends(page_lang)]
 
 
+def bearer(request: Request) -> str | None:
+    """The token of an `Authorization: Bearer …` header, if any."""
+    kind, _, value = request.headers.get("authorization", "").partition(" ")
+    return value.strip() if kind.lower() == "bearer" and value.strip() else None
+
+
+def token_principal(ctx: WebContext, secret: str) -> Principal | None:
+    from buyersync.services.tokens import verify
+
+    owner = verify(ctx.engine, secret)
+    if owner is None:
+        return None
+    return Principal(username=owner.username, role=owner.role, team=owner.team,
+                     scope=owner.scope, token=owner.token_id)
+
+
 def principal(request: Request, ctx: Ctx) -> Principal | None:
-    """Who is asking: everyone is the local user in local mode; in team mode the session's
-    user, looked up on every request so that a removed user is out at once."""
+    """Who is asking: everyone is the local user in local mode; in team mode the owner of
+    the request's API token, else the session's user, looked up on every request so that a
+    removed user (or a revoked token) is out at once. A request with a token that does not
+    verify is not signed in, whatever its cookie says."""
     if not ctx.team:
         return LOCAL
+    secret = bearer(request)
+    if secret is not None:
+        return token_principal(ctx, secret)
     name = request.session.get("user")
     token = request.session.get("sid")
     if not isinstance(name, str) or not isinstance(token, str):
