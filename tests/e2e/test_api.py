@@ -92,7 +92,8 @@ def test_analyze_returns_the_same_object_as_the_cli(client):
 def test_analyze_answers_in_the_language_asked_for(client):
     out = client.post("/api/v1/analyze?lang=en", json=demo_deal()).json()
     assert out["lang"] == "en"
-    assert out["moves"][0]["say"].isascii() or "the" in out["moves"][0]["say"]
+    # titles come from the playbook alone; talk tracks may quote the deal's Chinese names
+    assert out["moves"][0]["title"].isascii()
 
 
 @pytest.mark.parametrize(("patch", "field"), [

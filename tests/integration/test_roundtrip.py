@@ -39,6 +39,7 @@ def rich_deal() -> Deal:
             {"name": "赵总", "title": "销售副总裁", "role": "economic_buyer", "met": False,
              "attitude": "neutral", "influence": "high"},
             {"name": "Ann", "role": "coach", "met": True},
+            {"name": "Old VP", "role": "executive", "met": True, "left": True},
         ],
         "exchange": "pending",
         "planned_actions": [{"kind": "product_demo", "text": "下周给客户演示产品"},

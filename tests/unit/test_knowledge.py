@@ -10,7 +10,12 @@ from buyersync.method import knowledge as kb
 from buyersync.method.stages import STAGES, Capability, Step
 
 PLACEHOLDERS = {"customer", "competitor", "key_people", "next_stage", "target_stage",
-                "deal", "contact", "seller", "date"}
+                "deal", "contact", "seller", "boss", "decision_maker", "amount", "pain", "goal",
+                "hidden", "days", "cheaper", "failed_pilot", "restrictive", "left", "arrived",
+                "commitment", "left_or_arrived", "diagnosis", "concern", "reference",
+                "reference_problem", "reference_result", "reference_contact"}
+
+LETTER_ONLY = {"to", "date", "owner", "opening", "window", "questions"}
 
 
 def fields(template: str) -> set[str]:
@@ -25,6 +30,18 @@ def all_moves():
                 yield strategy, stage, m
     for m in book["walk_away"]:
         yield "walk_away", None, m
+    for section in ("with_facts", "find_out"):
+        for m in book[section]:
+            yield section, None, m
+    for key, moves in book["position"].items():
+        for m in moves:
+            yield "position", key, m
+    for key, lane in book["channels"].items():
+        for m in lane["moves"]:
+            yield "channels", key, m
+    for key, moves in book["post_mortem"].items():
+        for m in moves:
+            yield "post_mortem", key, m
 
 
 def test_every_stage_has_in_step_moves_and_every_reachable_stage_pull_back_moves():
@@ -58,10 +75,10 @@ def test_questions_and_letters_exist_in_both_languages():
     assert len(q["core"]) == 3
     for s in STAGES:
         assert q["by_stage"][s.value]
-    for kind in ("exchange_conditions", "walk_away"):
+    for kind in ("exchange_conditions", "walk_away", "clarification", "challenge"):
         for lang in ("zh", "en"):
             letter = kb.letters()[kind][lang]
-            assert fields(letter["subject"] + letter["body"]) <= PLACEHOLDERS
+            assert fields(letter["subject"] + letter["body"]) <= PLACEHOLDERS | LETTER_ONLY
 
 
 def test_rules_cover_every_stage_and_name_real_capabilities():

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import typer.main
 
+from buyersync.cli.references import references_app
 from buyersync.cli.workspace import db_app, deals_app, evidence_app
 from buyersync.imports.maps import load_map
 
@@ -18,7 +19,8 @@ def command_names(app: typer.Typer) -> list[str]:
 
 
 def test_every_workspace_command_is_documented():
-    for prefix, app in (("deals", deals_app), ("evidence", evidence_app), ("db", db_app)):
+    for prefix, app in (("deals", deals_app), ("evidence", evidence_app), ("db", db_app),
+                        ("references", references_app)):
         for name in command_names(app):
             assert f"`{prefix} {name}" in DOC, f"{prefix} {name} is not in docs/workspace.md"
     for name in ("backup", "restore"):

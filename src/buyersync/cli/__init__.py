@@ -25,8 +25,8 @@ from buyersync.text import t
 __all__ = ["COMMAND_MODULES", "app", "build_app", "main"]
 
 # The order is the order of `buyersync --help`.
-COMMAND_MODULES: tuple[str, ...] = ("analysis", "model", "workspace", "learn", "mail", "web",
-                                     "tender", "tokens", "assistant")
+COMMAND_MODULES: tuple[str, ...] = ("analysis", "model", "workspace", "learn", "references", "mail",
+                                     "web", "tender", "tokens", "assistant")
 
 
 def build_app() -> typer.Typer:

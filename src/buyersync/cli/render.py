@@ -175,7 +175,8 @@ def print_analysis(deal: Deal, result: Analysis, console: Console | None = None)
         console.print(f"[bold]{ui['moves']}[/]")
         for i, m in enumerate(result.moves, 1):
             step = kb.label("steps", m.step.value, lang)
-            _rows(console, [(f"[bold]{i}.[/]", f"[bold]\\[{step}] {_esc(m.title)}[/]  [dim]{m.rule}[/]"),
+            day = f"D{m.day} " if m.day else ""
+            _rows(console, [(f"[bold]{i}.[/]", f"[bold]{day}\\[{step}] {_esc(m.title)}[/]  [dim]{m.rule}[/]"),
                             ("", _esc(m.why)),
                             ("", f"[green]{ui['say']}:[/] “{_esc(m.say)}”")])
     if result.questions:
@@ -188,11 +189,12 @@ def print_analysis(deal: Deal, result: Analysis, console: Console | None = None)
         console.print(Panel(body, title=f"{ui['letters']}: {_esc(letter.subject)}", expand=False,
                             width=min(console.width, 100)))
     t = result.tradeoff
-    console.print()
-    console.print(f"[bold]{ui['tradeoff']}[/]: {ui['win']} {t.win_probability:.0%} "
-                  f"({ui['following']} {t.following_win_probability:.0%}), "
-                  f"{ui['days']} {t.extra_days:+d}")
-    _rows(console, [("", f"[dim]{_esc(t.explanation)}[/]")], indent=0)
+    if t is not None:  # closed deals get a post-mortem, not a win probability
+        console.print()
+        console.print(f"[bold]{ui['tradeoff']}[/]: {ui['win']} {t.win_probability:.0%} "
+                      f"({ui['following']} {t.following_win_probability:.0%}), "
+                      f"{ui['days']} {t.extra_days:+d}")
+        _rows(console, [("", f"[dim]{_esc(t.explanation)}[/]")], indent=0)
     if result.diagnosis:
         console.print()
         console.print(f"[bold]{ui['diagnosis']}[/]: {ui['root']} "

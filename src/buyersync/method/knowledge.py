@@ -59,6 +59,12 @@ def letters() -> dict[str, Any]:
 
 
 @cache
+def facts_file() -> dict[str, Any]:
+    data: dict[str, Any] = _read("facts.yaml")
+    return data
+
+
+@cache
 def headings() -> dict[str, Any]:
     data: dict[str, Any] = _read("headings.yaml")
     return data

@@ -15,11 +15,13 @@ from buyersync.method.dates import parse_date
 from buyersync.method.stages import (
     ActionKind,
     Capability,
+    Channel,
     Driver,
     Exchange,
     Lang,
     Outcome,
     Play,
+    Position,
     Role,
     Stage,
     Step,
@@ -105,6 +107,7 @@ class Contact(_Strict):
     met: bool = False
     attitude: Literal["supporter", "neutral", "opponent"] | None = None
     influence: Literal["high", "medium", "low"] | None = None
+    left: bool | None = Field(default=None, description="True once the person has left the customer")
 
 
 class PlannedAction(_Strict):
@@ -147,6 +150,18 @@ class Deal(_Strict):
     domains: list[Domain] = Field(default_factory=list, max_length=50)
 
 
+class ReferenceCase(_Strict):
+    """One of the team's own reference cases (a frame of reference, 参照系)."""
+
+    id: Annotated[str, Field(max_length=64)] | None = None
+    customer: Annotated[str, Field(min_length=1, max_length=500)]
+    industry: ShortText | None = None
+    size: ShortText | None = None
+    problem: Annotated[str, Field(min_length=1, max_length=MAX_TEXT)]
+    result: Annotated[str, Field(min_length=1, max_length=MAX_TEXT)]
+    contact: ShortText | None = None
+
+
 class Signal(BaseModel):
     text: str
     stage: Stage | None = None
@@ -173,6 +188,7 @@ class Move(BaseModel):
     why: str
     say: str
     rule: str
+    day: int | None = Field(default=None, description="Day of the plan, when a deadline is near")
 
 
 class Warning(BaseModel):
@@ -181,10 +197,16 @@ class Warning(BaseModel):
     rule: str
 
 
+LetterKind = Literal["exchange_conditions", "walk_away", "clarification", "challenge",
+                     "post_mortem"]
+
+
 class Letter(BaseModel):
-    kind: Literal["exchange_conditions", "walk_away"]
+    kind: LetterKind
     subject: str
     body: str
+    to: str | None = None
+    date: dt.date | None = None
 
 
 class Signature(BaseModel):
@@ -233,6 +255,15 @@ class Reason(BaseModel):
     text: str
 
 
+class Fact(BaseModel):
+    """One fact read from the evidence, quoted as written (`text`) with its kind."""
+
+    kind: str
+    text: str
+    value: float | None = None
+    evidence: int | None = Field(default=None, description="Index of the evidence item")
+
+
 class Analysis(BaseModel):
     """The `analyze` object: where the customer is and what to do about it."""
 
@@ -245,9 +276,13 @@ class Analysis(BaseModel):
     questions: list[str]
     letters: list[Letter]
     warnings: list[Warning]
-    tradeoff: Tradeoff
+    tradeoff: Tradeoff | None
     diagnosis: Diagnosis | None
     lang: Lang
+    position: Position = Position.unknown
+    channel: Channel = Channel.standard
+    deadline_days: int | None = None
+    facts: list[Fact] = Field(default_factory=list)
     track: list[TrackStage]
     reasons: list[Reason]
     evidence: list[Location | None] = Field(

@@ -112,6 +112,29 @@ class WarningCode(StrEnum):
     no_executive = "no_executive"
     too_far = "too_far"
     unknown_drivers = "unknown_drivers"
+    champion_left = "champion_left"
+    new_decision_maker = "new_decision_maker"
+    cheaper_bidders = "cheaper_bidders"
+    concession = "concession"
+    private_meeting = "private_meeting"
+
+
+class Position(StrEnum):
+    """Who is winning, as far as the deal shows (CONTRACT Additions)."""
+
+    front_runner = "front_runner"
+    challenger = "challenger"
+    incumbent = "incumbent"
+    unknown = "unknown"
+
+
+class Channel(StrEnum):
+    """How the customer buys: the channel decides which levers are proper."""
+
+    standard = "standard"
+    public_procurement = "public_procurement"
+    price_squeeze = "price_squeeze"
+    renewal = "renewal"
 
 
 class Lang(StrEnum):

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import datetime as dt
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from buyersync.locate.deal import current_stage, inferred_drivers
 from buyersync.method import knowledge as kb
 from buyersync.method.dates import chronological
-from buyersync.method.model import Analysis, Deal, Location, Signature
+from buyersync.method.model import Analysis, Deal, Location, ReferenceCase, Signature
 from buyersync.method.planner import plan
 from buyersync.method.stages import Lang, Stage
 from buyersync.method.textlang import detect
@@ -24,9 +25,11 @@ def deal_lang(deal: Deal) -> Lang:
 
 def analyze(deal: Deal, *, lang: Lang | None = None,
             priors: Mapping[str, Any] | None = None,
+            references: Sequence[ReferenceCase] = (),
             signature: Signature | None = None) -> Analysis:
     """The analysis of a deal. `lang` overrides the deal's language for the output;
-    `signature` signs and dates its letters."""
+    `references` are the team's reference cases the planner may quote; `signature` signs
+    and dates its letters."""
     from buyersync.locate import default_locator
 
     locator = default_locator()
@@ -41,4 +44,5 @@ def analyze(deal: Deal, *, lang: Lang | None = None,
     drivers = inferred_drivers(locations, stage, deal.drivers)
     return plan(deal, stage=stage, stage_source=source, lang=lang or deal_lang(deal),
                 drivers=drivers, locations=locations,
-                priors=priors if priors is not None else kb.priors(), signature=signature)
+                priors=priors if priors is not None else kb.priors(), today=dt.date.today(),
+                references=references, signature=signature)

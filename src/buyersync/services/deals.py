@@ -31,8 +31,9 @@ from sqlalchemy import Connection, Engine
 
 from buyersync.config import Settings
 from buyersync.errors import BadInput, Conflict, NotFound
-from buyersync.method.model import Analysis, Deal, Evidence, Location
+from buyersync.method.model import Analysis, Deal, Evidence, Location, ReferenceCase
 from buyersync.method.stages import Driver, Outcome, Stage
+from buyersync.services import references as reference_service
 from buyersync.services.dealfile import bad_input_from, check_history
 from buyersync.services.stats import WorkspaceStats, workspace_stats
 from buyersync.store import db
@@ -69,12 +70,6 @@ MIN_TEAM = 20
 #: replay the history of a new deal item by item up to this many evidence items
 REPLAY_MAX = 30
 MAX_PAGE = 10_000
-
-
-def _default_analyzer(deal: Deal) -> Analysis:
-    from buyersync.services.analysis import analyze
-
-    return analyze(deal)
 
 
 def _utcnow() -> dt.datetime:
@@ -141,11 +136,29 @@ class DealService:
                                          create_folder=not self.settings.db)
         else:
             self.engine = db.make_engine(target)
-        self.analyze: Analyzer = analyzer or _default_analyzer
+        self.analyze: Analyzer = analyzer or self._analyze_with_references
+        self._cases: list[ReferenceCase] | None = None
         self.now: Clock = clock or _utcnow
         self._learned: tuple[Any, Any] | None = None
         if migrate:
             db.ensure_schema(self.engine)
+
+    def _analyze_with_references(self, deal: Deal) -> Analysis:
+        """The analysis, with the team's reference cases at hand for the planner to quote."""
+        from buyersync.services.analysis import analyze
+
+        if self._cases is None:
+            self._cases = reference_service.list_cases(self.engine)
+        return analyze(deal, references=self._cases)
+
+    def import_references(self, path: str) -> builtins.list[str]:
+        """Import reference cases from a YAML or JSON file (all or nothing); their ids."""
+        ids = reference_service.import_cases(self.engine, path)
+        self._cases = None
+        return ids
+
+    def references(self) -> builtins.list[ReferenceCase]:
+        return reference_service.list_cases(self.engine)
 
     def close(self) -> None:
         if self._owns_engine:

@@ -139,6 +139,7 @@ def team_tradeoff(analysis: Analysis, learning: Any, lang: Lang) -> Tradeoff:
     """The plan's trade-off from the team's cells when it has enough closed deals: the
     recommended play against following, for a customer entered at its current stage."""
     prior = analysis.tradeoff
+    assert prior is not None, "closed deals have no trade-off; the caller skips them"
     if learning is None or learning.basis != "team":
         return prior
     play = Play(analysis.strategy.value)
@@ -148,6 +149,8 @@ def team_tradeoff(analysis: Analysis, learning: Any, lang: Lang) -> Tradeoff:
     if (analysis.strategy is not Strategy.walk_away and ours.median_days is not None
             and follow.median_days is not None):
         days = round(ours.median_days - follow.median_days)
+    if analysis.deadline_days is not None and days > 0:  # a deadline bounds the plan
+        days = 0 if analysis.stage is Stage.solution else min(days, analysis.deadline_days)
     text = kb.message("learning", "team_basis", lang, n=learning.closed_deals,
                       cell=ours.rate.n)
     return Tradeoff(

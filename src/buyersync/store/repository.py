@@ -127,7 +127,7 @@ def _deal_from(row: Any, records: list[EvidenceRecord], contact_list: list[Any],
                                               message_id=r.message_id)
                      for r in records]
     deal.contacts = [Contact.model_validate(_child(c, ("name", "title", "email", "role", "met",
-                                                       "attitude", "influence")))
+                                                       "attitude", "influence", "left")))
                      for c in contact_list]
     deal.planned_actions = [PlannedAction.model_validate(_child(a, ("kind", "text")))
                             for a in action_list]

@@ -156,6 +156,7 @@ contacts = Table(
     Column("met", Boolean, nullable=False),
     Column("attitude", String(KEY)),
     Column("influence", String(KEY)),
+    Column("left", Boolean),
     UniqueConstraint("deal_id", "position"),
 )
 
