@@ -229,12 +229,12 @@ def test_tender_letter_sets_a_condition_to_the_decision_maker_dated_and_signed()
     result = advice("13-private-rfp-ten-days.yaml")
     letter = next(x for x in result.letters if x.kind == "exchange_conditions")
     assert letter.to == "Dear Rachel Moore"
-    assert letter.body.startswith("Dear Rachel Moore,")
+    assert letter.body.startswith(f"{letter.date.isoformat()}\n\nDear Rachel Moore,")
     assert "If you would like us to take part" in letter.body
     for person in ("Victor Lang", "Kim Ashdown", "Leo Grant"):
         assert person in letter.body
     assert "Rachel Moore (COO)" not in letter.body  # not asked to meet the person addressed
-    assert letter.body.rstrip().endswith(f"Sofia Marin\n{letter.date.isoformat()}")
+    assert letter.body.rstrip().endswith("Kind regards,\nSofia Marin")
     assert "inviting" not in letter.body  # nobody invited us
     assert "10 days" in letter.body
     assert ids(result)[0] == "solution.exchange_conditions"

@@ -680,7 +680,7 @@ def _letters(deal: Deal, stage: Stage, strategy: Strategy, fill: dict[str, str],
         subject = _format(t["subject"], v)
         if closed:
             subject = kb.message("generic", "retro_subject", lang) + subject
-        return Letter(kind=kind, subject=subject, body=_format(t["body"], v), to=to,
+        return Letter(kind=kind, subject=subject, body=_format(t["body"], v).lstrip("\n"), to=to,
                       date=None if closed else when)
 
     if strategy is Strategy.walk_away:
