@@ -80,7 +80,7 @@ def test_a_seller_uploads_a_tender_sees_the_flagged_clauses_and_takes_the_protes
     SHOTS.mkdir(parents=True, exist_ok=True)
     page.locator("#tender").screenshot(path=str(SHOTS / f"tender-panel-{lang}.png"))  # type: ignore[attr-defined]
 
-    protest = page.locator("form.letter", has_text=words["letter"]).first  # type: ignore[attr-defined]
+    protest = page.locator("#tender form.letter", has_text=words["letter"]).first  # type: ignore[attr-defined]
     with page.expect_download() as info:  # type: ignore[attr-defined]
         protest.locator("button.primary").click()
     saved = tmp_path / "protest.docx"

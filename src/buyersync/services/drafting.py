@@ -7,6 +7,7 @@ The prompt is returned with the draft so that the seller sees exactly what was s
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import urllib.error
 import urllib.request
@@ -41,6 +42,8 @@ class Draft(BaseModel):
     kind: str
     subject: str
     body: str
+    to: str | None = None  # the addressee, as the plan's letter names them
+    date: dt.date | None = None  # the letter's date, as the plan's letter carries it
     source: Literal["template", "llm"]
     prompt: list[dict[str, str]] | None = None  # the messages sent, when a model was asked
     note: str | None = None  # the error that kept the template, when a model was asked
@@ -84,7 +87,8 @@ def draft(deal: Deal, analysis: Analysis, kind: str, settings: Settings | None =
     letter = next((x for x in analysis.letters if x.kind == kind), None)
     if letter is None:
         return None
-    plain = Draft(kind=kind, subject=letter.subject, body=letter.body, source="template")
+    plain = Draft(kind=kind, subject=letter.subject, body=letter.body, to=letter.to,
+                  date=letter.date, source="template")
     settings = settings or Settings()
     if not personalise or not settings.llm_base_url:
         return plain
@@ -98,5 +102,5 @@ def draft(deal: Deal, analysis: Analysis, kind: str, settings: Settings | None =
     subject = subject.removeprefix("subject:").removeprefix("Subject:").removeprefix("主题：").strip()
     if not body.strip():
         subject, body = letter.subject, text.strip()
-    return Draft(kind=kind, subject=subject or letter.subject, body=body.strip(), source="llm",
-                 prompt=messages)
+    return Draft(kind=kind, subject=subject or letter.subject, body=body.strip(), to=letter.to,
+                 date=letter.date, source="llm", prompt=messages)

@@ -7,7 +7,7 @@ Every form post carries the session's CSRF token (deps.check_csrf on the whole r
 from __future__ import annotations
 
 import datetime as dt
-from typing import Annotated, Any
+from typing import Annotated, Any, get_args
 from urllib.parse import quote
 
 from fastapi import APIRouter, Depends, Form, Request
@@ -15,7 +15,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import ValidationError
 
 from buyersync.errors import BadInput, NotFound
-from buyersync.method.model import Analysis, Deal, Evidence, Letter
+from buyersync.method.model import Analysis, Deal, Evidence, Letter, LetterKind
 from buyersync.method.stages import (
     STAGES,
     ActionKind,
@@ -315,7 +315,7 @@ def _letter_file(ctx: Ctx, who: Principal, lang: Lang, deal_id: str, filename: s
         if found is None:
             raise NotFound("letter", kind)
         subject, body = found.subject, found.body
-    elif kind not in ("exchange_conditions", "walk_away"):
+    elif kind not in get_args(LetterKind):  # an edited letter of any kind the planner writes
         raise NotFound("letter", kind)
     name = letters.file_name(view.deal.name, kind, ext)
     disposition = f"attachment; filename=\"{kind}.{ext}\"; filename*=UTF-8''{quote(name)}"  # text-ok: an HTTP header
