@@ -14,9 +14,9 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections import defaultdict
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 from pydantic import BaseModel, Field, ValidationError
 
@@ -25,9 +25,17 @@ from buyersync.imports.maps import CrmMap, load_map, norm
 from buyersync.imports.readers import Cell, Table, read_table
 from buyersync.method.model import Deal
 from buyersync.method.stages import Stage
-from buyersync.services.deals import DealService, NewDeal
+from buyersync.store.records import Cause, NewDeal
 
 Progress = Callable[[int, int], None]
+
+
+class DealSink(Protocol):
+    """Where imported deals are saved, all or none (the workspace's DealService): the importer
+    reads and checks rows; saving belongs to the floor above."""
+
+    def import_deals(self, items: Iterable[NewDeal], *, cause: Cause = "import",
+                     progress: Progress | None = None) -> list[tuple[str, str]]: ...
 _NUMBER = re.compile(r"[^\d.,\-]")
 
 
@@ -262,7 +270,7 @@ def _history(path: Path, crm: CrmMap, report: CrmReport,
     return moves
 
 
-def import_crm(service: DealService, file: Path, *, source: str,
+def import_crm(service: DealSink, file: Path, *, source: str,
                history: Path | None = None, map_file: Path | None = None,
                strict: bool = False, progress: Progress | None = None) -> CrmReport:
     """Import a CRM export into the workspace; returns what was imported and skipped."""

@@ -21,11 +21,11 @@ import numpy as np
 
 from buyersync.errors import BadInput
 from buyersync.locate.clean import split_message
+from buyersync.locate.corpus import read_labelled
 from buyersync.locate.lexicon import Headings, default_headings, default_lexicon, default_modifiers
 from buyersync.locate.locator import MAX_LOCATE_CHARS, Locator
 from buyersync.locate.model import COMPETITOR_CLASSES, MODEL_FILE, NGRAM_RANGE, StageModel, ngrams
 from buyersync.method.stages import STAGES, Stage
-from buyersync.services.evaluation import read_labelled
 
 GAMMAS = (0.0, 0.15, 0.3, 0.5, 0.8, 1.2)
 HEADING_WEIGHTS = (2.0, 4.0, 6.0, 8.0, 12.0)

@@ -22,7 +22,6 @@ from __future__ import annotations
 import builtins
 import datetime as dt
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
 from types import TracebackType
 from typing import Any
 
@@ -48,6 +47,7 @@ from buyersync.store.records import (
     EvidenceFields,
     EvidenceRecord,
     HistoryEntry,
+    NewDeal,
     StoredDeal,
     new_id,
 )
@@ -104,17 +104,6 @@ class DealView(BaseModel):
     @property
     def version(self) -> str:
         return self.updated_at.isoformat()
-
-
-@dataclass
-class NewDeal:
-    """A deal to create, with what an import knows beyond the deal file itself."""
-
-    deal: Deal
-    created_at: dt.datetime | None = None
-    closed_at: dt.datetime | None = None
-    #: (when, stage) moves from a CRM's history, oldest first; replaces the replayed history
-    stage_moves: Sequence[tuple[dt.datetime, Stage]] = field(default_factory=list)
 
 
 class DealService:

@@ -3,12 +3,12 @@ recall, the confusion matrix and competitor_led accuracy. Streams the files line
 
 from __future__ import annotations
 
-import json
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
 from buyersync.errors import BadInput
+from buyersync.locate.corpus import read_labelled
 from buyersync.method.stages import STAGES, Stage
 
 
@@ -22,21 +22,6 @@ def evidence_files(folder: Path) -> list[Path]:
         raise BadInput("field", where=str(folder), field="(folder)",
                        detail="no *evidence*.jsonl or real/*.jsonl file to score")
     return files
-
-
-def read_labelled(path: Path) -> Iterator[dict[str, Any]]:
-    with path.open(encoding="utf-8") as fh:
-        for number, line in enumerate(fh, start=1):
-            if not line.strip():
-                continue
-            try:
-                row = json.loads(line)
-            except json.JSONDecodeError as e:
-                raise BadInput("jsonl_line", where=str(path), line=number, detail=e.msg) from None
-            if not isinstance(row, dict) or not isinstance(row.get("text"), str):
-                raise BadInput("jsonl_line", where=str(path), line=number,
-                               detail="expected an object with a `text` string")
-            yield row
 
 
 def score(rows: Iterable[dict[str, Any]], predict: Any) -> dict[str, Any]:

@@ -167,7 +167,7 @@ def simulated_deals(deals_count: int, *, seed: int = 7, today: dt.date | None = 
     known truth behind it."""
     from buyersync.learning.simulate import history
     from buyersync.method.model import Deal
-    from buyersync.services.deals import NewDeal
+    from buyersync.store.records import NewDeal
 
     rows, _truth = history(seed, deals_count, today=today or dt.date.today())
     out = []

@@ -7,6 +7,8 @@ from __future__ import annotations
 import base64
 import datetime as dt
 import os
+from collections.abc import Sequence
+from dataclasses import dataclass, field
 from typing import Literal
 
 from pydantic import BaseModel, Field, computed_field
@@ -15,6 +17,17 @@ from buyersync.method.model import Deal, Signal
 from buyersync.method.stages import Driver, Outcome, Stage, Strategy
 
 Cause = Literal["evidence", "manual", "import"]
+
+
+@dataclass
+class NewDeal:
+    """A deal to create, with what an import knows beyond the deal file itself."""
+
+    deal: Deal
+    created_at: dt.datetime | None = None
+    closed_at: dt.datetime | None = None
+    #: (when, stage) moves from a CRM's history, oldest first; replaces the replayed history
+    stage_moves: Sequence[tuple[dt.datetime, Stage]] = field(default_factory=list)
 
 
 def new_id(length: int = 12) -> str:
