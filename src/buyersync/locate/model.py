@@ -2,13 +2,16 @@
 
 Training (`buyersync model train`) uses scikit-learn; inference here needs only NumPy,
 so the CLI starts fast. Character n-grams need no Chinese word segmentation. The artefact
-is one .npz file shipped in the package and versioned by its `meta` record.
+is one uncompressed .npz file shipped in the package and versioned by its `meta` record;
+it carries the hash table from gram hashes to features ready-made, so that loading the
+model is a copy, not a computation. Batches are scored with one sparse product (SciPy,
+imported only there).
 """
 
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
 from pathlib import Path
@@ -94,89 +97,97 @@ class StageModel:
     comp_coef: np.ndarray    # (V, 3)
     comp_bias: np.ndarray    # (3,)
     meta: dict[str, Any]
+    # the hash table from gram hashes to features (keys, values), as `save` writes it; built
+    # from the terms when absent
+    table: tuple[np.ndarray, np.ndarray] | None = field(default=None, repr=False, compare=False)
 
     def __post_init__(self) -> None:
-        hashes = term_hashes(self.terms)
-        self._order = np.argsort(hashes)
-        self._sorted = hashes[self._order]
-        self._table = _HashTable(hashes)
+        self._table = _HashTable(*self.table) if self.table is not None \
+            else _HashTable.build(term_hashes(self.terms))
+        self._joint: np.ndarray | None = None  # (V, 12) float64: both classifiers, for batches
 
     def features(self, text: str) -> tuple[np.ndarray, np.ndarray]:
         """The text's TF-IDF vector as (feature indices, l2-normalised weights)."""
-        hs = gram_hashes(text)
-        if not len(hs) or not len(self._sorted):
+        index = self._table.lookup(gram_hashes(text))
+        found = index[index >= 0]
+        if not len(found):
             return np.zeros(0, dtype=np.int64), np.zeros(0)
-        hs.sort()  # sorted keys let the binary search start where the last one ended
-        pos = np.searchsorted(self._sorted, hs)
-        pos[pos == len(self._sorted)] = 0
-        found = self._sorted[pos] == hs
-        if not found.any():
-            return np.zeros(0, dtype=np.int64), np.zeros(0)
-        idx, counts = np.unique(self._order[pos[found]], return_counts=True)
+        idx, counts = np.unique(found.astype(np.int64), return_counts=True)
         w = (1.0 + np.log(counts)) * self.idf[idx]
         norm = float(np.sqrt(w @ w)) or 1.0
         return idx, w / norm
 
-    def features_many(self, texts: list[str]) -> list[tuple[np.ndarray, np.ndarray]]:
-        """`features` for many texts in one set of array operations (batch location).
+    def _sparse(self, texts: list[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """The TF-IDF rows of many texts at once, in CSR form: (indptr, feature indices, weights).
 
         Short texts cost more in NumPy call overhead than in arithmetic, so a batch hashes
-        all texts at once: they are joined by a separator no gram may cross.
+        all texts at once, joined by a NUL. A gram that crosses a NUL is no term of the
+        vocabulary (normalised text has none), so every gram is simply looked up.
         """
-        if not texts or not len(self._sorted):
-            return [(np.zeros(0, dtype=np.int64), np.zeros(0)) for _ in texts]
-        c = _codes("\x00".join(normalise(t) for t in texts))
-        sep = c == 0
-        seps_before = np.concatenate([[0], np.cumsum(sep)])  # separators in c[:i]
-        hashes, docs = [], []
+        c = _codes("\x00".join(map(normalise, texts)))
+        doc_of = np.cumsum(c == 0, dtype=np.int32)  # the text each position belongs to
+        index, starts = [], []
         h = c
         for n in range(1, NGRAM_RANGE[1] + 1):
             if n > 1:
                 h = h[:-1] * _P + c[n - 1 :]
             if n < NGRAM_RANGE[0] or not len(h):
                 continue
-            start = np.arange(len(h))
-            ok = seps_before[start + n] == seps_before[start]  # no separator inside the gram
-            if n == 1:
-                ok &= c != 32
-            hashes.append(_mix(h[ok], n))
-            docs.append(seps_before[start[ok]])
-        hs = np.concatenate(hashes)
-        doc = np.concatenate(docs)
-        index = self._table.lookup(hs)
-        found = index >= 0
-        feature = index[found]
-        key = doc[found].astype(np.int64) * len(self.terms) + feature
-        keys, counts = np.unique(key, return_counts=True)
-        key_doc, key_feature = np.divmod(keys, len(self.terms))
+            found = self._table.lookup(_mix(h, n))
+            at = np.flatnonzero(found >= 0)
+            index.append(found[at])
+            starts.append(at)
+        feature = np.concatenate(index).astype(np.int64)
+        doc = doc_of[np.concatenate(starts)].astype(np.int64)
+        v = len(self.terms)
+        keys, counts = np.unique(doc * v + feature, return_counts=True)
+        key_doc, key_feature = np.divmod(keys, v)
         w = (1.0 + np.log(counts)) * self.idf[key_feature]
         norms = np.sqrt(np.bincount(key_doc, weights=w * w, minlength=len(texts)))
         w = w / np.where(norms > 0, norms, 1.0)[key_doc]
-        bounds = np.searchsorted(key_doc, np.arange(len(texts) + 1))
-        return [(key_feature[a:b], w[a:b]) for a, b in zip(bounds[:-1], bounds[1:], strict=True)]
+        indptr = np.searchsorted(key_doc, np.arange(len(texts) + 1))
+        return indptr, key_feature, w
+
+    def features_many(self, texts: list[str]) -> list[tuple[np.ndarray, np.ndarray]]:
+        """`features` for many texts in one set of array operations (batch location)."""
+        if not texts or not len(self.terms):
+            return [(np.zeros(0, dtype=np.int64), np.zeros(0)) for _ in texts]
+        indptr, feature, w = self._sparse(texts)
+        bounds = indptr.tolist()
+        return [(feature[a:b], w[a:b]) for a, b in zip(bounds[:-1], bounds[1:], strict=True)]
 
     def predict_many(self, texts: list[str]) -> list[tuple[dict[Stage, float], dict[str, float],
                                                            tuple[np.ndarray, np.ndarray]]]:
-        """`predict` for many texts, scored in one matrix pass; also returns each text's features."""
-        feats = self.features_many(texts)
-        if not feats:
+        """`predict` for many texts, scored in one sparse product; also returns each text's features."""
+        if not texts:
             return []
-        idx = np.concatenate([f[0] for f in feats])
-        w = np.concatenate([f[1] for f in feats])
-        bounds = np.concatenate([[0], np.cumsum([len(f[0]) for f in feats])])
+        stage, comp, feats = self.score_many(texts)
+        return [(dict(zip(STAGES, s, strict=True)), dict(zip(COMPETITOR_CLASSES, k, strict=True)), f)
+                for s, k, f in zip(stage, comp, feats, strict=True)]
+
+    def score_many(self, texts: list[str]) -> tuple[list[list[float]], list[list[float]],
+                                                    list[tuple[np.ndarray, np.ndarray]]]:
+        """Stage and competitor probabilities (in STAGES and COMPETITOR_CLASSES order) and the
+        features of many texts: the TF-IDF rows times both classifiers' weights, one CSR product."""
+        from scipy.sparse import csr_matrix
+
+        if not len(self.terms):
+            z = np.zeros((len(texts), len(STAGES) + len(COMPETITOR_CLASSES)))
+            feats = [(np.zeros(0, dtype=np.int64), np.zeros(0)) for _ in texts]
+        else:
+            indptr, feature, w = self._sparse(texts)
+            if self._joint is None:
+                self._joint = np.hstack([self.stage_coef, self.comp_coef]).astype(np.float64)
+            z = csr_matrix((w, feature, indptr), shape=(len(texts), len(self.terms))) @ self._joint
+            bounds = indptr.tolist()
+            feats = [(feature[a:b], w[a:b]) for a, b in zip(bounds[:-1], bounds[1:], strict=True)]
+        k = len(STAGES)
         out = []
-        scored = []
-        for coef, bias in ((self.stage_coef, self.stage_bias), (self.comp_coef, self.comp_bias)):
-            # per-text sums of the rows, as differences of one running sum (texts are contiguous)
-            run = np.concatenate([np.zeros((1, coef.shape[1])),
-                                  np.cumsum(w[:, None] * coef[idx], axis=0)])
-            z = run[bounds[1:]] - run[bounds[:-1]] + bias
-            z = np.exp(z - z.max(axis=1, keepdims=True))
-            scored.append((z / z.sum(axis=1, keepdims=True)).tolist())
-        for i, f in enumerate(feats):
-            out.append((dict(zip(STAGES, scored[0][i], strict=True)),
-                        dict(zip(COMPETITOR_CLASSES, scored[1][i], strict=True)), f))
-        return out
+        for part, bias in ((z[:, :k], self.stage_bias), (z[:, k:], self.comp_bias)):
+            part = part + bias
+            part = np.exp(part - part.max(axis=1, keepdims=True))
+            out.append((part / part.sum(axis=1, keepdims=True)).tolist())
+        return out[0], out[1], feats
 
     def predict(self, text: str) -> tuple[dict[Stage, float], dict[str, float]]:
         return self.predict_features(*self.features(text))
@@ -194,62 +205,82 @@ class StageModel:
         return out
 
     def save(self, path: Path) -> None:
-        np.savez_compressed(
-            path, vocab=np.array("\n".join(self.terms)), idf=self.idf.astype(np.float32),
+        """One uncompressed .npz: loading it is a copy, with the hash table ready to use."""
+        np.savez(
+            path, vocab=np.frombuffer("\n".join(self.terms).encode("utf-8"), dtype=np.uint8),
+            idf=self.idf.astype(np.float32),
             stage_coef=self.stage_coef.astype(np.float32),
             stage_bias=self.stage_bias.astype(np.float32),
             comp_coef=self.comp_coef.astype(np.float32),
             comp_bias=self.comp_bias.astype(np.float32),
-            meta=np.array(json.dumps(self.meta, ensure_ascii=False)))
+            table_keys=self._table.keys, table_values=self._table.values,
+            meta=np.frombuffer(json.dumps(self.meta, ensure_ascii=False).encode("utf-8"), dtype=np.uint8))
 
     @classmethod
     def load(cls, path: Path | Any) -> StageModel:
+        """The model `save` wrote. The coefficients stay float32 (exact in float64 arithmetic)."""
         with np.load(path, allow_pickle=False) as z:
+            table = (z["table_keys"], z["table_values"]) if "table_keys" in z.files else None
             return cls(
-                terms=str(z["vocab"]).split("\n"),
+                terms=_text(z["vocab"]).split("\n"),
                 idf=z["idf"].astype(np.float64),
-                stage_coef=np.ascontiguousarray(z["stage_coef"], dtype=np.float64),
-                stage_bias=z["stage_bias"].astype(np.float64),
-                comp_coef=np.ascontiguousarray(z["comp_coef"], dtype=np.float64),
-                comp_bias=z["comp_bias"].astype(np.float64),
-                meta=json.loads(str(z["meta"])))
+                stage_coef=z["stage_coef"], stage_bias=z["stage_bias"].astype(np.float64),
+                comp_coef=z["comp_coef"], comp_bias=z["comp_bias"].astype(np.float64),
+                meta=json.loads(_text(z["meta"])), table=table)
+
+
+def _text(a: np.ndarray) -> str:
+    """A text stored as UTF-8 bytes (or, in older files, as a NumPy string)."""
+    return a.tobytes().decode("utf-8") if a.dtype == np.uint8 else str(a)
 
 
 class _HashTable:
     """Open-addressing table from 64-bit gram hashes to feature indices, probed in bulk.
 
     At a load factor under 1/4 almost every lookup ends at its first or second slot, which
-    makes it several times faster than a binary search over the sorted vocabulary.
+    makes it several times faster than a binary search over the sorted vocabulary. `build`
+    makes it from the vocabulary's hashes (at training); the model file ships it.
     """
 
-    def __init__(self, hashes: np.ndarray) -> None:
+    def __init__(self, keys: np.ndarray, values: np.ndarray) -> None:
+        self.keys = keys
+        self.values = values
+        self._mask = np.uint64(len(keys) - 1)
+
+    @classmethod
+    def build(cls, hashes: np.ndarray) -> _HashTable:
         size = 1 << max(4, int(len(hashes) * 4).bit_length())
-        self._mask = np.uint64(size - 1)
-        self._keys = np.zeros(size, dtype=np.uint64)
-        self._vals = np.full(size, -1, dtype=np.int64)
+        keys = np.zeros(size, dtype=np.uint64)
+        values = np.full(size, -1, dtype=np.int32)
         todo = np.arange(len(hashes))
-        slot = (hashes & self._mask).astype(np.int64)
+        slot = (hashes & np.uint64(size - 1)).astype(np.int64)
         while len(todo):
-            free = self._vals[slot] < 0
+            free = values[slot] < 0
             cand, cand_slot = todo[free], slot[free]
             _, first = np.unique(cand_slot, return_index=True)
-            self._keys[cand_slot[first]] = hashes[cand[first]]
-            self._vals[cand_slot[first]] = cand[first]
+            keys[cand_slot[first]] = hashes[cand[first]]
+            values[cand_slot[first]] = cand[first]
             placed = np.zeros(len(todo), dtype=bool)
             placed[np.flatnonzero(free)[first]] = True
             todo, slot = todo[~placed], (slot[~placed] + 1) & (size - 1)
+        return cls(keys, values)
 
     def lookup(self, hs: np.ndarray) -> np.ndarray:
-        out = np.full(len(hs), -1, dtype=np.int64)
-        active = np.arange(len(hs))
-        slot = (hs & self._mask).astype(np.int64)
-        size = len(self._keys)
-        while len(active):
-            vals = self._vals[slot]
-            hit = (vals >= 0) & (self._keys[slot] == hs[active])
-            out[active[hit]] = vals[hit]
-            go_on = (vals >= 0) & ~hit  # occupied by another key: probe the next slot
-            active, slot = active[go_on], (slot[go_on] + 1) & (size - 1)
+        """The feature index of each hash, -1 where it is no term."""
+        slot = (hs & self._mask).astype(np.intp)
+        out = self.values[slot]
+        hit = self.keys[slot] == hs
+        go_on = np.flatnonzero((out >= 0) & ~hit)  # occupied by another key: probe further
+        out[~hit] = -1
+        slot = slot[go_on]
+        size = len(self.keys)
+        while len(go_on):
+            slot = (slot + 1) & (size - 1)
+            vals = self.values[slot]
+            hit = self.keys[slot] == hs[go_on]
+            out[go_on[hit]] = vals[hit]
+            keep = (vals >= 0) & ~hit
+            go_on, slot = go_on[keep], slot[keep]
         return out
 
 
