@@ -654,6 +654,53 @@ class DealService:
             where, stalled_before=self._stalled_before(), limit=limit, offset=offset))
         return found
 
+    # -- re-analysis ------------------------------------------------------------------------
+
+    def refresh_page(self, after: str | None = None, limit: int = 50, *,
+                     actor: str | None = None) -> tuple[builtins.list[str], int]:
+        """Re-analyse one page of deals (in id order, after the id `after`) with the
+        current model and knowledge, in one transaction, and save those whose analysis
+        moved: the brief, where each evidence item now puts the customer, a history row
+        (cause `refresh`) when the stage or the drivers moved, a plan snapshot when the
+        brief changed. Deals whose analysis did not move are left untouched (their
+        version stays). Returns (the ids of the page, how many changed); an empty page
+        means every deal was seen."""
+        who = actor if actor is not None else self.actor
+
+        def work(repo: DealRepository) -> tuple[list[str], int]:
+            ids = repo.ids_after(after, limit)
+            repo.lock_many(ids)
+            changed = 0
+            for before in repo.get_many(ids):
+                analysis = self.analyze(before.deal)
+                records = [r.model_copy(update={
+                    "stage": loc.stage if loc else None,
+                    "confidence": loc.confidence if loc else None,
+                    "competitor_led": loc.competitor_led if loc else None,
+                    "signals": loc.signals if loc else []})
+                    for r, loc in zip(before.evidence, _locations(analysis, before.deal),
+                                      strict=True)]
+                last = before.history[-1] if before.history else None
+                s = before.state
+                same = (records == before.evidence and last is not None
+                        and last.to_stage == analysis.stage
+                        and last.drivers == _drivers(analysis)
+                        and (s.stage, s.stage_source, s.strategy, s.target_stage, s.warnings)
+                        == (analysis.stage, analysis.stage_source, analysis.strategy,
+                            analysis.target_stage, [w.code.value for w in analysis.warnings]))
+                if same:
+                    continue
+                self._commit(repo, before, before.deal, records, analysis, "refresh", None,
+                             self.now(), closed_at=s.closed_at)
+                changed += 1
+                if who is not None:
+                    team_store.record_on(repo.conn, who, "refresh", before.deal.id,
+                                         stage=analysis.stage.value)
+            return ids, changed
+
+        result: tuple[list[str], int] = self._write(work)
+        return result
+
 
 # -- helpers --------------------------------------------------------------------------------
 

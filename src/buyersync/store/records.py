@@ -16,7 +16,7 @@ from pydantic import BaseModel, Field, computed_field
 from buyersync.method.model import Deal, Signal
 from buyersync.method.stages import Driver, Outcome, Stage, Strategy
 
-Cause = Literal["evidence", "manual", "import"]
+Cause = Literal["evidence", "manual", "import", "refresh"]
 
 
 @dataclass

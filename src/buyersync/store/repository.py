@@ -186,6 +186,14 @@ class DealRepository:
     def count(self) -> int:
         return int(self.conn.execute(select(func.count()).select_from(deals)).scalar_one())
 
+    def ids_after(self, after: str | None, limit: int) -> list[str]:
+        """A page of deal ids in id order, after `after` (keyset paging: stable while the
+        deals of earlier pages change)."""
+        query = select(deals.c.id).order_by(deals.c.id).limit(limit)
+        if after is not None:
+            query = query.where(deals.c.id > after)
+        return list(self.conn.execute(query).scalars())
+
     def get(self, deal_id: str) -> StoredDeal | None:
         found = self.get_many([deal_id])
         return found[0] if found else None

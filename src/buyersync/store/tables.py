@@ -45,7 +45,7 @@ metadata = MetaData(naming_convention=NAMING_CONVENTION)
 
 ID = 64  # deal ids may come from a file or a CRM (Salesforce ids, `sf-…` prefixed)
 KEY = 16  # stage, driver, strategy and other vocabulary keys
-CAUSES = ("evidence", "manual", "import")
+CAUSES = ("evidence", "manual", "import", "refresh")
 
 
 class UTCDateTime(TypeDecorator[dt.datetime]):
@@ -183,7 +183,7 @@ stage_history = Table(
     Column("cause", String(KEY), nullable=False),
     Column("evidence_id", String(KEY * 2),
            ForeignKey("evidence.id", ondelete="SET NULL")),
-    CheckConstraint("cause IN ('evidence', 'manual', 'import')", name="cause"),
+    CheckConstraint("cause IN ('evidence', 'manual', 'import', 'refresh')", name="cause"),
     Index(None, "deal_id", "at"),
     Index(None, "evidence_id"),
 )
