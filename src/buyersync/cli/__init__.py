@@ -20,7 +20,7 @@ import typer
 
 from buyersync.cli.common import cli_lang, cli_settings, say
 from buyersync.errors import BadInput, Conflict, NotFound
-from buyersync.text import t
+from buyersync.text import both, t
 
 __all__ = ["COMMAND_MODULES", "app", "build_app", "main"]
 
@@ -33,8 +33,7 @@ def build_app() -> typer.Typer:
     """The root Typer app with every command module registered on it."""
     root = typer.Typer(
         name="buyersync",
-        help="Keep a B2B sale in step with the customer's buying process.\n\n"
-             "让销售与客户的采购流程保持同步：定位、决策、行动。",
+        help="\n\n".join(both("commands.app")[lang] for lang in ("en", "zh")),
         no_args_is_help=True,
         pretty_exceptions_enable=False,
         add_completion=False,

@@ -13,8 +13,13 @@ from typing import Annotated
 
 import typer
 
-from buyersync.cli.common import OutFormat, print_json
+from buyersync.cli.common import OutFormat, cli_lang, print_json
 from buyersync.errors import BadInput
+from buyersync.text import t
+
+
+def _help(key: str) -> str:
+    return t(f"commands.help_{key}", cli_lang())
 
 
 class LocateFormat(StrEnum):
@@ -34,14 +39,14 @@ class SchemaName(StrEnum):
     location = "location"
 
 
-FormatOpt = Annotated[OutFormat, typer.Option("--format", "-f", help="human or json")]
+FormatOpt = Annotated[OutFormat, typer.Option("--format", "-f", help=_help("format"))]
 LangOption = Annotated[
-    LangOpt | None, typer.Option("--lang", help="Output language (default: the deal's)")
+    LangOpt | None, typer.Option("--lang", help=_help("lang"))
 ]
 
 
 def analyze(
-    file: Annotated[str, typer.Argument(help="Deal file in YAML or JSON; '-' reads standard input")],
+    file: Annotated[str, typer.Argument(help=_help("deal_file"))],
     format: FormatOpt = OutFormat.human,
     lang: LangOption = None,
 ) -> None:
@@ -62,7 +67,7 @@ def analyze(
 
 def locate(
     format: Annotated[LocateFormat, typer.Option("--format", "-f")] = LocateFormat.human,
-    text: Annotated[str | None, typer.Option("--text", "-t", help="Text to locate instead of standard input")] = None,
+    text: Annotated[str | None, typer.Option("--text", "-t", help=_help("text"))] = None,
     lang: LangOption = None,
 ) -> None:
     """Which buying stage a note, e-mail, call or tender excerpt shows (reads standard input).
@@ -90,7 +95,7 @@ def locate(
         print_location(body, result, lang.value if lang else None)
 
 
-def schema(name: Annotated[SchemaName, typer.Argument(help="deal, analysis or location")]) -> None:
+def schema(name: Annotated[SchemaName, typer.Argument(help=_help("schema"))]) -> None:
     """Print the JSON Schema of a deal file, an analysis or a location."""
     from buyersync.method.model import Analysis, Deal, Location
 
@@ -112,8 +117,8 @@ def demo(
 
 
 def evaluate(
-    corpus: Annotated[Path, typer.Argument(help="Folder with evidence.jsonl (and/or real/*.jsonl)")],
-    format: Annotated[str, typer.Option("--format", "-f", help="table or json")] = "table",
+    corpus: Annotated[Path, typer.Argument(help=_help("corpus"))],
+    format: Annotated[str, typer.Option("--format", "-f", help=_help("eval_format"))] = "table",
 ) -> None:
     """Score the locator on a labelled corpus: accuracy, per-stage precision/recall, confusion."""
     from buyersync.services.evaluation import evaluate_folder
@@ -124,7 +129,7 @@ def evaluate(
     else:
         from buyersync.cli.render import print_eval
 
-        print_eval(report)
+        print_eval(report, cli_lang())
 
 
 def register(app: typer.Typer) -> None:

@@ -8,21 +8,26 @@ from typing import Annotated
 
 import typer
 
-from buyersync.cli.common import print_json
+from buyersync.cli.common import cli_lang, print_json
 from buyersync.errors import BadInput
+from buyersync.text import t
 
-model_app = typer.Typer(help="Train and inspect the stage locator's model.", no_args_is_help=True)
+
+def _help(key: str) -> str:
+    return t(f"commands.help_{key}", cli_lang())
+
+
+model_app = typer.Typer(help=_help("model"), no_args_is_help=True)
 
 
 @model_app.command("train")
 def model_train(
     corpus: Annotated[
         list[Path] | None,
-        typer.Argument(help="Training .jsonl files or folders (default: the repo's data/training)"),
+        typer.Argument(help=_help("train_corpus")),
     ] = None,
-    out: Annotated[Path | None, typer.Option("--out", help="Where to write the model (default: the package)")] = None,
-    folds: Annotated[int, typer.Option(
-        help="Cross-validation folds to report (-1: one per source file, leave-one-source-out; 0: skip)")] = -1,
+    out: Annotated[Path | None, typer.Option("--out", help=_help("train_out"))] = None,
+    folds: Annotated[int, typer.Option(help=_help("train_folds"))] = -1,
 ) -> None:
     """Train the stage model from labelled evidence, report cross-validated figures, save it."""
     from buyersync.locate.training import train_command
@@ -47,7 +52,7 @@ def model_card() -> None:
 
     model = shipped_model()
     if model is None:
-        raise BadInput("field", where="model", field="(model)", detail="no trained model shipped")
+        raise BadInput("field", where="model", field="(model)", detail=t("commands.no_model", cli_lang()))
     sys.stdout.write(model_card_markdown(model.meta))
 
 

@@ -13,26 +13,19 @@ from buyersync.method import knowledge as kb
 from buyersync.method.model import Analysis, Deal, Location
 from buyersync.method.stages import STAGES
 from buyersync.text import t as say_text
+from buyersync.text import table as text_table
 
-UI = {
-    "zh": {"track": "采购流程", "customer_here": "客户在这里", "target": "拉回到", "next": "下一步",
-           "strategy": "策略", "why": "理由", "warnings": "警示", "moves": "行动",
-           "say": "话术", "questions": "要问关键人的问题", "letters": "信函",
-           "tradeoff": "权衡", "win": "赢率", "following": "跟着走的赢率", "days": "多花天数",
-           "diagnosis": "丢单诊断", "root": "真正丢掉的阶段", "alternatives": "备选",
-           "shaped": "塑造者", "stage": "阶段", "scores": "各阶段得分", "signals": "信号",
-           "competitor_led": "对手主导", "yes": "是", "no": "否", "unknown": "看不出"},
-    "en": {"track": "Buying process", "customer_here": "customer is here", "target": "pull back to",
-           "next": "next", "strategy": "Strategy", "why": "Why", "warnings": "Warnings",
-           "moves": "Moves", "say": "Say", "questions": "Questions for key people",
-           "letters": "Letters", "tradeoff": "Trade-off", "win": "win probability",
-           "following": "if we just follow", "days": "extra days",
-           "diagnosis": "Loss diagnosis", "root": "lost at", "alternatives": "alternatives",
-           "shaped": "shaped by", "stage": "Stage", "scores": "Scores", "signals": "Signals",
-           "competitor_led": "competitor-led", "yes": "yes", "no": "no", "unknown": "can't tell"},
-}
+# Rich style names (not words a person reads)
 DRIVER_STYLE = {"us": "green", "competitor": "red", "customer": "yellow", "unknown": "bright_black"}
-WARN_STYLE = "bold yellow"
+WARN_STYLE = "bold yellow"  # text-ok: a Rich style name
+ACCENT = "bold cyan"  # text-ok: a Rich style name
+HERE = "bold reverse"  # text-ok: a Rich style name
+LOST = "bold red"  # text-ok: a Rich style name
+
+
+def labels(lang: str) -> dict[str, str]:
+    """The view's words (text/render.yaml) in `lang`, by key."""
+    return {key: say_text(f"render.{key}", lang) for key in text_table("render")}
 
 
 def _console() -> Console:
@@ -79,13 +72,8 @@ def _rows(console: Console, rows: list[tuple[str, str]], indent: int = 2) -> Non
     console.print(grid)
 
 
-SHORT_DRIVER = {"en": {"us": "us", "competitor": "competitor", "customer": "customer",
-                       "unknown": "?"}}
-
-
 def _driver_text(driver: str, lang: str) -> Text:
-    label = SHORT_DRIVER.get(lang, {}).get(driver) or kb.label("drivers", driver, lang)
-    return Text(label, style=DRIVER_STYLE[driver])
+    return Text(say_text(f"render.driver_{driver}", lang), style=DRIVER_STYLE[driver])
 
 
 def track_view(result: Analysis, console: Console) -> Table:
@@ -96,17 +84,17 @@ def track_view(result: Analysis, console: Console) -> Table:
 
 def track_rows(result: Analysis) -> Table:
     lang = result.lang.value
-    ui = UI[lang]
+    ui = labels(lang)
     grid = Table.grid(padding=(0, 2))
     for _ in range(3):
         grid.add_column(no_wrap=True)
     for t in result.track:
         if t.position == "current":
-            mark = Text("● " + ui["customer_here"], style="bold reverse")
+            mark = Text("● " + ui["customer_here"], style=HERE)
         elif t.target:
             arrow = "↩ " if result.strategy.value == "pull_back" else "→ "
             label = ui["target"] if result.strategy.value == "pull_back" else ui["next"]
-            mark = Text(arrow + label, style="bold cyan")
+            mark = Text(arrow + label, style=ACCENT)
         elif t.position == "passed":
             mark = Text("━━━", style="white")
         else:
@@ -119,7 +107,7 @@ def track_rows(result: Analysis) -> Table:
 
 def track_table(result: Analysis) -> Table:
     lang = result.lang.value
-    ui = UI[lang]
+    ui = labels(lang)
     table = Table(show_header=True, header_style="bold", box=None, padding=(0, 1), expand=False)
     for t in result.track:
         table.add_column(f"{t.stage.rank + 1} {t.name}", justify="center", no_wrap=True)
@@ -127,11 +115,11 @@ def track_table(result: Analysis) -> Table:
     for t in result.track:
         if t.position == "current":
             marks.append(Text("● " + ui["customer_here"] if lang == "en" else "●" + ui["customer_here"],
-                              style="bold reverse"))
+                              style=HERE))
         elif t.target:
             label = ui["target"] if result.strategy.value == "pull_back" else ui["next"]
             marks.append(Text(("↩ " if result.strategy.value == "pull_back" else "→ ") + label,
-                              style="bold cyan"))
+                              style=ACCENT))
         elif t.position == "passed":
             marks.append(Text("━━━", style="white"))
         else:
@@ -150,13 +138,13 @@ def track_table(result: Analysis) -> Table:
 def print_analysis(deal: Deal, result: Analysis, console: Console | None = None) -> None:
     console = console or _console()
     lang = result.lang.value
-    ui = UI[lang]
+    ui = labels(lang)
     title = deal.name + (f" · {deal.customer}" if deal.customer else "")
     console.print(Panel(track_view(result, console), title=f"[bold]{title}[/]",
                         subtitle=ui["track"], expand=False))
     strategy = kb.label("strategies", result.strategy.value, lang)
     head = Text(f"{ui['strategy']}: ", style="bold")
-    head.append(strategy.upper() if lang == "en" else strategy, style="bold cyan")
+    head.append(strategy.upper() if lang == "en" else strategy, style=ACCENT)
     if result.target_stage:
         head.append(f"  →  {kb.stage_name(result.target_stage, lang)}", style="bold")
     if result.alternatives:
@@ -198,7 +186,7 @@ def print_analysis(deal: Deal, result: Analysis, console: Console | None = None)
     if result.diagnosis:
         console.print()
         console.print(f"[bold]{ui['diagnosis']}[/]: {ui['root']} "
-                      f"[bold red]{kb.stage_name(result.diagnosis.root_stage, lang)}[/]")
+                      f"[{LOST}]{kb.stage_name(result.diagnosis.root_stage, lang)}[/]")
         _rows(console, [("", _esc(result.diagnosis.explanation))], indent=0)
 
 
@@ -212,9 +200,9 @@ def print_location(text: str, loc: Location, lang: str | None = None) -> None:
     from buyersync.method.textlang import detect
 
     lang = lang or detect([text]).value
-    ui = UI[lang]
+    ui = labels(lang)
     console = _console()
-    console.print(f"[bold]{ui['stage']}:[/] [bold cyan]{kb.stage_name(loc.stage, lang)}[/] "
+    console.print(f"[bold]{ui['stage']}:[/] [{ACCENT}]{kb.stage_name(loc.stage, lang)}[/] "
                   f"({loc.stage.value}, {loc.confidence:.0%})")
     if loc.uncertain:
         console.print(f"[{WARN_STYLE}]{_esc(say_text('cli.location_uncertain', lang))}[/]")
@@ -229,17 +217,19 @@ def print_location(text: str, loc: Location, lang: str | None = None) -> None:
     console.print(bars)
 
 
-def print_eval(report: dict[str, Any]) -> None:
+def print_eval(report: dict[str, Any], lang: str = "en") -> None:
     console = _console()
+    ui = labels(lang)
     for name, r in report.items():
-        console.print(f"[bold]{name}[/]: {r['n']} texts · exact {r['exact']:.1%} · "
-                      f"within one {r['within_one']:.1%} · competitor_led "
-                      + (f"{r['competitor_led']:.1%}" if r.get("competitor_led") is not None else "—"))
-        table = Table("stage", "precision", "recall", "n", box=None)
+        led = f"{r['competitor_led']:.1%}" if r.get("competitor_led") is not None else "—"
+        summary = say_text("render.eval_summary", lang, n=r["n"], exact=f"{r['exact']:.1%}",
+                           within_one=f"{r['within_one']:.1%}", competitor_led=led)
+        console.print(f"[bold]{name}[/]: {summary}")
+        table = Table(ui["eval_stage"], ui["eval_precision"], ui["eval_recall"], ui["eval_n"], box=None)
         for s, row in r["per_stage"].items():
             table.add_row(s, _pct(row["precision"]), _pct(row["recall"]), str(row["n"]))
         console.print(table)
-        cm = Table("want \\ got", *[s[:5] for s in STAGES], box=None)
+        cm = Table(ui["eval_confusion"], *[s[:5] for s in STAGES], box=None)
         for s in STAGES:
             cm.add_row(s, *[str(r["confusion"][s].get(t, 0) or "·") for t in STAGES])
         console.print(cm)

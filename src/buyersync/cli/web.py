@@ -11,7 +11,15 @@ from typing import Annotated
 
 import typer
 
-users_app = typer.Typer(help="Team-mode accounts (seller, manager, admin).", no_args_is_help=True)
+from buyersync.cli.common import cli_lang
+from buyersync.text import t
+
+
+def _help(key: str) -> str:
+    return t(f"commands.help_{key}", cli_lang())
+
+
+users_app = typer.Typer(help=_help("users"), no_args_is_help=True)
 
 
 class RoleOpt(StrEnum):
@@ -20,8 +28,7 @@ class RoleOpt(StrEnum):
     admin = "admin"
 
 
-DbOption = Annotated[str | None, typer.Option(
-    "--db", help="Workspace database URL (default: BUYERSYNC_DB, else the embedded SQLite file)")]
+DbOption = Annotated[str | None, typer.Option("--db", help=_help("db"))]
 MIN_PASSWORD = 8
 
 
@@ -61,15 +68,13 @@ def is_loopback(host: str) -> bool:
 
 
 def serve(
-    host: Annotated[str, typer.Option(
-        help="Address to listen on (local mode: loopback only)")] = "127.0.0.1",
-    port: Annotated[int, typer.Option(min=1, max=65535, help="Port to listen on")] = 8000,
+    host: Annotated[str, typer.Option(help=_help("host"))] = "127.0.0.1",
+    port: Annotated[int, typer.Option(min=1, max=65535, help=_help("port"))] = 8000,
     db: DbOption = None,
     team: Annotated[bool, typer.Option(
-        "--team", help="Team mode: sign-in, roles, audit log (needs BUYERSYNC_SECRET_KEY)")] = False,
+        "--team", help=_help("team"))] = False,
     demo: Annotated[bool | None, typer.Option(
-        "--demo/--no-demo", help="Load the demo deals into an empty workspace "
-        "(default: only on the embedded SQLite workspace)")] = None,
+        "--demo/--no-demo", help=_help("demo"))] = None,
 ) -> None:
     """Serve the deal room (web pages) and the HTTP API (/api/v1, /openapi.json)."""
     from buyersync.config import Settings
@@ -77,8 +82,7 @@ def serve(
     settings = _settings(db, team)
     assert isinstance(settings, Settings)
     if not settings.team and not is_loopback(host):
-        raise _fail(f"local mode serves this computer only: refusing to listen on {host} "
-                    "(use --team, with accounts, for a shared server)")
+        raise _fail(t("commands.local_only", cli_lang(), host=host))
     import uvicorn
 
     from buyersync.services.deals import DealService
@@ -92,23 +96,23 @@ def serve(
 
         added = load_demo(service)
         if added:
-            sys.stderr.write(f"buyersync: loaded {len(added)} demo deals into the empty workspace\n")
+            sys.stderr.write(f"buyersync: {t('commands.demo_loaded', cli_lang(), n=len(added))}\n")
     app = create_app(settings, deals=service)
     shown = f"[{host.strip('[]')}]" if ":" in host else host
-    mode = "team mode: sign-in required" if settings.team else "local mode: this computer only"
-    sys.stdout.write(f"buyersync: the deal room is at http://{shown}:{port}/ ({mode}); "
-                     "Ctrl+C stops it\n")
+    mode = t("commands.mode_team" if settings.team else "commands.mode_local", cli_lang())
+    url = f"http://{shown}:{port}/"
+    sys.stdout.write(f"buyersync: {t('commands.serving', cli_lang(), url=url, mode=mode)}\n")
     sys.stdout.flush()
     # "[::1]" is how an IPv6 address is written in a URL; the socket wants it bare
     uvicorn.run(app, host=host.strip("[]"), port=port, log_level="warning", access_log=False)
 
 
 def users_add(
-    name: Annotated[str, typer.Argument(help="User name to sign in with")],
-    role: Annotated[RoleOpt, typer.Option(help="seller, manager or admin")] = RoleOpt.seller,
-    team: Annotated[str | None, typer.Option(help="The team (a manager sees its members' deals)")] = None,
+    name: Annotated[str, typer.Argument(help=_help("user_name"))],
+    role: Annotated[RoleOpt, typer.Option(help=_help("role"))] = RoleOpt.seller,
+    team: Annotated[str | None, typer.Option(help=_help("user_team"))] = None,
     password_stdin: Annotated[bool, typer.Option(
-        "--password-stdin", help="Read the password from standard input")] = False,
+        "--password-stdin", help=_help("password_stdin"))] = False,
     db: DbOption = None,
 ) -> None:
     """Add a user (or reset an existing user's password, role and team)."""
@@ -118,13 +122,13 @@ def users_add(
     assert isinstance(settings, Settings)
     name = name.strip()
     if not name or len(name) > 200:
-        raise _fail("user name: expected 1 to 200 characters")
+        raise _fail(t("commands.user_name_length", cli_lang()))
     if password_stdin:
         password = sys.stdin.readline().rstrip("\r\n")
     else:
-        password = typer.prompt("Password", hide_input=True, confirmation_prompt=True)
+        password = typer.prompt(t("commands.password_prompt", cli_lang()), hide_input=True, confirmation_prompt=True)
     if len(password) < MIN_PASSWORD:
-        raise _fail(f"password: expected {MIN_PASSWORD} or more characters")
+        raise _fail(t("commands.password_short", cli_lang(), n=MIN_PASSWORD))
     from buyersync.store import team as team_store
     from buyersync.store.db import ensure_schema, make_engine
     from buyersync.web.auth import hash_password
@@ -136,8 +140,9 @@ def users_add(
         team_store.record(engine, None, "user_add", None, user=name, role=role.value, team=team)
     finally:
         engine.dispose()
-    sys.stdout.write(f"buyersync: user {name} saved ({role.value}"
-                     f"{', team ' + team if team else ''})\n")
+    saved = t("commands.user_saved_team", cli_lang(), name=name, role=role.value, team=team) if team \
+        else t("commands.user_saved", cli_lang(), name=name, role=role.value)
+    sys.stdout.write(f"buyersync: {saved}\n")
 
 
 def register(app: typer.Typer) -> None:

@@ -24,7 +24,7 @@ def diagnose(deal: Deal, stage: Stage, drivers: Mapping[Stage, Driver],
     shown = kb.stage_name(stage, lang)
     competitor = next((s for s in span if drivers.get(s) == Driver.competitor), None)
     if competitor is not None:
-        who = "、".join(deal.competitors[:2]) if lang is Lang.zh else ", ".join(deal.competitors[:2])
+        who = kb.message("generic", "list_sep", lang).join(deal.competitors[:2])
         who = who or kb.message("generic", "who_competitor", lang)
         return Diagnosis(root_stage=competitor, explanation=kb.message(
             "diagnosis", "competitor", lang, shown=shown, reason=reason,

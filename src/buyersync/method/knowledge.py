@@ -83,7 +83,7 @@ def priors(override_path: str | os.PathLike[str] | None = None) -> dict[str, Any
     if path:
         extra = yaml.load(Path(path).read_text("utf-8"), Loader=_Loader) or {}
         if not isinstance(extra, dict):
-            raise ValueError(f"{path}: expected a mapping of prior settings")
+            raise ValueError(message("input", "priors_mapping", "en", path=path))
         for key, value in extra.items():
             if isinstance(value, dict) and isinstance(base.get(key), dict):
                 merged = dict(base[key])

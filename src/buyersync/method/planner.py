@@ -498,7 +498,7 @@ def _reference_values(case: ReferenceCase, names: _Names) -> dict[str, str]:
 def _salutation(person: Contact | None, lang: Lang) -> str:
     if person is None:
         return kb.message("generic", "to_team", lang)
-    return person.name if lang is Lang.zh else f"Dear {person.name}"
+    return kb.message("generic", "salutation", lang, name=person.name)
 
 
 def _has_fact(key: str, fill: Mapping[str, str], facts: Facts) -> bool:
@@ -770,26 +770,21 @@ class _Names:
         return kb.message("generic", "list_sep", self.lang).join(str(i) for i in items)
 
     def stages(self, stages: Sequence[Stage]) -> str:
-        names = [self.stage(s) for s in stages]
-        if self.lang is Lang.zh:
-            return self.join(f"「{n}」" for n in names)
-        return self.join(names)
+        return self.join(self._say("quoted_stage", name=self.stage(s)) for s in stages)
 
     def who(self, drivers: set[Driver]) -> str:
         ordered = sorted(drivers, key=lambda d: d.value)
-        if self.lang is Lang.en:
-            names = ["a competitor" if d is Driver.competitor else kb.label("drivers", d.value, "en")
-                     for d in ordered]
-            return " and ".join(names)
-        return "和".join(kb.label("drivers", d.value, "zh") for d in ordered)
+        names = [self._say("who_competitor") if d is Driver.competitor
+                 else kb.label("drivers", d.value, self.lang) for d in ordered]
+        return self._say("and_sep").join(names)
 
     def actions(self, actions: Sequence[Any]) -> str:
-        texts = [a.text or a.kind.value for a in actions[:3]]
-        if self.lang is Lang.zh:
-            return self.join(f"“{t}”" for t in texts)
-        return self.join(f"\"{t}\"" for t in texts)
+        return self.join(self._say("quoted_action", text=a.text or a.kind.value) for a in actions[:3])
 
     def person(self, name: str, title: str | None) -> str:
         if not title or title == name:
             return name
-        return f"{name}（{title}）" if self.lang is Lang.zh else f"{name} ({title})"
+        return self._say("person_title", name=name, title=title)
+
+    def _say(self, key: str, **values: object) -> str:
+        return kb.message("generic", key, self.lang, **values)
