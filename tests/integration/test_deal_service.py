@@ -9,7 +9,8 @@ from sqlalchemy import event, func, select
 
 from buyersync.errors import BadInput, NotFound
 from buyersync.method.stages import Outcome, Stage, Strategy
-from buyersync.services.deals import DealService, NewDeal, load_demo
+from buyersync.services.deals import DealService, NewDeal
+from buyersync.services.demo import load_demo
 from buyersync.store import repository as repo_module
 from buyersync.store.tables import WORKSPACE_TABLES, analyses, evidence, stage_history
 from tests.integration.conftest import START, deal

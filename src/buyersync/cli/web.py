@@ -92,7 +92,7 @@ def serve(
     engine = make_engine(settings.database_url(), create_folder=settings.embedded)
     service = DealService(engine, settings=settings)
     if demo if demo is not None else settings.embedded:
-        from buyersync.services.deals import load_demo
+        from buyersync.services.demo import load_demo
 
         added = load_demo(service)
         if added:

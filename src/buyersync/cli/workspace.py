@@ -313,7 +313,7 @@ def deals_load_demo(
     db: DbOpt = None, format: FmtOpt = OutFormat.human,
 ) -> None:
     """Fill an empty workspace with the bundled demo deals (does nothing otherwise)."""
-    from buyersync.services.deals import load_demo
+    from buyersync.services.demo import load_demo
 
     with _service(db) as service:
         saved = load_demo(service)

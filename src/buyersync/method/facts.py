@@ -12,6 +12,7 @@ import datetime as dt
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from functools import cache
 from typing import Any
 
 from buyersync.method import knowledge as kb
@@ -92,9 +93,17 @@ def cues(kind: str) -> list[str]:
     return [str(w).lower() for ws in data.values() for w in ws]
 
 
+@cache
+def _matcher(kind: str) -> re.Pattern[str] | None:
+    """One pattern for all cues of a kind (a cue anywhere in the text, as `in` finds it);
+    the facts file is read once per process (knowledge.facts_file is cached too)."""
+    found = sorted(set(cues(kind)), key=len, reverse=True)
+    return re.compile("|".join(map(re.escape, found))) if found else None
+
+
 def has(text: str, kind: str) -> bool:
-    low = text.lower()
-    return any(c in low for c in cues(kind))
+    matcher = _matcher(kind)
+    return matcher is not None and matcher.search(text.lower()) is not None
 
 
 def sentences(text: str) -> list[str]:

@@ -1,18 +1,28 @@
-"""Analyse a deal: locate the customer from evidence when the stage is not given, then plan."""
+"""Analyse a deal: locate the customer from evidence when the stage is not given, then plan.
+
+`analyze(deal)` is the one-off call. `Analyser` is the same analysis with a workspace's
+context at hand (its reference cases, a language for the output) and two cheaper entry
+points that the deal service uses to replay a deal's history without locating any
+evidence item twice: `locate(deal)` finds where each item puts the customer, and
+`position(deal, locations)` says where those locations put the deal (stage and drivers)
+without planning.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping, Sequence
-from typing import Any
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any, Protocol, runtime_checkable
 
 from buyersync.locate.deal import current_stage, inferred_drivers
 from buyersync.method import knowledge as kb
 from buyersync.method.dates import chronological
 from buyersync.method.model import Analysis, Deal, Location, ReferenceCase, Signature
 from buyersync.method.planner import plan
-from buyersync.method.stages import Lang, Stage
+from buyersync.method.stages import Driver, Lang, Stage
 from buyersync.method.textlang import detect
+
+Locations = Sequence[Location | None]
 
 
 def deal_lang(deal: Deal) -> Lang:
@@ -23,26 +33,83 @@ def deal_lang(deal: Deal) -> Lang:
     return detect(texts)
 
 
-def analyze(deal: Deal, *, lang: Lang | None = None,
-            priors: Mapping[str, Any] | None = None,
-            references: Sequence[ReferenceCase] = (),
-            signature: Signature | None = None) -> Analysis:
-    """The analysis of a deal. `lang` overrides the deal's language for the output;
-    `references` are the team's reference cases the planner may quote; `signature` signs
-    and dates its letters."""
+def locate_evidence(deal: Deal) -> list[Location | None]:
+    """Where each evidence item puts the customer, in the deal's order (one model run)."""
     from buyersync.locate import default_locator
 
-    locator = default_locator()
-    locations: list[Location | None] = [locator.locate(e.text) for e in deal.evidence]
+    if not deal.evidence:
+        return []
+    return list(default_locator().locate_many([e.text for e in deal.evidence]))
+
+
+def position(deal: Deal, locations: Locations) -> tuple[Stage, str, dict[Stage, Driver]]:
+    """Where the deal stands given its evidence's locations: (stage, its source, drivers).
+    A given stage holds; else the newest item decides most (dated items by date, undated
+    ones where they were added)."""
     if deal.stage is not None:
         stage, source = deal.stage, "given"
     else:
-        # the newest item decides most: dated items by date, undated ones where they were added
         order = chronological([e.date for e in deal.evidence])
         found = current_stage([locations[i] for i in order])
         stage, source = (found[0] if found else Stage.problem), "evidence"
-    drivers = inferred_drivers(locations, stage, deal.drivers)
+    return stage, source, inferred_drivers(locations, stage, deal.drivers)
+
+
+def analyze(deal: Deal, *, lang: Lang | None = None,
+            priors: Mapping[str, Any] | None = None,
+            references: Sequence[ReferenceCase] = (),
+            signature: Signature | None = None,
+            locations: Locations | None = None) -> Analysis:
+    """The analysis of a deal. `lang` overrides the deal's language for the output;
+    `references` are the team's reference cases the planner may quote; `signature` signs
+    and dates its letters; `locations` (one per evidence item, as `locate_evidence` gives
+    them) spares locating the evidence again."""
+    if locations is None:
+        locations = locate_evidence(deal)
+    assert len(locations) == len(deal.evidence), "one location per evidence item"
+    stage, source, drivers = position(deal, locations)
     return plan(deal, stage=stage, stage_source=source, lang=lang or deal_lang(deal),
-                drivers=drivers, locations=locations,
+                drivers=drivers, locations=list(locations),
                 priors=priors if priors is not None else kb.priors(), today=dt.date.today(),
                 references=references, signature=signature)
+
+
+@runtime_checkable
+class Positions(Protocol):
+    """An analyser that can locate a deal's evidence once and reuse the locations."""
+
+    def locate(self, deal: Deal) -> list[Location | None]: ...
+
+    def position(self, deal: Deal, locations: Locations) -> tuple[Stage, str,
+                                                                   dict[Stage, Driver]]: ...
+
+    def __call__(self, deal: Deal, /, *, locations: Locations | None = None) -> Analysis: ...
+
+
+class Analyser:
+    """`analyze` with a workspace's context: `references()` gives the team's reference
+    cases (asked once, until `forget_references`)."""
+
+    def __init__(self, references: Callable[[], Sequence[ReferenceCase]] | None = None) -> None:
+        self._load = references
+        self._cases: Sequence[ReferenceCase] | None = None
+
+    def forget_references(self) -> None:
+        self._cases = None
+
+    def _references(self) -> Sequence[ReferenceCase]:
+        if self._load is None:
+            return ()
+        if self._cases is None:
+            self._cases = self._load()
+        return self._cases
+
+    def locate(self, deal: Deal) -> list[Location | None]:
+        return locate_evidence(deal)
+
+    def position(self, deal: Deal, locations: Locations) -> tuple[Stage, str,
+                                                                   dict[Stage, Driver]]:
+        return position(deal, locations)
+
+    def __call__(self, deal: Deal, /, *, locations: Locations | None = None) -> Analysis:
+        return analyze(deal, references=self._references(), locations=locations)

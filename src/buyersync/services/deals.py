@@ -7,11 +7,9 @@ afresh on every read (knowledge files change between versions); the deal row kee
 latest one in brief (stage, strategy, target, warnings) for listing and filtering, and a
 snapshot of the plan is saved whenever that brief changes.
 
-Stage history. A history row is written when the customer's stage or the drivers of the
-passed stages move: on creation (for a deal located from several pieces of evidence the
-history is replayed item by item, so the first row is the stage at which we entered), on
-`add_evidence` (cause `evidence`), on `update` (cause `manual`), from a CRM's stage
-history (cause `import`). A row whose stage is earlier than the one before is a pull-back.
+Stage history: rebuilt and extended by the pure functions of services/history.py; this
+service feeds them the analyses (through the analyser it was given) and writes the rows.
+The demo deals: services/demo.py.
 
 Given stage vs evidence. A stage the seller gave holds until new evidence clearly shows
 another one: `add_evidence` then hands the stage over to the evidence (see RELOCATE_AT).
@@ -32,7 +30,9 @@ from buyersync.config import Settings
 from buyersync.errors import BadInput, Conflict, NotFound
 from buyersync.method.model import Analysis, Deal, Evidence, Location, ReferenceCase
 from buyersync.method.stages import Driver, Outcome, Stage
+from buyersync.services import history as hist
 from buyersync.services import references as reference_service
+from buyersync.services.analysis import Analyser, Positions
 from buyersync.services.dealfile import bad_input_from, check_history
 from buyersync.services.stats import WorkspaceStats, workspace_stats
 from buyersync.store import db
@@ -43,7 +43,6 @@ from buyersync.store.records import (
     DealFilter,
     DealState,
     DealSummary,
-    DriverChange,
     EvidenceFields,
     EvidenceRecord,
     HistoryEntry,
@@ -67,8 +66,7 @@ RELOCATE_AT = 0.5
 #: closed deals before analyses use the team's own figures (buyersync.learning.MIN_CLOSED;
 #: repeated here so that a small workspace never imports the statistics)
 MIN_TEAM = 20
-#: replay the history of a new deal item by item up to this many evidence items
-REPLAY_MAX = 30
+REPLAY_MAX = hist.REPLAY_MAX
 MAX_PAGE = 10_000
 
 
@@ -125,25 +123,19 @@ class DealService:
                                          create_folder=not self.settings.db)
         else:
             self.engine = db.make_engine(target)
-        self.analyze: Analyzer = analyzer or self._analyze_with_references
-        self._cases: list[ReferenceCase] | None = None
+        self._analyser = Analyser(lambda: reference_service.list_cases(self.engine))
+        #: the analysis of a deal (by default with the team's reference cases at hand for
+        #: the planner to quote)
+        self.analyze: Analyzer = analyzer or self._analyser
         self.now: Clock = clock or _utcnow
         self._learned: tuple[Any, Any] | None = None
         if migrate:
             db.ensure_schema(self.engine)
 
-    def _analyze_with_references(self, deal: Deal) -> Analysis:
-        """The analysis, with the team's reference cases at hand for the planner to quote."""
-        from buyersync.services.analysis import analyze
-
-        if self._cases is None:
-            self._cases = reference_service.list_cases(self.engine)
-        return analyze(deal, references=self._cases)
-
     def import_references(self, path: str) -> builtins.list[str]:
         """Import reference cases from a YAML or JSON file (all or nothing); their ids."""
         ids = reference_service.import_cases(self.engine, path)
-        self._cases = None
+        self._analyser.forget_references()
         return ids
 
     def references(self) -> builtins.list[ReferenceCase]:
@@ -261,15 +253,19 @@ class DealService:
         return [(s.deal.id or "", s.deal.name) for s, _, _ in prepared]
 
     def _prepare(self, new: NewDeal, cause: Cause) -> tuple[StoredDeal, Analysis]:
-        """Analyse a new deal and lay out its rows, outside any transaction."""
+        """Analyse a new deal and lay out its rows, outside any transaction. Each evidence
+        item is located once, for the analysis and the history replay alike."""
         now = self.now()
         check_history(new.deal, "deal")
         deal = new.deal if new.deal.id else new.deal.model_copy(update={"id": new_id()})
-        analysis = self.analyze(deal)
+        analyzer = self.analyze
+        located = analyzer.locate(deal) if isinstance(analyzer, Positions) else None
+        analysis = analyzer(deal, locations=located) if isinstance(analyzer, Positions) \
+            else analyzer(deal)
         records = [self._record(i, e, loc, now) for i, (e, loc) in
-                   enumerate(zip(deal.evidence, _locations(analysis, deal), strict=True))]
+                   enumerate(zip(deal.evidence, hist.locations_of(analysis, deal), strict=True))]
         if new.stage_moves:
-            history = self._crm_history(new.stage_moves, analysis, cause)
+            history = hist.crm_history(new.stage_moves, analysis, cause=cause, now=now)
         else:
             history = self._replay(deal, analysis, records, cause, now)
         created = new.created_at or now
@@ -277,9 +273,9 @@ class DealService:
         closed_at = None
         if deal.outcome != Outcome.open:
             newest = max((r.date for r in records if r.date), default=None)
-            closed_at = new.closed_at or _at(newest, now, floor=None)
-        state = _state(analysis, created_at=created, updated_at=now, closed_at=closed_at,
-                       stage_since=moves[-1].at if moves else created)
+            closed_at = new.closed_at or hist.moment(newest, now, floor=None)
+        state = hist.state_of(analysis, created_at=created, updated_at=now, closed_at=closed_at,
+                              stage_since=moves[-1].at if moves else created)
         return StoredDeal(deal=deal, state=state, evidence=records, history=history), analysis
 
     @staticmethod
@@ -294,57 +290,29 @@ class DealService:
 
     def _replay(self, deal: Deal, analysis: Analysis, records: list[EvidenceRecord],
                 cause: Cause, now: dt.datetime) -> list[HistoryEntry]:
-        """The history of a new deal: item by item when its stage comes from several
-        pieces of evidence, else one row.
+        """The history of a new deal (services/history.py `replay`), through the analyser
+        the service was given. An analyser that can reuse locations (`Positions`) analyses
+        a prefix only where its stage or drivers move, with the locations already found;
+        any other analyser analyses every prefix."""
+        # the history keeps stages, drivers and strategies, none of which depends on the
+        # language of the words: the prefixes are planned in the deal's language as found
+        lang = deal.lang or analysis.lang
 
-        The stage after each item comes cheaply from the locations already found (as the
-        analyzer combines them); the analyzer runs again only where that stage or the
-        inferred drivers change, for the strategy of that moment."""
-        if deal.stage is not None or len(records) < 2 or len(records) > REPLAY_MAX:
-            last = records[-1] if records else None
-            at = _at(last.date if last else None, now, floor=None)
-            return [_entry(None, {}, analysis, at=at, cause=cause,
-                           evidence_id=last.id if last else None)]
-        from buyersync.locate.deal import current_stage, inferred_drivers
+        def prefix(k: int) -> Deal:
+            return deal.model_copy(update={"evidence": deal.evidence[:k], "lang": lang})
 
-        locations = _locations(analysis, deal)
-        history: list[HistoryEntry] = []
-        seen: tuple[Stage, dict[Stage, Driver]] | None = None
-        for k, record in enumerate(records, 1):
-            found = current_stage(locations[:k])
-            stage = found[0] if found else Stage.problem
-            brief = (stage, inferred_drivers(locations[:k], stage, deal.drivers))
-            if brief == seen and k < len(records):
-                continue
-            seen = brief
-            step = analysis if k == len(records) else self.analyze(
-                deal.model_copy(update={"evidence": deal.evidence[:k]}))
-            previous = history[-1] if history else None
-            if previous and previous.to_stage == step.stage and previous.drivers == _drivers(step):
-                continue
-            at = _at(record.date, now, floor=previous.at if previous else None)
-            history.append(_entry(previous, previous.drivers if previous else {}, step, at=at,
-                                  cause=cause, evidence_id=record.id))
-        return history
+        analyzer = self.analyze
+        if not isinstance(analyzer, Positions):
+            return hist.replay(deal, analysis, records, cause=cause, now=now,
+                               analyse_prefix=lambda k: analyzer(prefix(k)))
+        locations = hist.locations_of(analysis, deal)
 
-    def _crm_history(self, moves: Sequence[tuple[dt.datetime, Stage]], analysis: Analysis,
-                     cause: Cause) -> list[HistoryEntry]:
-        history: list[HistoryEntry] = []
-        drivers = _drivers(analysis)
-        for at, stage in sorted(moves, key=lambda m: m[0]):
-            previous = history[-1] if history else None
-            if previous and previous.to_stage == stage:
-                continue
-            history.append(HistoryEntry(
-                id=new_id(16), at=_aware(at), from_stage=previous.to_stage if previous else None,
-                to_stage=stage, drivers=drivers, driver_changes={}, strategy=None, cause=cause))
-        if history and history[-1].to_stage != analysis.stage:
-            last = history[-1]
-            history.append(_entry(last, last.drivers, analysis, at=max(last.at, self.now()),
-                                  cause=cause, evidence_id=None))
-        elif history:
-            history[-1].strategy = analysis.strategy
-        return history
+        def brief(k: int) -> tuple[Stage, tuple[tuple[Stage, Driver], ...]]:
+            stage, _, drivers = analyzer.position(prefix(k), locations[:k])
+            return stage, tuple(sorted(drivers.items(), key=lambda d: d[0].rank))
+
+        return hist.replay(deal, analysis, records, cause=cause, now=now, brief=brief,
+                           analyse_prefix=lambda k: analyzer(prefix(k), locations=locations[:k]))
 
     # -- reading ----------------------------------------------------------------------------
 
@@ -362,7 +330,7 @@ class DealService:
                          competitor_led=loc.competitor_led if loc else r.competitor_led,
                          signals=loc.signals if loc else r.signals,
                          uncertain=loc.uncertain if loc else False)
-            for r, loc in zip(stored.evidence, _locations(analysis, stored.deal), strict=True)]
+            for r, loc in zip(stored.evidence, hist.locations_of(analysis, stored.deal), strict=True)]
         s = stored.state
         now = self.now()
         return DealView(
@@ -434,8 +402,8 @@ class DealService:
                 deal = Deal.model_validate(before.deal.model_dump() | changes)
             except ValidationError as e:
                 raise bad_input_from(e, "deal") from None
-            after = self._commit(repo, before, deal, before.evidence, self.analyze(deal),
-                                 "manual", None, self.now())
+            after = self._commit(repo, before, deal, records=before.evidence,
+                                 analysis=self.analyze(deal), cause="manual", now=self.now())
             return after, was
 
         stored, was = self._write(work, lambda _: ("update", deal_id, {"form": form}), actor)
@@ -449,7 +417,7 @@ class DealService:
         # keep the stored evidence rows (and their ids) for items that did not change
         old = list(before.evidence)
         records = []
-        locations = _locations(analysis, deal)
+        locations = hist.locations_of(analysis, deal)
         for i, (item, loc) in enumerate(zip(deal.evidence, locations, strict=True)):
             match = next((r for r in old if (r.text, r.date, r.source) ==
                           (item.text, item.date, item.source)), None)
@@ -458,25 +426,21 @@ class DealService:
                 records.append(match.model_copy(update={"position": i}))
             else:
                 records.append(self._record(i, item, loc, now))
-        return self._commit(repo, before, deal, records, analysis, cause, None, now,
-                            closed_at=closed_at)
+        return self._commit(repo, before, deal, records=records, analysis=analysis, cause=cause,
+                            now=now, closed_at=closed_at)
 
-    def _commit(self, repo: DealRepository, before: StoredDeal, deal: Deal,
+    def _commit(self, repo: DealRepository, before: StoredDeal, deal: Deal, *,
                 records: list[EvidenceRecord], analysis: Analysis, cause: Cause,
-                evidence_id: str | None, now: dt.datetime, day: dt.date | None = None,
+                now: dt.datetime, evidence_id: str | None = None, day: dt.date | None = None,
                 closed_at: dt.datetime | None = None) -> StoredDeal:
         """Write the new state of a deal, a history row if the stage or the drivers moved,
         and a plan snapshot if the brief of the analysis changed."""
-        last = before.history[-1] if before.history else None
-        new_history = []
+        row = hist.next_entry(before.history, analysis, cause=cause, now=now, day=day,
+                              evidence_id=evidence_id)
+        new_history = [row] if row is not None else []
         stage_since = before.state.stage_since
-        if last is None or last.to_stage != analysis.stage or last.drivers != _drivers(analysis):
-            entry = _entry(last, last.drivers if last else {}, analysis,
-                           at=_at(day, now, floor=last.at if last else None), cause=cause,
-                           evidence_id=evidence_id)
-            new_history.append(entry)
-            if entry.from_stage != entry.to_stage:
-                stage_since = entry.at
+        if row is not None and row.from_stage != row.to_stage:
+            stage_since = row.at
         # the closing time: as given (an import knows it), else kept, else now
         if deal.outcome == Outcome.open:
             closed_at = None
@@ -484,8 +448,8 @@ class DealService:
             closed_at = before.state.closed_at
             if before.deal.outcome != deal.outcome or closed_at is None:
                 closed_at = now
-        state = _state(analysis, created_at=before.state.created_at, updated_at=now,
-                       closed_at=closed_at, stage_since=stage_since)
+        state = hist.state_of(analysis, created_at=before.state.created_at, updated_at=now,
+                              closed_at=closed_at, stage_since=stage_since)
         stored = StoredDeal(deal=deal, state=state, evidence=records,
                             history=[*before.history, *new_history])
         brief = (state.stage, state.strategy, state.target_stage, state.warnings, deal.outcome)
@@ -507,15 +471,16 @@ class DealService:
             now = self.now()
             deal = before.deal.model_copy(update={"evidence": [*before.deal.evidence, item]})
             analysis = self.analyze(deal)
-            new_loc = _locations(analysis, deal)[-1]
+            new_loc = hist.locations_of(analysis, deal)[-1]
             if (deal.stage is not None and new_loc is not None and new_loc.stage != deal.stage
                     and new_loc.confidence >= RELOCATE_AT):
                 deal = deal.model_copy(update={"stage": None})
                 analysis = self.analyze(deal)
-                new_loc = _locations(analysis, deal)[-1]
+                new_loc = hist.locations_of(analysis, deal)[-1]
             record = self._record(len(before.evidence), item, new_loc, now)
-            self._commit(repo, before, deal, [*before.evidence, record], analysis, "evidence",
-                         record.id, now, day=date)
+            self._commit(repo, before, deal, records=[*before.evidence, record],
+                         analysis=analysis, cause="evidence", now=now, evidence_id=record.id,
+                         day=date)
             return analysis
 
         result: Analysis = self._write(
@@ -535,18 +500,18 @@ class DealService:
             now = self.now()
             deal = before.deal.model_copy(update={"evidence": [*before.deal.evidence, *fresh]})
             analysis = self.analyze(deal)
-            newest = _locations(analysis, deal)[-1]
+            newest = hist.locations_of(analysis, deal)[-1]
             if (deal.stage is not None and newest is not None and newest.stage != deal.stage
                     and newest.confidence >= RELOCATE_AT):
                 deal = deal.model_copy(update={"stage": None})
                 analysis = self.analyze(deal)
-            locations = _locations(analysis, deal)
+            locations = hist.locations_of(analysis, deal)
             records = [*before.evidence, *(
                 self._record(len(before.evidence) + k, item, locations[len(before.evidence) + k], now)
                 for k, item in enumerate(fresh))]
             days = [i.date for i in fresh if i.date]
-            self._commit(repo, before, deal, records, analysis, "evidence", records[-1].id, now,
-                         day=max(days) if days else None)
+            self._commit(repo, before, deal, records=records, analysis=analysis, cause="evidence",
+                         now=now, evidence_id=records[-1].id, day=max(days) if days else None)
             return analysis
 
         result: Analysis | None = self._write(work)
@@ -581,8 +546,8 @@ class DealService:
                 reason = before.deal.lost_reason
             deal = before.deal.model_copy(update={"outcome": outcome, "lost_reason": reason})
             deal = Deal.model_validate(deal.model_dump())
-            return self._commit(repo, before, deal, before.evidence, self.analyze(deal),
-                                "manual", None, self.now())
+            return self._commit(repo, before, deal, records=before.evidence,
+                                analysis=self.analyze(deal), cause="manual", now=self.now())
 
         return self._view(self._write(
             work, lambda _: ("outcome", deal_id, {"outcome": str(outcome)}), actor))
@@ -702,75 +667,8 @@ class DealService:
         return result
 
 
-# -- helpers --------------------------------------------------------------------------------
-
-def _locations(analysis: Analysis, deal: Deal) -> list[Location | None]:
-    """One location per evidence item (None where the analyzer gave none)."""
-    found = list(analysis.evidence)
-    return (found + [None] * len(deal.evidence))[: len(deal.evidence)]
-
-
-def _drivers(analysis: Analysis) -> dict[Stage, Driver]:
-    """Who shaped each stage, as the analysis has it (given or inferred from evidence)."""
-    return {t.stage: t.driver for t in analysis.track if t.driver is not None}
-
-
-def _aware(moment: dt.datetime) -> dt.datetime:
-    return moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)
-
-
-def _at(day: dt.date | None, now: dt.datetime, floor: dt.datetime | None) -> dt.datetime:
-    """When a move happened: the evidence's date (at midnight UTC) if it has one, never in
-    the future and never before the previous move."""
-    at = dt.datetime.combine(day, dt.time(), dt.UTC) if day else now
-    at = min(at, now)
-    return max(at, floor) if floor else at
-
-
-def _entry(previous: HistoryEntry | None, drivers_before: dict[Stage, Driver],
-           analysis: Analysis, *, at: dt.datetime, cause: Cause,
-           evidence_id: str | None) -> HistoryEntry:
-    drivers = _drivers(analysis)
-    changes = {s: DriverChange(before=drivers_before.get(s), after=drivers.get(s))
-               for s in sorted({*drivers_before, *drivers}, key=lambda s: s.rank)
-               if drivers_before.get(s) != drivers.get(s)}
-    return HistoryEntry(id=new_id(16), at=at, from_stage=previous.to_stage if previous else None,
-                        to_stage=analysis.stage, drivers=drivers,
-                        driver_changes=changes if previous else {}, strategy=analysis.strategy,
-                        cause=cause, evidence_id=evidence_id)
-
-
-def _state(analysis: Analysis, *, created_at: dt.datetime, updated_at: dt.datetime,
-           closed_at: dt.datetime | None, stage_since: dt.datetime) -> DealState:
-    return DealState(stage=analysis.stage, stage_source=analysis.stage_source,
-                     strategy=analysis.strategy, target_stage=analysis.target_stage,
-                     warnings=[w.code.value for w in analysis.warnings],
-                     created_at=created_at, updated_at=updated_at, closed_at=closed_at,
-                     stage_since=stage_since)
-
-
 __all__ = ["DealFilter", "DealService", "DealSummary", "DealView", "EvidenceView",
-           "HistoryEntry", "NewDeal", "demo_deals", "load_demo", "open_workspace"]
-
-
-def demo_deals() -> builtins.list[Deal]:
-    """The demo deals bundled with buyersync (demo/*.yaml), in file-name order."""
-    from importlib import resources
-
-    from buyersync.services.dealfile import parse_deal_bytes
-
-    folder = resources.files("buyersync").joinpath("demo")
-    return [parse_deal_bytes(entry.read_bytes(), entry.name)
-            for entry in sorted(folder.iterdir(), key=lambda e: e.name)
-            if entry.name.endswith((".yaml", ".yml"))]
-
-
-def load_demo(service: DealService) -> builtins.list[tuple[str, str]]:
-    """Import the demo deals into an empty workspace, in one transaction; returns their
-    (id, name). A workspace that holds any deal is left alone (returns [])."""
-    if service.count():
-        return []
-    return service.import_deals(demo_deals(), cause="import")
+           "HistoryEntry", "NewDeal", "open_workspace"]
 
 
 def open_workspace(url: str | None = None, **options: Any) -> DealService:
