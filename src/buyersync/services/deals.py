@@ -643,20 +643,20 @@ class DealService:
                     "confidence": loc.confidence if loc else None,
                     "competitor_led": loc.competitor_led if loc else None,
                     "signals": loc.signals if loc else []})
-                    for r, loc in zip(before.evidence, _locations(analysis, before.deal),
+                    for r, loc in zip(before.evidence, hist.locations_of(analysis, before.deal),
                                       strict=True)]
                 last = before.history[-1] if before.history else None
                 s = before.state
                 same = (records == before.evidence and last is not None
                         and last.to_stage == analysis.stage
-                        and last.drivers == _drivers(analysis)
+                        and last.drivers == hist.drivers_of(analysis)
                         and (s.stage, s.stage_source, s.strategy, s.target_stage, s.warnings)
                         == (analysis.stage, analysis.stage_source, analysis.strategy,
                             analysis.target_stage, [w.code.value for w in analysis.warnings]))
                 if same:
                     continue
-                self._commit(repo, before, before.deal, records, analysis, "refresh", None,
-                             self.now(), closed_at=s.closed_at)
+                self._commit(repo, before, before.deal, records=records, analysis=analysis,
+                             cause="refresh", now=self.now(), closed_at=s.closed_at)
                 changed += 1
                 if who is not None:
                     team_store.record_on(repo.conn, who, "refresh", before.deal.id,
