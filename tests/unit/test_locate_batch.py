@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+import json
+
 import numpy as np
 
 from buyersync.locate import default_locator
@@ -56,3 +58,44 @@ def test_batch_features_and_scores_equal_one_text_at_a_time():
         one_stage, one_comp = model.predict(text)
         assert np.allclose(list(stage.values()), list(one_stage.values()), rtol=0, atol=1e-12)
         assert np.allclose(list(comp.values()), list(one_comp.values()), rtol=0, atol=1e-12)
+
+
+def test_the_jsonl_stream_writes_byte_for_byte_what_json_dumps_writes_of_each_location():
+    import io
+    import json
+
+    from buyersync.locate import locate
+    from buyersync.services.batch import _location_row, locate_stream
+
+    texts = [*TEXTS[:7], 'He said "BAFO\\" by\tFriday\x01\x1f\x7f\u2028 — 好的', "下周开标\r\n请准时"]
+    ids = [1, "a\"b", None, 2.5, True, {"k": [1, "二"]}, -7, 10**30, "id\u2029"]
+    lines = [json.dumps({"id": i, "text": t}, ensure_ascii=False) for i, t in zip(ids, texts, strict=True)]
+    out = io.StringIO()
+    assert locate_stream(io.StringIO("\n".join(lines) + "\n"), out) == []
+    expected = "".join(json.dumps(_location_row(i, locate(t)), ensure_ascii=False) + "\n"
+                       for i, t in zip(ids, texts, strict=True))
+    assert out.getvalue() == expected
+
+
+def test_strings_are_escaped_as_the_standard_library_escapes_them():
+    from buyersync.services.batch import _string
+
+    every = "".join(chr(c) for c in range(0x3000)) + "\U0001f600\ud800x"  # a lone surrogate too
+    assert _string(every) == json.dumps(every, ensure_ascii=False)
+
+
+def test_a_line_orjson_refuses_gets_the_standard_parser_answer_and_message():
+    import io
+    import json
+
+    from buyersync.services.batch import locate_stream
+
+    src = io.StringIO('{"id": NaN, "text": "BAFO due"}\n{"id": 1, "text": "\\ud800 x"}\n{"id": 2,\n')
+    out = io.StringIO()
+    failed = locate_stream(src, out)
+    rows = [json.loads(x) for x in out.getvalue().splitlines()]
+    assert rows[0]["stage"] and rows[1]["stage"]
+    try:
+        json.loads('{"id": 2,\n')
+    except ValueError as e:
+        assert failed == [(3, str(e))] and rows[2]["error"] == str(e)

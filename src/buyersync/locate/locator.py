@@ -9,6 +9,7 @@ drove it. Without a trained model the lexicon decides alone.
 from __future__ import annotations
 
 import math
+import re
 from functools import cache
 
 import numpy as np
@@ -25,14 +26,14 @@ from buyersync.locate.lexicon import (
     default_lexicon,
     default_modifiers,
 )
-from buyersync.locate.model import StageModel, normalise, shipped_model
+from buyersync.locate.model import COMPETITOR_CLASSES, StageModel, normalise, shipped_model
 from buyersync.locate.reading import Reading, read_stage_phrases
 from buyersync.method.model import Location, Signal
 from buyersync.method.stages import STAGES, Stage
-from buyersync.method.textlang import is_cjk
 
 MAX_LOCATE_CHARS = 20_000  # a tender can be long; the opening carries its type
 _STAGE_KEYS = frozenset(s.value for s in STAGES)
+_STAGE_INDEX = {s.value: i for i, s in enumerate(STAGES)}
 LED_WITHOUT_CUE = 0.42  # the model's own probability needed to call a text competitor-led with no cue
 
 
@@ -53,19 +54,29 @@ class Locator:
         self.led_without_cue = LED_WITHOUT_CUE
 
     def locate(self, text: str) -> Location:
-        return self._locate(split_message(text[:MAX_LOCATE_CHARS]), None)
+        return _location(self._judge(split_message(text[:MAX_LOCATE_CHARS]), None))
 
     def locate_many(self, texts: list[str]) -> list[Location]:
         """`locate` for a batch of texts: the same answers, with the model run once for all."""
+        return [_location(j) for j in self.judge_many(texts)]
+
+    def judge_many(self, texts: list[str]) -> list[Judged]:
+        """`locate_many` as plain tuples (no validated objects): the streaming path's form."""
         messages = [split_message(t[:MAX_LOCATE_CHARS]) for t in texts]
         if self.model is None:
-            return [self._locate(m, None) for m in messages]
-        batch = self.model.predict_many([m.body for m in messages])
-        return [self._locate(m, p) for m, p in zip(messages, batch, strict=True)]
+            return [self._judge(m, None) for m in messages]
+        stage, comp, feats = self.model.score_many([m.body for m in messages])
+        return [self._judge(m, (s, c, f))
+                for m, s, c, f in zip(messages, stage, comp, feats, strict=True)]
 
-    def _locate(self, message: Message, predicted: tuple[dict[Stage, float], dict[str, float],
-                                                         tuple[np.ndarray, np.ndarray]] | None
-                ) -> Location:
+    def _judge(self, message: Message,
+               predicted: tuple[list[float], list[float], tuple[np.ndarray, np.ndarray]] | None
+               ) -> Judged:
+        """Stage, rounded scores, competitor verdict, signals and doubt for one message.
+
+        Scores are kept as lists in STAGES order: a dict keyed by the Stage enum costs a
+        Python-level hash on every access, and this runs once for every located text.
+        """
         text = message.body
         hits = self.lexicon.find(text)
         heading = self.headings.find(text) if self.headings is not None else None
@@ -80,67 +91,67 @@ class Locator:
             probs, comp, features = predicted
         elif self.model is not None:
             features = self.model.features(text)
-            probs, comp = self.model.predict_features(*features)
+            by_stage, by_class = self.model.predict_features(*features)
+            probs = [by_stage[s] for s in STAGES]
+            comp = [by_class[c] for c in COMPETITOR_CLASSES]
         else:
-            probs = dict.fromkeys(STAGES, 1 / len(STAGES))
-            comp = {"true": 0.2, "false": 0.1, "null": 0.7}
+            probs = [1 / len(STAGES)] * len(STAGES)
+            comp = [0.2, 0.1, 0.7]
         retold = (self.headings.retells or {}).get(heading.label, frozenset()) \
             if heading is not None and self.headings is not None else frozenset()
         reading = read_stage_phrases(text, hits, self.modifiers, retold)
-        log_raw = {s: math.log(max(probs[s], 1e-300)) + min(self.gamma * reading.scores[s], 30.0)
-                   for s in STAGES}
+        gamma = self.gamma
+        log_raw = [math.log(max(p, 1e-300)) + min(gamma * r, 30.0)
+                   for p, r in zip(probs, reading.scores.values(), strict=True)]
         if heading is not None and self.headings is not None:
             hits.append(heading)
-            log_raw[Stage(heading.label)] += self.headings.weight
-        top = max(log_raw.values())
-        raw = {s: math.exp((v - top) / self.temperature) for s, v in log_raw.items()}
-        total = sum(raw.values())
-        scores = {s: raw[s] / total for s in STAGES}
-        stage = max(STAGES, key=scores.__getitem__)
+            log_raw[_STAGE_INDEX[heading.label]] += self.headings.weight
+        top = max(log_raw)
+        temperature = self.temperature
+        raw = [math.exp((v - top) / temperature) for v in log_raw]
+        total = sum(raw)
+        scores = [r / total for r in raw]
+        best = scores.index(max(scores))
+        stage = STAGES[best]
         rounded = _rounded(scores)
 
         led = sum(h.weight for h in hits if h.label == COMPETITOR_LED)
         not_led = sum(h.weight for h in hits if h.label == NOT_LED)
         odds = {
-            "true": comp["true"] * math.exp(self.comp_gamma * led),
-            "false": comp["false"] * math.exp(self.comp_gamma * not_led),
-            "null": comp["null"] * math.exp(self.null_bias),
+            "true": comp[0] * math.exp(self.comp_gamma * led),
+            "false": comp[1] * math.exp(self.comp_gamma * not_led),
+            "null": comp[2] * math.exp(self.null_bias),
         }
         verdict = max(odds, key=odds.__getitem__)
-        if verdict == "true" and led <= 0 and comp["true"] < self.led_without_cue:
+        if verdict == "true" and led <= 0 and comp[0] < self.led_without_cue:
             # a rival named, a price mentioned, a customer's own doubt: the model alone is not
             # enough to say a competitor shaped the stage; a cue showing its hand is needed
             verdict = "false" if odds["false"] > odds["null"] else "null"
         competitor_led = None if verdict == "null" else verdict == "true"
-
-        # built without re-validation: every field is made here from checked values
-        return Location.model_construct(
-            stage=stage, confidence=rounded[stage], scores=rounded, competitor_led=competitor_led,
-            signals=self._signals(text, stage, hits, reading, competitor_led, features),
-            uncertain=rounded[stage] < self.sure_at)
+        return (stage, rounded, competitor_led,
+                self._signals(text, stage, hits, reading, competitor_led, features),
+                rounded[best] < self.sure_at)
 
     def _signals(self, text: str, stage: Stage, hits: list[Hit], reading: Reading,
                  competitor_led: bool | None,
-                 features: tuple[np.ndarray, np.ndarray] | None) -> list[Signal]:
+                 features: tuple[np.ndarray, np.ndarray] | None) -> list[tuple[str, Stage | None, str]]:
         # the decisive sentence's phrases first, then the rest
         mine = sorted((p for p in reading.phrases if p.stage is stage and p.weight > 0),
                       key=lambda p: -p.salience)
-        out = [Signal.model_construct(text=p.text, stage=stage, kind="stage") for p in mine]
-        out += [Signal.model_construct(text=h.text, stage=stage, kind="stage")
-                for h in hits if h.label == stage.value and h.start < len(text)
-                and h not in reading.hits]
+        out: list[tuple[str, Stage | None, str]] = [(p.text, stage, "stage") for p in mine]
+        key = stage.value
+        out += [(h.text, stage, "stage") for h in hits
+                if h.label == key and h.start < len(text) and h not in reading.hits]
         if not out and features is not None:
-            spans = self._model_spans(text, stage, *features)
-            out = [Signal.model_construct(text=span, stage=stage, kind="stage") for span in spans]
+            out = [(span, stage, "stage") for span in self._model_spans(text, stage, *features)]
         if competitor_led is not None:
             label = COMPETITOR_LED if competitor_led else NOT_LED
-            out += [Signal.model_construct(text=h.text, stage=None, kind=label)
-                    for h in hits if h.label == label]
+            out += [(h.text, None, label) for h in hits if h.label == label]
         seen: set[tuple[str, str]] = set()
         unique = []
         for s in out:
-            if (s.text, s.kind) not in seen:
-                seen.add((s.text, s.kind))
+            if (s[0], s[2]) not in seen:
+                seen.add((s[0], s[2]))
                 unique.append(s)
         return unique[:6]
 
@@ -155,10 +166,11 @@ class Locator:
         lowered = text.lower()
         spans: list[tuple[int, int]] = []
         order = np.argpartition(-row, top * 3)[: top * 3] if len(row) > top * 3 else np.arange(len(row))
-        for j in order[np.argsort(-row[order])]:
-            if row[j] <= 0:
+        ranked = order[np.argsort(-row[order])]
+        for weight, j in zip(row[ranked].tolist(), idx[ranked].tolist(), strict=True):
+            if weight <= 0:
                 break
-            gram = terms[idx[j]]
+            gram = terms[j]
             if len(gram.strip()) < 2:
                 continue
             at = lowered.find(gram)
@@ -178,8 +190,8 @@ class Locator:
         out = []
         for a, b in merged:
             span = text[a:b].strip()
-            latin = sum(ch.isascii() and ch.isalpha() for ch in span)
-            if span and (latin >= 4 or any(is_cjk(ch) for ch in span)) \
+            # four Latin letters or one Chinese character: a stretch worth quoting
+            if span and (_FOUR_LATIN.search(span) or _CJK.search(span)) \
                     and span.lower() not in _STOPWORDS:
                 out.append(span)
         return out[:3]
@@ -189,21 +201,42 @@ _STOPWORDS = {"the", "that", "this", "they", "them", "their", "with", "from", "h
               "will", "would", "there", "about", "which", "said", "says"}
 
 
+_FOUR_LATIN = re.compile(r"[A-Za-z](?:[^A-Za-z]*[A-Za-z]){3}")
+_CJK = re.compile("[\u4e00-\u9fff\u3400-\u4dbf]")  # method.textlang.is_cjk, for a whole span
+
+
 def _whole_words(text: str, a: int, b: int) -> tuple[int, int]:
     """Widen a span that cuts through a Latin word to the whole word; CJK spans stay as they are."""
-    while a > 0 and text[a - 1].isascii() and text[a - 1].isalnum() and text[a].isascii():
-        a -= 1
-    while b < len(text) and text[b].isascii() and text[b].isalnum() and text[b - 1].isascii():
-        b += 1
+    if a > 0 and text[a].isascii():
+        while a > 0 and text[a - 1].isascii() and text[a - 1].isalnum():
+            a -= 1
+    if text[b - 1].isascii():
+        while b < len(text) and text[b].isascii() and text[b].isalnum():
+            b += 1
     return a, b
 
 
-def _rounded(scores: dict[Stage, float]) -> dict[Stage, float]:
+def _rounded(scores: list[float]) -> list[float]:
     """Scores to 4 places that still sum to 1: the rounding error goes to the largest."""
-    out = {s: round(v, 4) for s, v in scores.items()}
-    top = max(out, key=out.__getitem__)
-    out[top] = round(out[top] + 1.0 - sum(out.values()), 4)
+    out = [round(v, 4) for v in scores]
+    top = out.index(max(out))
+    out[top] = round(out[top] + 1.0 - sum(out), 4)
     return out
+
+
+# (stage, scores rounded to 4 places in STAGES order, competitor_led,
+#  signals as (text, stage or None, kind), uncertain)
+Judged = tuple[Stage, list[float], bool | None, list[tuple[str, Stage | None, str]], bool]
+
+
+def _location(j: Judged) -> Location:
+    stage, rounded, competitor_led, signals, uncertain = j
+    # built without re-validation: every field is made here from checked values
+    return Location.model_construct(
+        stage=stage, confidence=rounded[STAGES.index(stage)],
+        scores=dict(zip(STAGES, rounded, strict=True)), competitor_led=competitor_led,
+        signals=[Signal.model_construct(text=t, stage=s, kind=k) for t, s, k in signals],
+        uncertain=uncertain)
 
 
 @cache
@@ -226,4 +259,4 @@ def locate(text: str) -> Location:
     return default_locator().locate(text)
 
 
-__all__ = ["Locator", "default_locator", "locate", "normalise"]
+__all__ = ["Judged", "Locator", "default_locator", "locate", "normalise"]

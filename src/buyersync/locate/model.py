@@ -55,7 +55,7 @@ def _mix(h: np.ndarray, n: int) -> np.ndarray:
 
 
 def _codes(text: str) -> np.ndarray:
-    return np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32).astype(np.uint64)
+    return np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32).astype(np.uint64)
 
 
 def gram_hashes(text: str) -> np.ndarray:
@@ -105,6 +105,7 @@ class StageModel:
         self._table = _HashTable(*self.table) if self.table is not None \
             else _HashTable.build(term_hashes(self.terms))
         self._joint: np.ndarray | None = None  # (V, 12) float64: both classifiers, for batches
+        self._columns: list[np.ndarray] | None = None
 
     def features(self, text: str) -> tuple[np.ndarray, np.ndarray]:
         """The text's TF-IDF vector as (feature indices, l2-normalised weights)."""
@@ -137,11 +138,18 @@ class StageModel:
             at = np.flatnonzero(found >= 0)
             index.append(found[at])
             starts.append(at)
-        feature = np.concatenate(index).astype(np.int64)
-        doc = doc_of[np.concatenate(starts)].astype(np.int64)
+        feature = np.concatenate(index)
+        doc = doc_of[np.concatenate(starts)]
         v = len(self.terms)
-        keys, counts = np.unique(doc * v + feature, return_counts=True)
-        key_doc, key_feature = np.divmod(keys, v)
+        # count each (text, feature) pair: sort one integer key per gram, 32 bits when it fits
+        wide = len(texts) * v >= 1 << 32
+        keys = np.sort(doc.astype(np.int64) * v + feature if wide
+                       else doc.astype(np.uint32) * np.uint32(v) + feature.astype(np.uint32))
+        first = np.ones(len(keys), dtype=bool)
+        np.not_equal(keys[1:], keys[:-1], out=first[1:])
+        at = np.flatnonzero(first)
+        counts = np.diff(at, append=len(keys))
+        key_doc, key_feature = np.divmod(keys[at].astype(np.int64), v)
         w = (1.0 + np.log(counts)) * self.idf[key_feature]
         norms = np.sqrt(np.bincount(key_doc, weights=w * w, minlength=len(texts)))
         w = w / np.where(norms > 0, norms, 1.0)[key_doc]
@@ -201,7 +209,10 @@ class StageModel:
 
     def stage_weights(self, stage: Stage, idx: np.ndarray, w: np.ndarray) -> np.ndarray:
         """How much each of a text's features pushes toward `stage`."""
-        out: np.ndarray = self.stage_coef[idx, STAGES.index(stage)] * w
+        k = STAGES.index(stage)
+        if self._columns is None:  # one contiguous column per stage: a 1-D gather is cheaper
+            self._columns = [np.ascontiguousarray(self.stage_coef[:, j]) for j in range(len(STAGES))]
+        out: np.ndarray = self._columns[k][idx] * w
         return out
 
     def save(self, path: Path) -> None:
