@@ -9,8 +9,8 @@ import subprocess
 import sys
 
 from buyersync.services.deals import DealService
+from buyersync.services.team import hash_password
 from buyersync.store import team as team_store
-from buyersync.web.auth import hash_password
 
 EXE = [sys.executable, "-m", "buyersync.cli"]
 DEAL = "name: 审计测试\nlang: zh\nevidence:\n  - {text: 客户发来招标文件}\n"

@@ -19,9 +19,9 @@ from schemathesis.generation.modes import GenerationMode
 
 from buyersync.config import Settings
 from buyersync.method.model import Deal
+from buyersync.services.team import hash_password
 from buyersync.store import team as team_store
 from buyersync.web.app import create_app
-from buyersync.web.auth import hash_password
 from buyersync.web.session import COOKIE
 from tests.e2e.web_support import PASSWORD, SECRET, demo_deal, sign_in
 

@@ -13,9 +13,9 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from buyersync.config import Settings
+from buyersync.services.team import hash_password
 from buyersync.store import team as team_store
 from buyersync.web.app import create_app
-from buyersync.web.auth import hash_password
 from tests.e2e.web_support import PASSWORD, SECRET, USERS, csrf_of, demo_deal, sign_in
 
 

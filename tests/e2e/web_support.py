@@ -13,9 +13,9 @@ from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from buyersync.config import Settings
+from buyersync.services.team import hash_password
 from buyersync.store import team as team_store
 from buyersync.web.app import create_app
-from buyersync.web.auth import hash_password
 
 SECRET = "test-secret-key-that-is-long-enough-0123456789"
 PASSWORD = "correct horse battery"

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import datetime as dt
 
+from buyersync.services.team import hash_password
 from buyersync.store import sessions as session_store
 from buyersync.store import team as team_store
 from buyersync.store.sessions import SignInLimiter
-from buyersync.web.auth import hash_password
 
 T0 = dt.datetime(2026, 12, 1, 9, 0, tzinfo=dt.UTC)
 

@@ -1,14 +1,19 @@
-"""Team-mode users, the audit log and the access rules on SQLite and on PostgreSQL."""
+"""Team-mode users, the audit log, the team service and the access policy on SQLite and
+on PostgreSQL."""
 
 from __future__ import annotations
 
+import datetime as dt
+
+import pytest
 from fastapi.testclient import TestClient
 
 from buyersync.config import Settings
+from buyersync.services.team import SignInRefused, TeamService, hash_password
 from buyersync.store import team as team_store
 from buyersync.web.app import create_app
-from buyersync.web.auth import hash_password
 from tests.e2e.web_support import PASSWORD, SECRET, demo_deal, sign_in
+from tests.integration.conftest import deal
 
 
 def test_users_are_added_found_and_changed_on_each_database(service):
@@ -44,3 +49,40 @@ def test_a_seller_cannot_open_another_sellers_deal_on_each_database(service):
         sign_in(client, "alice")
         assert client.get(f"/api/v1/deals/{bobs}").status_code == 403
         assert client.get("/api/v1/deals").json() == []
+
+
+def test_the_team_service_lists_changes_and_removes_users_on_each_database(service):
+    team = TeamService.on(service.engine)
+    team.add_user("alice", PASSWORD, "seller", "north", actor="cli:ops")
+    team.add_user("bob", PASSWORD, "manager", "north")
+    _, token = team.sign_in("alice", PASSWORD, address="10.0.0.1",
+                            lifetime=dt.timedelta(hours=1))
+    assert team.session_principal("alice", token) is not None
+    team.set_password("alice", "a brand new password")
+    assert team.session_principal("alice", token) is None  # the old password's session ended
+    team.remove_user("bob", actor="cli:ops")
+    assert [(u.username, u.active) for u in team.users()] == [("alice", True), ("bob", False)]
+    with pytest.raises(SignInRefused):
+        team.sign_in("bob", PASSWORD, address="10.0.0.1", lifetime=dt.timedelta(hours=1))
+    actions = [(e["username"], e["action"]) for e in team_store.audit_entries(service.engine)]
+    assert ("cli:ops", "user_remove") in actions and ("alice", "user_password") not in actions
+    assert (None, "user_password") in actions and ("bob", "signin_failed") in actions
+
+
+def test_what_the_listing_query_returns_is_what_the_policy_lets_each_person_open(service):
+    """The access policy's list filter, run as SQL, and its single-deal answer agree."""
+    team = TeamService.on(service.engine)
+    for name, role, group in (("alice", "seller", "north"), ("bob", "seller", "south"),
+                              ("mona", "manager", "north"), ("root", "admin", None)):
+        team.add_user(name, PASSWORD, role, group)
+    ids = {owner: service.create(deal(name=f"deal of {owner}", owner=owner))
+           for owner in ("alice", "bob", "mona", "root", None)}
+    for name in ("alice", "bob", "mona", "root"):
+        policy = team.policy(team.principal(name))
+        for asked in (None, "alice", "bob"):
+            scope = policy.deal_scope(asked)
+            listed = set() if scope.nothing else {
+                s.id for s in service.list(**scope.filters(), limit=None)}
+            expected = {i for owner, i in ids.items()
+                        if policy.may_view(owner) and asked in (None, owner)}
+            assert listed == expected, (name, asked)

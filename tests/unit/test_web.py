@@ -1,4 +1,5 @@
-"""The web app's pure parts: words, language choice, highlighting, access rules, limits."""
+"""The web app's pure parts: words, language choice, highlighting, limits (the access
+rules: test_team_service.py)."""
 
 from __future__ import annotations
 
@@ -10,7 +11,6 @@ import pytest
 from buyersync.method.model import Signal
 from buyersync.method.stages import Lang
 from buyersync.web import views
-from buyersync.web.auth import LOCAL, Principal, may_access
 from buyersync.web.i18n import Words, negotiate, words
 from buyersync.web.pages import local_path
 
@@ -100,26 +100,6 @@ def test_bars_never_overflow_and_keep_a_sliver_for_small_values():
     assert views.bar_width(-1) == 0
     assert views.bar_width(0.001) == 1
     assert views.bar_width(0.35) == 35
-
-
-def _team_of(name: str) -> str | None:
-    return {"alice": "north", "bob": "south", "mona": "north"}.get(name)
-
-
-@pytest.mark.parametrize(("who", "owner", "allowed"), [
-    (LOCAL, "anyone", True),
-    (None, "alice", False),
-    (Principal("root", "admin"), "bob", True),
-    (Principal("alice", "seller", "north"), "alice", True),
-    (Principal("alice", "seller", "north"), "bob", False),
-    (Principal("alice", "seller", "north"), None, False),
-    (Principal("mona", "manager", "north"), "alice", True),
-    (Principal("mona", "manager", "north"), "bob", False),
-    (Principal("mona", "manager", "north"), None, True),
-    (Principal("mona", "manager", None), "alice", False),
-])
-def test_the_access_rules_apply_in_their_documented_order(who, owner, allowed):
-    assert may_access(who, owner, _team_of) is allowed
 
 
 @pytest.mark.parametrize(("target", "expected"), [

@@ -28,6 +28,14 @@ def _workspace(db: str | None) -> Any:
     return open_workspace(db)
 
 
+def _shell(engine: Any) -> Any:
+    """The access policy of whoever runs these commands: they administer the workspace."""
+    from buyersync.cli.common import cli_actor
+    from buyersync.services.team import TeamService, shell_principal
+
+    return TeamService.on(engine).policy(shell_principal(cli_actor()))
+
+
 @tokens_app.command("create")
 def tokens_create(
     user: Annotated[str, typer.Argument(help=t("cli.help_token_user", _L))],
@@ -59,7 +67,8 @@ def tokens_list(
     from buyersync.services.tokens import listing
 
     with _workspace(db) as service:
-        found = listing(service.engine, user)
+        found = listing(service.engine, _shell(service.engine), everyone=user is None,
+                        user=user)
     if format is OutFormat.json:
         print_json([x.as_json() for x in found])
         return
@@ -83,7 +92,7 @@ def tokens_revoke(
     from buyersync.services.tokens import revoke
 
     with _workspace(db) as service:
-        info = revoke(service.engine, token_id, by="admin", admin=True)
+        info = revoke(service.engine, token_id, _shell(service.engine))
     if format is OutFormat.json:
         print_json(info.as_json())
     else:

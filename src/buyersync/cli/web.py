@@ -129,15 +129,15 @@ def users_add(
         password = typer.prompt(t("commands.password_prompt", cli_lang()), hide_input=True, confirmation_prompt=True)
     if len(password) < MIN_PASSWORD:
         raise _fail(t("commands.password_short", cli_lang(), n=MIN_PASSWORD))
-    from buyersync.store import team as team_store
+    from buyersync.services.team import TeamService
     from buyersync.store.db import ensure_schema, make_engine
-    from buyersync.web.auth import hash_password
 
     engine = make_engine(settings.database_url(), create_folder=settings.embedded)
     try:
         ensure_schema(engine)
-        team_store.add_user(engine, name, hash_password(password), role.value, team)
-        team_store.record(engine, None, "user_add", None, user=name, role=role.value, team=team)
+        from buyersync.cli.common import cli_actor
+
+        TeamService.on(engine).add_user(name, password, role.value, team, actor=cli_actor())
     finally:
         engine.dispose()
     saved = t("commands.user_saved_team", cli_lang(), name=name, role=role.value, team=team) if team \

@@ -3,7 +3,8 @@ once, kept only as a hash, scoped `read` or `write`, and written to the audit lo
 
 A request that carries `Authorization: Bearer <token>` acts as the token's owner, with
 the owner's access rules and, for a `read` token, no writes. A token stops working when it
-is revoked or when its owner is removed or deactivated.
+is revoked or when its owner is removed or deactivated. Who may list or revoke whose
+tokens is the access policy's answer (services/team.py: `AccessPolicy.administers`).
 """
 
 from __future__ import annotations
@@ -17,14 +18,15 @@ from dataclasses import dataclass
 from sqlalchemy import Engine
 
 from buyersync.errors import BadInput, NotFound
-from buyersync.store import team as team_store
+from buyersync.services.team import AccessPolicy, TeamService
 from buyersync.store import tokens as token_store
 
 PREFIX = "bsk_"
 #: last use is written at most this often per token (not one write per request)
 TOUCH_EVERY = dt.timedelta(minutes=5)
 
-__all__ = ["PREFIX", "TokenInfo", "TokenOwner", "issue", "listing", "revoke", "verify"]
+__all__ = ["PREFIX", "NotAllowed", "TokenInfo", "TokenOwner", "issue", "listing", "revoke",
+           "verify"]
 
 
 @dataclass(frozen=True)
@@ -71,35 +73,35 @@ def _info(row: token_store.TokenRow) -> TokenInfo:
                      revoked_at=row.revoked_at)
 
 
-def issue(engine: Engine, username: str, name: str, scope: str) -> tuple[TokenInfo, str]:
+def issue(engine: Engine, username: str, name: str, scope: str,
+          team: TeamService | None = None) -> tuple[TokenInfo, str]:
     """A new token for an active user; returns it with its secret (shown this once)."""
     if scope not in token_store.SCOPES:
         raise BadInput("token_scope", where="token", field="scope", got=repr(scope))
     name = name.strip()
     if not 1 <= len(name) <= 200:
         raise BadInput("token_name", where="token", field="name")
-    user = team_store.get_user(engine, username)
-    if user is None or not user.active:
+    team = team or TeamService.on(engine)
+    if team.active_user(username) is None:
         raise NotFound("user", username)
     secret = PREFIX + secrets.token_urlsafe(32)
     token_id, now = uuid.uuid4().hex, _now()
     token_store.add_token(engine, token_id=token_id, username=username, name=name, scope=scope,
                           token_hash=_hash(secret), at=now)
-    team_store.record(engine, username, "token_create", None, token=token_id, name=name,
-                      scope=scope)
+    team.audit(username, "token_create", None, token=token_id, name=name, scope=scope)
     return TokenInfo(id=token_id, username=username, name=name, scope=scope, created_at=now,
                      last_used_at=None, revoked_at=None), secret
 
 
-def verify(engine: Engine, secret: str) -> TokenOwner | None:
+def verify(engine: Engine, secret: str, team: TeamService | None = None) -> TokenOwner | None:
     """The owner of a valid, unrevoked token of an active user; else None."""
     if not secret.startswith(PREFIX) or len(secret) > 200:
         return None
     row = token_store.by_hash(engine, _hash(secret))
     if row is None or row.revoked_at is not None:
         return None
-    user = team_store.get_user(engine, row.username)
-    if user is None or not user.active:
+    user = (team or TeamService.on(engine)).active_user(row.username)
+    if user is None:
         return None
     now = _now()
     if row.last_used_at is None or now - row.last_used_at >= TOUCH_EVERY:
@@ -108,19 +110,34 @@ def verify(engine: Engine, secret: str) -> TokenOwner | None:
                       scope=row.scope)
 
 
-def listing(engine: Engine, username: str | None = None) -> list[TokenInfo]:
-    """A user's tokens (None: everyone's), newest first, revoked ones included."""
-    return [_info(r) for r in token_store.list_tokens(engine, username)]
+class NotAllowed(Exception):
+    """The policy does not let this person see everyone's tokens."""
 
 
-def revoke(engine: Engine, token_id: str, *, by: str, admin: bool = False) -> TokenInfo:
-    """Revoke a token. Its owner may, and an admin may revoke anyone's; to anyone else the
-    token does not exist."""
+def listing(engine: Engine, policy: AccessPolicy, *, everyone: bool = False,
+            user: str | None = None) -> list[TokenInfo]:
+    """Tokens, newest first, revoked ones included: the policy's person's own; `user`'s;
+    or `everyone`'s. Another person's tokens only for whoever administers (else
+    NotAllowed)."""
+    who = policy.who
+    if who is None:
+        raise NotAllowed
+    wanted = None if everyone else (user if user is not None else who.username)
+    if wanted != who.username and not policy.administers:
+        raise NotAllowed
+    return [_info(r) for r in token_store.list_tokens(engine, wanted)]
+
+
+def revoke(engine: Engine, token_id: str, policy: AccessPolicy) -> TokenInfo:
+    """Revoke a token. Its owner may, and whoever administers may revoke anyone's; to
+    anyone else the token does not exist."""
+    who = policy.who
     row = token_store.get_token(engine, token_id)
-    if row is None or (row.username != by and not admin):
+    if who is None or row is None or (row.username != who.username and not policy.administers):
         raise NotFound("token", token_id)
-    token_store.revoke_token(engine, token_id, by, _now())
-    team_store.record(engine, by, "token_revoke", None, token=token_id, owner=row.username)
+    token_store.revoke_token(engine, token_id, who.username, _now())
+    TeamService.on(engine).audit(who.username, "token_revoke", None, token=token_id,
+                                 owner=row.username)
     found = token_store.get_token(engine, token_id)
     assert found is not None
     return _info(found)

@@ -14,12 +14,13 @@ import contextlib
 import json
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
+from functools import cached_property
 from typing import Any
 
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from buyersync.services.team import LOCAL, AccessPolicy, Principal
 from buyersync.text import t
-from buyersync.web.auth import LOCAL, Principal, may_access
 from buyersync.web.deps import WebContext
 
 PATH = "/mcp"
@@ -34,23 +35,22 @@ class WebGate:
     ctx: WebContext
     who: Principal
 
+    @cached_property
+    def policy(self) -> AccessPolicy:
+        return self.ctx.policy(self.who)
+
     def may_read(self, owner: str | None) -> bool:
-        return may_access(self.who, owner, self.ctx.team_of)
+        return self.policy.may_view(owner)
 
     def may_write(self, owner: str | None) -> bool:
-        return self.who.may_write and self.may_read(owner)
+        return self.policy.may_edit(owner)
 
     def may_see_pipeline(self) -> bool:
-        return self.who.local or self.who.role in ("admin", "manager")
+        return self.policy.sees_pipeline
 
     def list_filters(self, owner: str | None) -> dict[str, Any] | None:
-        who = self.who
-        if who.local or who.role == "admin":
-            return {"owner": owner} if owner else {}
-        if who.role == "seller":
-            return None if owner is not None and owner != who.username else {"owner": who.username}
-        narrowed: dict[str, Any] = {"owners": sorted(self.ctx.members(who)), "include_unowned": True}
-        return {**narrowed, "owner": owner} if owner else narrowed
+        scope = self.policy.deal_scope(owner or None)
+        return None if scope.nothing else scope.filters()
 
     def audit(self, action: str, deal_id: str, **details: Any) -> None:
         if self.ctx.team:

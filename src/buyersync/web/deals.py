@@ -1,5 +1,5 @@
-"""The deal service as the web sees it: every call checked against the access rules
-(web/auth.py) and written to the audit log; views flattened for pages and JSON."""
+"""The deal service as the web sees it: every call checked against the access policy
+(services/team.py) and written to the audit log; views flattened for pages and JSON."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from typing import Any
 from buyersync.method.model import Analysis, Deal, Evidence
 from buyersync.method.stages import Lang, Outcome, Stage, Strategy, WarningCode
 from buyersync.services.deals import DealSummary, DealView, Edit
-from buyersync.web.auth import Principal
+from buyersync.services.team import Principal
 from buyersync.web.deps import Forbidden, WebContext
 
 
@@ -18,18 +18,15 @@ def summaries(ctx: WebContext, who: Principal, *, stage: Stage | None = None,
               outcome: Outcome | None = None, warning: WarningCode | None = None,
               stalled: bool | None = None, limit: int = 100,
               offset: int = 0) -> list[DealSummary]:
-    """The deals `who` may see, filtered in the query: a seller's own; a manager's team's
-    and the unassigned ones; everything for an admin or in local mode."""
-    filters: dict[str, Any] = {"stage": stage, "strategy": strategy, "owner": owner,
-                               "outcome": outcome, "warning": warning, "stalled": stalled}
-    filters = {k: v for k, v in filters.items() if v is not None}
-    if not (who.local or who.role == "admin"):
-        if who.role == "seller":
-            if owner is not None and owner != who.username:
-                return []
-            filters["owner"] = who.username
-        else:
-            filters.update(owners=sorted(ctx.members(who)), include_unowned=True)
+    """The deals `who` may see, filtered in the query by the access policy's scope: a
+    seller's own; a manager's team's and the unassigned ones; everything for an admin or
+    in local mode."""
+    scope = ctx.policy(who).deal_scope(owner)
+    if scope.nothing:
+        return []
+    filters: dict[str, Any] = {"stage": stage, "strategy": strategy, "outcome": outcome,
+                               "warning": warning, "stalled": stalled}
+    filters = {k: v for k, v in filters.items() if v is not None} | scope.filters()
     return ctx.deals.list(**filters, limit=limit, offset=offset)
 
 
@@ -40,19 +37,20 @@ class DealAccess:
     def __init__(self, ctx: WebContext, who: Principal) -> None:
         self.ctx = ctx
         self.who = who
+        self.policy = ctx.policy(who)
 
     def _owner_for(self, wanted: str | None, current: str | None = None) -> str | None:
         """Sellers own what they save; others may assign within what they can see."""
         if not self.ctx.team:
             return wanted
-        if self.who.role == "seller":
+        if not self.policy.assigns_owners:
             return self.who.username
         owner = wanted if wanted is not None else (current or self.who.username)
-        self.ctx.check(self.who, owner)
+        self.ctx.check(self.who, owner, policy=self.policy)
         return owner
 
     def _writing(self) -> None:
-        if not self.who.may_write:
+        if not self.policy.may_write:
             raise Forbidden
 
     def create(self, deal: Deal) -> str:
@@ -67,7 +65,7 @@ class DealAccess:
     def get(self, deal_id: str, lang: Lang | None = None) -> DealView:
         """The deal with its analysis, planned in `lang` when given (else the deal's own)."""
         view = self.ctx.reader(lang).get(deal_id)
-        self.ctx.check(self.who, view.deal.owner, deal_id)
+        self.ctx.check(self.who, view.deal.owner, deal_id, policy=self.policy)
         return view
 
     def update(self, deal_id: str, deal: Deal, version: str | None = None) -> DealView:

@@ -15,10 +15,8 @@ from sqlalchemy import Engine
 
 from buyersync.config import Settings
 from buyersync.method.stages import Lang
-from buyersync.store import sessions as session_store
-from buyersync.store import team as team_store
+from buyersync.services.team import LOCAL, AccessPolicy, Principal, TeamService
 from buyersync.store.sessions import SignInLimiter
-from buyersync.web.auth import LOCAL, Principal, may_access
 from buyersync.web.i18n import LANG_COOKIE, negotiate
 
 if TYPE_CHECKING:
@@ -32,7 +30,7 @@ class NotSignedIn(Exception):
 
 
 class Forbidden(Exception):
-    """Signed in, but the access rules (web/auth.py) say no: 403."""
+    """Signed in, but the access rules (services/team.py) say no: 403."""
 
 
 class CsrfFailed(Exception):
@@ -48,15 +46,13 @@ class WebContext:
     #: services that plan in one page language (for reading; writes go through `deals`)
     readers: dict[Lang, DealService] = field(default_factory=dict)
     limiter: SignInLimiter | None = None
+    #: users, sign-in and the access rules (services/team.py)
+    accounts: TeamService = field(init=False)
 
     def __post_init__(self) -> None:
-        if self.limiter is None:  # kept in the database: it holds across workers
-            self.limiter = SignInLimiter(self.engine)
+        from buyersync.store.team import SqlTeamStore
 
-    @property
-    def signin_limiter(self) -> SignInLimiter:
-        assert self.limiter is not None
-        return self.limiter
+        self.accounts = TeamService(SqlTeamStore(self.engine, self.limiter))
 
     def reader(self, lang: Lang | None) -> DealService:
         return self.readers.get(lang, self.deals) if lang is not None else self.deals
@@ -65,23 +61,21 @@ class WebContext:
     def team(self) -> bool:
         return self.settings.team
 
-    def team_of(self, username: str) -> str | None:
-        user = team_store.get_user(self.engine, username)
-        return user.team if user else None
+    def policy(self, who: Principal | None) -> AccessPolicy:
+        """The access rules for `who` (services/team.py)."""
+        return self.accounts.policy(who)
 
-    def members(self, who: Principal) -> set[str]:
-        """The user names in `who`'s team (a manager sees their deals)."""
-        return team_store.team_members(self.engine, who.team) if who.team else {who.username}
-
-    def check(self, who: Principal, owner: str | None, deal_id: str | None = None) -> None:
-        if not may_access(who, owner, self.team_of):
+    def check(self, who: Principal, owner: str | None, deal_id: str | None = None,
+              policy: AccessPolicy | None = None) -> None:
+        """Forbidden unless `who` may see a deal owned by `owner`."""
+        if not (policy or self.policy(who)).may_view(owner):
             # a refusal is worth knowing about: someone tried a deal that is not theirs
             self.audit(who, "forbidden", deal_id)
             raise Forbidden
 
     def audit(self, who: Principal, action: str, deal_id: str | None = None,
               **detail: object) -> None:
-        team_store.record(self.engine, who.username, action, deal_id, **detail)
+        self.accounts.audit(who, action, deal_id, **detail)
 
 
 def get_ctx(request: Request) -> WebContext:
@@ -108,7 +102,7 @@ def bearer(request: Request) -> str | None:
 def token_principal(ctx: WebContext, secret: str) -> Principal | None:
     from buyersync.services.tokens import verify
 
-    owner = verify(ctx.engine, secret)
+    owner = verify(ctx.engine, secret, ctx.accounts)
     if owner is None:
         return None
     return Principal(username=owner.username, role=owner.role, team=owner.team,
@@ -129,14 +123,8 @@ def principal(request: Request, ctx: Ctx) -> Principal | None:
     token = request.session.get("sid")
     if not isinstance(name, str) or not isinstance(token, str):
         return None
-    # the cookie alone is not enough: its session must still be open (sign-out and a new
-    # password end it, whoever kept a copy of the cookie)
-    if session_store.session_user(ctx.engine, token) != name:
-        return None
-    user = team_store.get_user(ctx.engine, name)
-    if user is None or not user.active:
-        return None
-    return Principal(username=user.username, role=user.role, team=user.team)
+    # the cookie alone is not enough: its session must still be open and its user active
+    return ctx.accounts.session_principal(name, token)
 
 
 MaybeWho = Annotated[Principal | None, Depends(principal)]

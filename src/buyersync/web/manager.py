@@ -24,7 +24,7 @@ Period = Annotated[int, Query(ge=7, le=365)]
 
 
 def _view_context(request: Request, ctx: Ctx, who: Who, lang: UiLang, period: int) -> dict[str, object]:
-    if not (who.local or who.role in ("manager", "admin")):
+    if not ctx.policy(who).sees_pipeline:
         raise Forbidden
     open_deals = summaries(ctx, who, outcome=Outcome.open, limit=10_000)
     view = manager_view(ctx.reader(lang), open_deals, period_days=period)

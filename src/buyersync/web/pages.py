@@ -30,8 +30,8 @@ from buyersync.method.stages import (
     WarningCode,
 )
 from buyersync.services.deals import DealSummary
+from buyersync.services.team import LOCAL, Principal
 from buyersync.web import edits, views
-from buyersync.web.auth import LOCAL, Principal
 from buyersync.web.deals import DealAccess, summaries
 from buyersync.web.deps import Ctx, UiLang, Who, check_csrf, get_ctx, page_lang
 from buyersync.web.i18n import LANG_COOKIE, Words

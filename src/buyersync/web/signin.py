@@ -8,9 +8,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
-from buyersync.store import sessions as session_store
-from buyersync.store import team as team_store
-from buyersync.web.auth import verify_password
+from buyersync.services.team import SignInRefused
 from buyersync.web.deps import Ctx, UiLang, check_csrf
 from buyersync.web.pages import base_context, local_path, respond
 from buyersync.web.session import MAX_AGE, new_token
@@ -41,24 +39,18 @@ def signin(request: Request, ctx: Ctx, lang: UiLang,
     ip = _client_ip(request)
     name = username.strip()
     context = base_context(request, lang, None) | {"next": local_path(next), "username": name}
-    limiter = ctx.signin_limiter
-    if limiter.blocked(ip, name):
-        return respond(request, "signin.html", context | {"error": "signin_throttled"}, status=429)
-    user = team_store.get_user(ctx.engine, name) if name else None
-    # verify even when there is no such user, so the answer takes as long either way
-    ok = verify_password(user.password_hash if user else None, password)
-    if not ok or user is None or not user.active:
-        limiter.failed(ip, name)
-        team_store.record(ctx.engine, name[:200] or None, "signin_failed", None, address=ip)
+    try:
+        who, token = ctx.accounts.sign_in(name, password, address=ip,
+                                          lifetime=dt.timedelta(seconds=MAX_AGE))
+    except SignInRefused as refused:
+        if refused.reason == "throttled":
+            return respond(request, "signin.html", context | {"error": "signin_throttled"},
+                           status=429)
         return respond(request, "signin.html", context | {"error": "signin_failed"}, status=401)
-    limiter.succeeded(ip, name)
-    # a fresh token on sign-in: a token planted before cannot ride along into the session
+    # a fresh cookie on sign-in: a token planted before cannot ride along into the session
     _end(request)
     request.session.clear()
-    token = session_store.open_session(ctx.engine, user.username,
-                                       dt.timedelta(seconds=MAX_AGE))
-    request.session.update({"user": user.username, "sid": token, "csrf": new_token()})
-    team_store.record(ctx.engine, user.username, "signin", None, address=ip)
+    request.session.update({"user": who.username, "sid": token, "csrf": new_token()})
     return RedirectResponse(local_path(next), status_code=303)
 
 
@@ -67,15 +59,14 @@ def _end(request: Request) -> None:
     before is worthless from now on."""
     token = request.session.get("sid")
     if isinstance(token, str):
-        session_store.end_session(request.app.state.ctx.engine, token)
+        request.app.state.ctx.accounts.end_session(token)
 
 
 @router.post("/signout")
 def signout(request: Request) -> Response:
-    _end(request)
-    name = request.session.get("user")
-    if isinstance(name, str):
-        team_store.record(request.app.state.ctx.engine, name, "signout")
+    token, name = request.session.get("sid"), request.session.get("user")
+    request.app.state.ctx.accounts.sign_out(token if isinstance(token, str) else None,
+                                            name if isinstance(name, str) else None)
     request.session.clear()
     request.session["csrf"] = new_token()
     return RedirectResponse("/signin" if request.app.state.ctx.team else "/", status_code=303)

@@ -33,18 +33,20 @@ def create_token(body: NewToken, ctx: Ctx, who: Who) -> JSONResponse:
     from buyersync.services.tokens import issue
 
     _by_person(ctx, who)
-    info, secret = issue(ctx.engine, who.username, body.name, body.scope)
+    info, secret = issue(ctx.engine, who.username, body.name, body.scope, ctx.accounts)
     return JSONResponse({**info.as_json(), "token": secret}, status_code=201)
 
 
 @router.get("", summary="Your API tokens (an admin: everyone's with all=true)")
 def list_tokens(ctx: Ctx, who: Who, all: Annotated[bool, Query()] = False) -> JSONResponse:
-    from buyersync.services.tokens import listing
+    from buyersync.services.tokens import NotAllowed, listing
 
     _by_person(ctx, who)
-    if all and who.role != "admin":
-        raise Forbidden
-    return JSONResponse([t.as_json() for t in listing(ctx.engine, None if all else who.username)])
+    try:
+        found = listing(ctx.engine, ctx.policy(who), everyone=all)
+    except NotAllowed:
+        raise Forbidden from None
+    return JSONResponse([t.as_json() for t in found])
 
 
 @router.delete("/{token_id}", summary="Revoke an API token")
@@ -52,5 +54,4 @@ def revoke_token(token_id: str, ctx: Ctx, who: Who) -> JSONResponse:
     from buyersync.services.tokens import revoke
 
     _by_person(ctx, who)
-    return JSONResponse(revoke(ctx.engine, token_id, by=who.username,
-                               admin=who.role == "admin").as_json())
+    return JSONResponse(revoke(ctx.engine, token_id, ctx.policy(who)).as_json())
