@@ -32,9 +32,9 @@ VERSION = 1
 BATCH = 1000
 
 
-#: sign-in state, not workspace content: never copied (a restored session would be a
-#: session nobody opened); a restore ends them all
-EPHEMERAL = ("sessions", "signin_failures")
+#: sign-in state and cached analyses, not workspace content: never copied (a restored
+#: session would be a session nobody opened); a restore ends them all
+EPHEMERAL = ("sessions", "signin_failures", "analysis_cache")
 
 
 def _tables() -> list[Table]:

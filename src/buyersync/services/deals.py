@@ -127,10 +127,17 @@ class DealService:
         #: the analysis of a deal (by default with the team's reference cases at hand for
         #: the planner to quote)
         self.analyze: Analyzer = analyzer or self._analyser
+        #: the key of this service's analyses in the workspace's cache (services/
+        #: analysis_cache.py); None for an analyzer of one's own: never cached
+        self.cache_key: str | None = "analysis" if analyzer is None else None
         self.now: Clock = clock or _utcnow
         self._learned: tuple[Any, Any] | None = None
         if migrate:
             db.ensure_schema(self.engine)
+
+    def forget_references(self) -> None:
+        """Read the reference cases again at the next analysis."""
+        self._analyser.forget_references()
 
     def import_references(self, path: str) -> builtins.list[str]:
         """Import reference cases from a YAML or JSON file (all or nothing); their ids."""
@@ -317,11 +324,15 @@ class DealService:
     # -- reading ----------------------------------------------------------------------------
 
     def get(self, deal_id: str) -> DealView:
+        if self.cache_key is not None:  # cached by deal revision, for every worker
+            from buyersync.services.analysis_cache import analysis_of
+
+            return self._view(*analysis_of(self, deal_id))
         stored = self._must(self._read(lambda repo: repo.get(deal_id)), deal_id)
         return self._view(stored)
 
-    def _view(self, stored: StoredDeal) -> DealView:
-        analysis = self._with_team(self.analyze(stored.deal))
+    def _view(self, stored: StoredDeal, analysis: Analysis | None = None) -> DealView:
+        analysis = self._with_team(analysis or self.analyze(stored.deal))
         evidence = [
             EvidenceView(id=r.id, position=r.position, text=r.text, date=r.date, source=r.source,
                          message_id=r.message_id,

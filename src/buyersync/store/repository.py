@@ -268,8 +268,10 @@ class DealRepository:
         deal row, the evidence that changed, contacts and actions, new history rows."""
         deal_id = stored.deal.id
         assert deal_id is not None and deal_id == before.deal.id
+        # every write moves the revision: the key of the cached analyses (store/cache.py)
         self.conn.execute(update(deals).where(deals.c.id == deal_id).values(
-            {k: v for k, v in deal_row(stored).items() if k != "id"}))
+            {k: v for k, v in deal_row(stored).items() if k != "id"}
+            | {"revision": deals.c.revision + 1}))
         self._sync_evidence(deal_id, stored.evidence, before.evidence)
         if (stored.deal.contacts != before.deal.contacts):
             self.conn.execute(delete(contacts).where(contacts.c.deal_id == deal_id))

@@ -116,12 +116,15 @@ deals = Table(
     Column("target_stage", String(KEY)),
     # warning codes as ",code,code," so that one LIKE finds a code on either database
     Column("warnings", String(500), nullable=False, server_default=","),
+    # one more on every write (migration 0010): the key of the cached analyses
+    Column("revision", Integer, nullable=False, server_default="0"),
     CheckConstraint("outcome IN ('open', 'won', 'lost')", name="outcome"),
     CheckConstraint("stage_source IN ('given', 'evidence')", name="stage_source"),
     Index(None, "stage", "updated_at"),
     Index(None, "strategy", "updated_at"),
     Index(None, "owner", "updated_at"),
     Index(None, "outcome", "stage_since"),
+    Index(None, "outcome", "updated_at"),  # the closed deals' version (migration 0010)
     Index(None, "updated_at"),
 )
 

@@ -141,8 +141,11 @@ def _readers(deals: DealService) -> dict[Lang, DealService]:
     from buyersync.services.deals import DealService
 
     def in_lang(lang: Lang) -> DealService:
-        return DealService(deals.engine, settings=deals.settings, migrate=False,
-                           analyzer=lambda deal: analyze(deal, lang=lang))
+        reader = DealService(deals.engine, settings=deals.settings, migrate=False,
+                             analyzer=lambda deal: analyze(deal, lang=lang))
+        if deals.cache_key is not None:  # the standard analyzer: cache it per language
+            reader.cache_key = f"analysis:{lang.value}"
+        return reader
 
     return {lang: in_lang(lang) for lang in Lang}
 

@@ -31,7 +31,7 @@ from buyersync.method.stages import (
 )
 from buyersync.services.deals import DealSummary
 from buyersync.services.team import LOCAL, Principal
-from buyersync.web import edits, views
+from buyersync.web import edits, roomcache, views
 from buyersync.web.deals import DealAccess, summaries
 from buyersync.web.deps import Ctx, UiLang, Who, check_csrf, get_ctx, page_lang
 from buyersync.web.i18n import LANG_COOKIE, Words
@@ -44,6 +44,7 @@ FormText = Annotated[str, Form(max_length=MAX_TEXT)]
 # quick analysis takes a longer paste and says how much of it it read
 FormPaste = Annotated[str, Form(max_length=4 * MAX_TEXT)]
 FormShort = Annotated[str, Form(max_length=2_000)]
+VARY = "HX-Request, Cookie"  # text-ok: an HTTP header
 
 
 def base_context(request: Request, lang: Lang, who: Principal | None) -> dict[str, Any]:
@@ -58,10 +59,9 @@ def base_context(request: Request, lang: Lang, who: Principal | None) -> dict[st
 def respond(request: Request, template: str, context: dict[str, Any], block: str | None = None,
             status: int = 200) -> HTMLResponse:
     """The page, or just `block` when HTMX asks (but the whole page to restore history)."""
-    partial = (block is not None and request.headers.get("hx-request") == "true"
-               and not request.headers.get("hx-history-restore-request"))
+    partial = block is not None and _partial(request)
     html = render(get_ctx(request).env, template, context, block if partial else None)
-    return HTMLResponse(html, status_code=status, headers={"Vary": "HX-Request, Cookie"})  # text-ok: an HTTP header
+    return HTMLResponse(html, status_code=status, headers={"Vary": VARY})
 
 
 def error_page(request: Request, status: int, key: str, detail: str | None = None) -> HTMLResponse:
@@ -204,9 +204,26 @@ def room_context(request: Request, ctx: Ctx, who: Principal, lang: Lang, deal_id
         "tender": None, "tender_error": None} | extra
 
 
+def _partial(request: Request) -> bool:
+    return (request.headers.get("hx-request") == "true"
+            and not request.headers.get("hx-history-restore-request"))
+
+
 @router.get("/deals/{deal_id}", response_class=HTMLResponse)
 def deal_room(deal_id: str, request: Request, ctx: Ctx, who: Who, lang: UiLang) -> HTMLResponse:
-    return respond(request, "room.html", room_context(request, ctx, who, lang, deal_id), "room")
+    partial = _partial(request)
+
+    def render_marked() -> str:
+        context = room_context(request, ctx, who, lang, deal_id, csrf=roomcache.CSRF_MARK)
+        return render(ctx.env, "room.html", context, "room" if partial else None)
+
+    html = roomcache.cached_room(ctx, who, lang.value, deal_id, request.url.path,
+                                 request.url.query, partial, render_marked)
+    if html is None:  # an address that is not cached
+        return respond(request, "room.html", room_context(request, ctx, who, lang, deal_id),
+                       "room")
+    csrf = (request.scope.get("session") or {}).get("csrf", "")
+    return HTMLResponse(roomcache.with_csrf(html, csrf), headers={"Vary": VARY})
 
 
 @router.post("/deals/{deal_id}/evidence", response_class=HTMLResponse)

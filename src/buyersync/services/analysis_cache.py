@@ -1,0 +1,84 @@
+"""A deal's analysis from the database's cache (store/cache.py) when it is still the one
+the current deal, knowledge and model give, else computed and cached for every worker.
+
+`refresh` computes and caches the analyses of many deals at once: what `deals refresh`
+calls after a model or knowledge update (the stale entries would be recomputed on the
+next view anyway; refreshing spares the first viewer the wait).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING
+
+from sqlalchemy import Connection, exc
+
+from buyersync.errors import NotFound
+from buyersync.method.model import Analysis
+from buyersync.store import cache, db
+from buyersync.store.records import StoredDeal
+from buyersync.store.repository import DealRepository
+
+if TYPE_CHECKING:
+    from buyersync.services.deals import DealService
+
+
+def stamp(probe: cache.Probe, today: dt.date | None = None) -> str:
+    """What an analysis is made from: the deal's revision, this release's knowledge and
+    model, the team's reference cases, and the day (deadlines count from today)."""
+    day = today or dt.date.today()
+    return (f"{probe.revision}|{cache.knowledge_fingerprint()}|{probe.references}|"
+            f"{day.isoformat()}")
+
+
+def analysis_of(service: DealService, deal_id: str) -> tuple[StoredDeal, Analysis]:
+    """The stored deal and its analysis (without the team's trade-off, which the view
+    adds): one read transaction, and the analyser only when the cache has no current one."""
+    key = service.cache_key
+    assert key is not None, "a service with its own analyzer does not cache"
+
+    def read(conn: Connection) -> tuple[StoredDeal | None, cache.Probe | None]:
+        stored = DealRepository(conn).get(deal_id)
+        return stored, cache.probe(conn, deal_id, key) if stored is not None else None
+
+    stored, found = db.in_transaction(service.engine, read, write=False)
+    if stored is None or found is None:
+        raise NotFound("deal", deal_id)
+    wanted = stamp(found)
+    if found.stamp == wanted and found.payload:
+        return stored, Analysis.model_validate_json(found.payload)
+    service.forget_references()  # another worker may have imported some meanwhile
+    analysis = service.analyze(stored.deal)
+    save(service, deal_id, key, wanted, analysis, found.revision)
+    return stored, analysis
+
+
+def save(service: DealService, deal_id: str, key: str, wanted: str, analysis: Analysis,
+         revision: int) -> None:
+    """Cache an analysis; a busy database only means the next reader computes it again."""
+    payload = analysis.model_dump_json()
+    with contextlib.suppress(exc.DBAPIError):
+        db.in_transaction(service.engine, lambda conn: cache.put(
+            conn, deal_id, key, wanted, payload, revision), write=True, attempts=2)
+
+
+def refresh(service: DealService, deal_ids: Sequence[str] | None = None, *,
+            progress: Callable[[int, int], None] | None = None) -> int:
+    """Compute and cache the current analysis of these deals (None: every deal), one
+    deal at a time; returns how many. Entries of other keys (page languages, rendered
+    rooms) are dropped, to be made again on their next view."""
+    ids = list(deal_ids) if deal_ids is not None else [
+        s.id for s in service.list(limit=None)]
+    db.in_transaction(service.engine, lambda conn: cache.clear(conn, ids), write=True)
+    done = 0
+    for deal_id in ids:
+        try:
+            service.get(deal_id)
+        except NotFound:  # deleted meanwhile
+            continue
+        done += 1
+        if progress:
+            progress(done, len(ids))
+    return done

@@ -1,0 +1,162 @@
+"""Analyses and rendered deal rooms cached in the workspace database, by deal revision.
+
+A cached entry is a row (deal, key) with a `stamp` that says what it was made from: the
+deal's `revision` (one more on every write, see repository.py), the fingerprint of the
+knowledge and model files of this version of buyersync, the team's reference cases, the
+day. A reader recomputes the stamp from the rows it reads anyway and uses the entry only
+when the two are equal; otherwise it computes afresh and writes the entry over. Nothing
+is kept in a process, so every worker on every machine sees the same entries, and none
+can go stale: a write moves the revision, a new model or knowledge file moves the
+fingerprint (stale entries are then simply not used, and `clear` drops them all).
+
+The table belongs to migration 0010; deleting a deal deletes its entries.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from functools import cache
+from importlib import resources
+from typing import Any
+
+from sqlalchemy import (
+    Column,
+    Connection,
+    ForeignKey,
+    String,
+    Table,
+    Text,
+    and_,
+    bindparam,
+    delete,
+    func,
+    select,
+)
+from sqlalchemy.dialects import postgresql, sqlite
+
+from buyersync.store.references import reference_cases
+from buyersync.store.tables import ID, deals, metadata
+
+analysis_cache = Table(
+    "analysis_cache", metadata,
+    Column("deal_id", String(ID), ForeignKey("deals.id", ondelete="CASCADE"),
+           primary_key=True),
+    # what is cached: "analysis:zh", "room:<hash of the page's inputs>", …
+    Column("key", String(64), primary_key=True),
+    Column("stamp", String(500), nullable=False),
+    Column("payload", Text, nullable=False),
+)
+
+#: the packages whose data files decide an analysis: knowledge, model, words
+KNOWLEDGE = ("buyersync.method", "buyersync.locate", "buyersync.text")
+
+
+def _hash_files(digest: Any, package: str) -> None:
+    root = resources.files(package)
+    todo = [root]
+    while todo:
+        folder = todo.pop()
+        for entry in sorted(folder.iterdir(), key=lambda e: e.name):
+            if entry.is_dir():
+                if entry.name != "__pycache__":
+                    todo.append(entry)
+            elif not entry.name.endswith((".pyc", ".pyo")):
+                digest.update(entry.name.encode())
+                digest.update(entry.read_bytes())
+
+
+@cache
+def fingerprint(*packages: str) -> str:
+    """A short hash of buyersync's version and every file in these packages (code, data,
+    model): the same on every worker running the same release, another one after an
+    upgrade or a retrained model."""
+    import buyersync
+
+    digest = hashlib.sha256(buyersync.__version__.encode())
+    for package in packages:
+        _hash_files(digest, package)
+    return digest.hexdigest()[:16]
+
+
+def knowledge_fingerprint() -> str:
+    return fingerprint(*KNOWLEDGE)
+
+
+@dataclass(frozen=True)
+class Probe:
+    """One deal's row facts and its cached entry under a key, read in one statement."""
+
+    owner: str | None
+    revision: int
+    outcome: str
+    stage_since: dt.datetime
+    references: str
+    closed: str
+    stamp: str | None
+    payload: str | None
+
+
+@cache
+def _probe_query() -> Any:
+    """Built once: the statement is the same for every deal and key (bound parameters)."""
+    closed = deals.alias("closed_deals")
+    is_closed = closed.c.outcome.in_(("won", "lost"))
+    c = analysis_cache
+    return (select(
+        deals.c.owner, deals.c.revision, deals.c.outcome, deals.c.stage_since,
+        select(func.count()).select_from(reference_cases).scalar_subquery(),
+        select(func.coalesce(func.max(reference_cases.c.position), -1)).scalar_subquery(),
+        select(func.count()).select_from(closed).where(is_closed).scalar_subquery(),
+        select(func.max(closed.c.updated_at)).where(is_closed).scalar_subquery(),
+        c.c.stamp, c.c.payload)
+        .select_from(deals.outerjoin(c, and_(c.c.deal_id == deals.c.id,
+                                             c.c.key == bindparam("key"))))
+        .where(deals.c.id == bindparam("deal_id")))
+
+
+def probe(conn: Connection, deal_id: str, key: str) -> Probe | None:
+    """The deal's owner, revision and stage timing, the version of the team's reference
+    cases and of its closed deals, and the entry cached under `key`: one statement.
+    None if there is no such deal."""
+    query = _probe_query()
+    row = conn.execute(query, {"deal_id": deal_id, "key": key}).first()
+    if row is None:
+        return None
+    closed_at = row[7]
+    return Probe(owner=row[0], revision=int(row[1]), outcome=row[2], stage_since=row[3],
+                 references=f"{row[4]}.{row[5]}",
+                 closed=f"{row[6]}.{closed_at.isoformat() if closed_at else ''}",
+                 stamp=row[8], payload=row[9])
+
+
+def put(conn: Connection, deal_id: str, key: str, stamp: str, payload: str,
+        revision: int) -> None:
+    """Write the entry over any under the same key, and drop the deal's entries made
+    from an older revision (they can never be used again)."""
+    values = {"deal_id": deal_id, "key": key, "stamp": stamp, "payload": payload}
+    dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
+    upsert = dialect.insert(analysis_cache).values(values)
+    conn.execute(upsert.on_conflict_do_update(
+        index_elements=[analysis_cache.c.deal_id, analysis_cache.c.key],
+        set_={"stamp": upsert.excluded.stamp, "payload": upsert.excluded.payload}))
+    current = select(deals.c.id).where(deals.c.id == deal_id, deals.c.revision == revision)
+    conn.execute(delete(analysis_cache).where(
+        analysis_cache.c.deal_id == deal_id,
+        ~analysis_cache.c.stamp.startswith(f"{revision}|"), current.exists()))
+
+
+def clear(conn: Connection, deal_ids: Iterable[str] | None = None) -> int:
+    """Drop the cached entries of these deals (all deals: None); returns how many. For
+    `deals refresh` after a model or knowledge update, or to free the space."""
+    if deal_ids is None:
+        return int(conn.execute(delete(analysis_cache)).rowcount or 0)
+    n = 0
+    ids: Sequence[str] = list(dict.fromkeys(deal_ids))
+    for start in range(0, len(ids), 500):
+        batch = ids[start:start + 500]
+        n += int(conn.execute(delete(analysis_cache).where(
+            analysis_cache.c.deal_id.in_(batch))).rowcount or 0)
+    return n

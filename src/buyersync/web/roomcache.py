@@ -1,0 +1,71 @@
+"""The deal room page cached in the workspace database (store/cache.py), for every worker.
+
+A room is the same page as long as what it is made from is the same: the deal (its
+revision), this release's code, knowledge and templates, the team's reference cases and
+closed deals (the trade-off learns from them), the day (letters are dated, deadlines
+count down), the days in stage, and who asks in which language at which address. The
+first view renders it and stores it; later views, on any worker, read one row and send
+it. The page's CSRF token is the one thing that differs per session: the cached copy
+holds a mark in its place (a NUL character, which no deal's text can hold), replaced on
+the way out.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import hashlib
+from collections.abc import Callable
+
+from markupsafe import Markup
+from sqlalchemy import exc
+
+from buyersync.errors import NotFound
+from buyersync.services.team import Principal
+from buyersync.store import cache, db
+from buyersync.web.deps import WebContext
+
+CSRF_MARK = Markup("\x00csrf\x00")
+#: what a room is made of besides its data: the analysis, the letters, the pages
+PAGE_PACKAGES = (*cache.KNOWLEDGE, "buyersync.services", "buyersync.web")
+#: query parameters a room reads; an address with any other is rendered, never cached
+#: (so that made-up addresses cannot fill the cache)
+CACHED_QUERIES = {"": "", "letters=zh": "zh", "letters=en": "en"}
+
+
+def _key(ctx: WebContext, who: Principal, lang: str, path: str, query: str,
+         partial: bool) -> str:
+    settings = ctx.settings.model_dump_json()
+    raw = "\x1f".join([lang, path, query, str(partial), repr(who), settings])
+    return "room:" + hashlib.sha256(raw.encode()).hexdigest()[:40]
+
+
+def cached_room(ctx: WebContext, who: Principal, lang: str, deal_id: str, path: str,
+                query: str, partial: bool, render: Callable[[], str]) -> str | None:
+    """The room's HTML with the CSRF mark (cached, or rendered by `render` and cached),
+    after the access check; None when this address is not one to cache."""
+    if query not in CACHED_QUERIES:
+        return None
+    key = _key(ctx, who, lang, path, query, partial)
+    found = db.in_transaction(ctx.engine, lambda conn: cache.probe(conn, deal_id, key),
+                              write=False)
+    if found is None:
+        raise NotFound("deal", deal_id)
+    ctx.check(who, found.owner, deal_id)
+    now = ctx.deals.now()
+    days = max(0, (now - found.stage_since).days)
+    stalled = found.outcome == "open" and found.stage_since <= now - dt.timedelta(
+        days=ctx.settings.stalled_days)
+    wanted = (f"{found.revision}|{cache.fingerprint(*PAGE_PACKAGES)}|{found.references}|"
+              f"{found.closed}|{dt.date.today().isoformat()}|{days}|{stalled}")
+    if found.stamp == wanted and found.payload is not None:
+        return found.payload
+    html = render()
+    with contextlib.suppress(exc.DBAPIError):  # busy: the next view renders it again
+        db.in_transaction(ctx.engine, lambda conn: cache.put(
+            conn, deal_id, key, wanted, html, found.revision), write=True, attempts=2)
+    return html
+
+
+def with_csrf(html: str, token: str) -> str:
+    return html.replace(str(CSRF_MARK), token)

@@ -1,0 +1,82 @@
+"""The deal room page cached in the workspace database (web/roomcache.py): two apps on
+one workspace stand for two workers; a change made through either shows on the next
+view through the other, and each session gets its own CSRF token in the cached page."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from fastapi.testclient import TestClient
+from sqlalchemy import select
+
+from buyersync.config import Settings
+from buyersync.store import cache
+from buyersync.web.app import create_app
+from tests.e2e.web_support import csrf_of, demo_deal
+
+NEW_TEXT = "Procurement wants three references from plants of our size before Friday."
+
+
+def app_on(db: Path) -> TestClient:
+    return TestClient(create_app(Settings(db=f"sqlite:///{db}", team=False,
+                                          allowed_hosts="testserver")))
+
+
+def rooms(client: TestClient) -> int:
+    with client.app.state.ctx.engine.connect() as conn:  # type: ignore[attr-defined]
+        keys = conn.execute(select(cache.analysis_cache.c.key)).scalars()
+        return sum(1 for k in keys if k.startswith("room:"))
+
+
+def test_a_change_through_one_worker_shows_on_the_next_view_through_the_other(tmp_path):
+    db = tmp_path / "w.sqlite3"
+    with app_on(db) as first, app_on(db) as second:
+        deal_id = first.post("/api/v1/deals", json=demo_deal()).json()["id"]
+        page = first.get(f"/deals/{deal_id}")
+        assert page.status_code == 200 and rooms(first) == 1
+        assert second.get(f"/deals/{deal_id}").text.replace(
+            csrf_of(second.get(f"/deals/{deal_id}").text), "") == page.text.replace(
+            csrf_of(page.text), ""), "the second worker serves the cached page"
+        assert "Procurement wants" not in page.text
+        token = csrf_of(page.text)
+        added = first.post(f"/deals/{deal_id}/evidence", data={"text": NEW_TEXT,
+                                                               "csrf_token": token})
+        assert added.status_code in (200, 303)
+        # the room quotes the new evidence (highlighted, so in pieces)
+        assert "Procurement wants" in second.get(f"/deals/{deal_id}").text
+
+
+def test_each_session_gets_its_own_token_in_a_cached_page(tmp_path):
+    db = tmp_path / "w.sqlite3"
+    with app_on(db) as one, app_on(db) as other:
+        deal_id = one.post("/api/v1/deals", json=demo_deal()).json()["id"]
+        first = one.get(f"/deals/{deal_id}").text
+        second = other.get(f"/deals/{deal_id}").text
+        assert csrf_of(first) != csrf_of(second)
+        assert "\x00" not in first and "\x00" not in second
+        # the token works: a form post with it is accepted
+        done = other.post(f"/deals/{deal_id}/evidence",
+                          data={"text": NEW_TEXT, "csrf_token": csrf_of(second)})
+        assert done.status_code in (200, 303)
+
+
+def test_languages_and_letter_choices_are_cached_apart_and_odd_addresses_not_at_all(tmp_path):
+    with app_on(tmp_path / "w.sqlite3") as client:
+        deal_id = client.post("/api/v1/deals", json=demo_deal()).json()["id"]
+        zh = client.get(f"/deals/{deal_id}", headers={"Accept-Language": "zh-CN"}).text
+        en = client.get(f"/deals/{deal_id}", headers={"Accept-Language": "en"}).text
+        assert zh != en and '<html lang="zh' in zh and '<html lang="en' in en
+        client.get(f"/deals/{deal_id}?letters=en")
+        assert rooms(client) == 3
+        assert client.get(f"/deals/{deal_id}?x=1").status_code == 200
+        assert rooms(client) == 3
+        partial = client.get(f"/deals/{deal_id}", headers={"HX-Request": "true"}).text
+        assert "<html" not in partial and rooms(client) == 4
+
+
+def test_a_deleted_deal_is_not_found_even_though_its_room_was_cached(tmp_path):
+    with app_on(tmp_path / "w.sqlite3") as client:
+        deal_id = client.post("/api/v1/deals", json=demo_deal()).json()["id"]
+        client.get(f"/deals/{deal_id}")
+        assert client.delete(f"/api/v1/deals/{deal_id}").status_code in (200, 204)
+        assert client.get(f"/deals/{deal_id}").status_code == 404

@@ -1,0 +1,142 @@
+"""Analyses cached in the workspace database by deal revision (store/cache.py,
+services/analysis_cache.py), on SQLite and on a real PostgreSQL: a view reuses the
+cached analysis, any write (through any service: another worker) makes the next view
+compute afresh, and nothing is kept in the process."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from sqlalchemy import func, select, update
+
+from buyersync.method.model import Deal
+from buyersync.services.analysis import analyze
+from buyersync.services.analysis_cache import refresh
+from buyersync.services.deals import DealService
+from buyersync.store import cache
+from buyersync.store.tables import deals
+
+DATA = Path(__file__).resolve().parents[1] / "data"
+
+
+class Counting:
+    """The real analyzer, counting its calls."""
+
+    def __init__(self) -> None:
+        self.calls = 0
+
+    def __call__(self, deal: Deal) -> object:
+        self.calls += 1
+        return analyze(deal)
+
+
+def worker(url: str) -> tuple[DealService, Counting]:
+    """A service as a web worker holds it: the standard analyzer, counted."""
+    service = DealService(url)
+    counting = Counting()
+    service.analyze = counting  # type: ignore[assignment]
+    return service, counting
+
+
+def a_deal() -> Deal:
+    return Deal.model_validate({"name": "Cache test", "lang": "en", "evidence": [
+        {"text": "Our planners keep missing shipments and the board is unhappy."}]})
+
+
+def entries(service: DealService) -> list[tuple[str, str]]:
+    with service.engine.connect() as conn:
+        return [(r.key, r.stamp) for r in conn.execute(select(cache.analysis_cache))]
+
+
+def test_a_second_view_reads_the_cached_analysis_on_any_worker(db_url):
+    first, counted_first = worker(db_url)
+    second, counted_second = worker(db_url)
+    with first, second:
+        deal_id = first.create(a_deal())
+        counted_first.calls = 0
+        view = first.get(deal_id)
+        assert counted_first.calls == 1
+        again = second.get(deal_id)
+        assert counted_second.calls == 0, "the other worker reads the first one's analysis"
+        assert again.analysis == view.analysis
+        assert [k for k, _ in entries(first)] == ["analysis"]
+
+
+def test_a_write_on_another_worker_makes_the_next_view_fresh(db_url):
+    first, counted = worker(db_url)
+    second, _ = worker(db_url)
+    with first, second:
+        deal_id = first.create(a_deal())
+        before = first.get(deal_id)
+        second.add_evidence(deal_id, "They asked for a price and a delivery date for 40 licences.")
+        counted.calls = 0
+        after = first.get(deal_id)
+        assert counted.calls == 1
+        assert len(after.analysis.evidence) == len(before.analysis.evidence) + 1
+        # the entry of the old revision is gone, the new one is there
+        stamps = [s for _, s in entries(first)]
+        assert len(stamps) == 1 and stamps[0].startswith("1|")
+
+
+def test_a_new_model_or_knowledge_is_not_served_from_the_cache(db_url):
+    service, counted = worker(db_url)
+    with service:
+        deal_id = service.create(a_deal())
+        service.get(deal_id)
+        # what the entry would say had another release (another fingerprint) written it
+        with service.engine.begin() as conn:
+            conn.execute(update(cache.analysis_cache).values(stamp=func.replace(
+                cache.analysis_cache.c.stamp, cache.knowledge_fingerprint(), "0" * 16)))
+        counted.calls = 0
+        service.get(deal_id)
+        assert counted.calls == 1
+
+
+def test_refresh_computes_every_deal_once_and_then_views_are_free(db_url):
+    service, counted = worker(db_url)
+    with service:
+        ids = [service.create(a_deal()) for _ in range(3)]
+        counted.calls = 0
+        assert refresh(service) == 3
+        assert counted.calls == 3
+        for deal_id in ids:
+            service.get(deal_id)
+        assert counted.calls == 3
+
+
+def test_deleting_a_deal_deletes_its_cached_entries(db_url):
+    service, _ = worker(db_url)
+    with service:
+        deal_id = service.create(a_deal())
+        service.get(deal_id)
+        service.delete(deal_id)
+        assert entries(service) == []
+
+
+def test_reference_cases_imported_by_another_worker_reach_the_next_view(db_url):
+    first, counted = worker(db_url)
+    second, _ = worker(db_url)
+    with first, second:
+        deal_id = first.create(a_deal())
+        first.get(deal_id)
+        second.import_references(str(DATA / "references" / "cases.yaml"))
+        counted.calls = 0
+        first.get(deal_id)
+        assert counted.calls == 1
+
+
+def test_every_write_moves_the_revision(db_url):
+    service, _ = worker(db_url)
+    with service:
+        deal_id = service.create(a_deal())
+
+        def revision() -> int:
+            with service.engine.connect() as conn:
+                return int(conn.execute(select(deals.c.revision).where(
+                    deals.c.id == deal_id)).scalar_one())
+
+        assert revision() == 0
+        service.add_evidence(deal_id, "We need it before the summer.")
+        service.record_outcome(deal_id, "won")
+        service.update(deal_id, service.export(deal_id))
+        assert revision() == 3
