@@ -6,9 +6,10 @@ from __future__ import annotations
 import json
 
 import numpy as np
+import pytest
 
 from buyersync.locate import default_locator
-from buyersync.locate.model import StageModel, term_hashes
+from buyersync.locate.model import SPARSE_FROM, StageModel, term_hashes
 
 TEXTS = ["收到招标代理发来的招标文件，下周三开标。", "x", "a\x00b", "BAFO due Friday; net-60 terms.",
          "The CFO asked for the payback period before the board meets.",
@@ -49,10 +50,13 @@ def test_the_shipped_table_finds_every_term_and_nothing_else():
     assert (model._table.lookup(np.arange(1, 1000, dtype=np.uint64) * np.uint64(7919)) == -1).all()
 
 
-def test_batch_features_and_scores_equal_one_text_at_a_time():
+@pytest.mark.parametrize("copies", [1, 5])  # a few texts one by one; many in one sparse product
+def test_batch_features_and_scores_equal_one_text_at_a_time(copies):
     model = small_model()
-    batch = model.predict_many(TEXTS)
-    for text, (stage, comp, (idx, w)) in zip(TEXTS, batch, strict=True):
+    texts = TEXTS * copies
+    assert (len(texts) >= SPARSE_FROM) == (copies > 1)
+    batch = model.predict_many(texts)
+    for text, (stage, comp, (idx, w)) in zip(texts, batch, strict=True):
         one_idx, one_w = model.features(text)
         assert list(idx) == list(one_idx) and np.allclose(w, one_w, rtol=0, atol=1e-15)
         one_stage, one_comp = model.predict(text)

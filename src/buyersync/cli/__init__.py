@@ -18,7 +18,7 @@ from importlib import import_module
 
 import typer
 
-from buyersync.cli.common import cli_lang, cli_settings, say
+from buyersync.cli.common import cli_date_order, cli_debug, cli_lang, say
 from buyersync.errors import BadInput, Conflict, NotFound
 from buyersync.text import both, t
 
@@ -46,13 +46,36 @@ def build_app() -> typer.Typer:
 app = build_app()
 
 
+def app_for(args: list[str]) -> typer.Typer:
+    """The app that runs `args`: for a known command, a root app that holds that command alone.
+
+    Typer turns every registered command into a parser before it parses anything (some
+    forty of them); a command line names one, so only that one is built. Anything else
+    (no command, an option first, an unknown name) goes to the whole app, whose help and
+    errors list every command.
+    """
+    name = args[0] if args else ""
+    one = typer.Typer(name="buyersync", no_args_is_help=True, pretty_exceptions_enable=False,
+                      add_completion=False)
+    one.callback()(_group)  # two or more entries keep the group shape: `buyersync NAME …`
+    one.registered_commands = [c for c in app.registered_commands
+                               if c.name == name or (c.name is None and c.callback is not None
+                                                     and c.callback.__name__.replace("_", "-") == name)]
+    one.registered_groups = [g for g in app.registered_groups if g.name == name]
+    return one if one.registered_commands or one.registered_groups else app
+
+
+def _group() -> None:
+    pass
+
+
 def main() -> None:
     """Entry point: turns bad input into one line and exit status 2, never a traceback."""
     try:
         from buyersync.method.dates import set_default_order
 
-        set_default_order(cli_settings().date_order)  # how 02/04/2026 reads in deal files
-        app()
+        set_default_order(cli_date_order())  # how 02/04/2026 reads in deal files
+        app_for(sys.argv[1:])()
     except (BadInput, Conflict, NotFound) as e:
         say(e.render(cli_lang()))
         sys.exit(2)
@@ -61,7 +84,7 @@ def main() -> None:
     except BrokenPipeError:
         sys.exit(0)
     except Exception as e:  # the last guard: a bug must still not print a traceback
-        if cli_settings().debug:
+        if cli_debug():
             raise
         say(t("cli.internal_error", cli_lang(), kind=type(e).__name__, error=e))
         sys.exit(1)

@@ -4,10 +4,11 @@ terminal's settings and language, and the one-line message on standard error."""
 from __future__ import annotations
 
 import json
+import os
 import sys
 from enum import StrEnum
 from functools import cache
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Literal
 
 if TYPE_CHECKING:
     from buyersync.config import Settings
@@ -36,9 +37,33 @@ def cli_settings() -> Settings:
         return Settings.model_construct()
 
 
+def _plain_environment() -> bool:
+    """True when no BUYERSYNC_* variable is set: every setting is then its default (the
+    language comes from LANG), known without importing pydantic-settings (~0.1 s)."""
+    return not any(k[:10].upper() == "BUYERSYNC_" for k in os.environ)
+
+
 def cli_lang() -> str:
     """The terminal's language, "zh" or "en" (BUYERSYNC_LANG, else LANG)."""
+    if _plain_environment():
+        from buyersync.text import lang_of
+
+        lang = None
+        for k, v in os.environ.items():  # matched case-insensitively, the last one winning,
+            if k.lower() == "lang":      # as pydantic-settings matches them
+                lang = v
+        return lang_of(lang)
     return cli_settings().ui_lang
+
+
+def cli_date_order() -> Literal["mdy", "dmy"]:
+    """How 02/04/2026 reads in deal files: "mdy" or "dmy" (BUYERSYNC_DATE_ORDER)."""
+    return "mdy" if _plain_environment() else cli_settings().date_order
+
+
+def cli_debug() -> bool:
+    """Whether an internal error shows its traceback (BUYERSYNC_DEBUG)."""
+    return False if _plain_environment() else cli_settings().debug
 
 
 def say(line: str) -> None:

@@ -51,7 +51,8 @@ class Message:
 @cache
 def _markers() -> dict[str, Any]:
     ref = resources.files("buyersync.locate").joinpath("data", "mail.yaml")
-    data: dict[str, Any] = yaml.safe_load(ref.read_text(encoding="utf-8"))
+    data: dict[str, Any] = yaml.load(ref.read_text(encoding="utf-8"),
+                                     Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
     return data
 
 

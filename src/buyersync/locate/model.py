@@ -24,6 +24,7 @@ from buyersync.method.stages import STAGES, Stage
 NGRAM_RANGE = (1, 4)
 COMPETITOR_CLASSES = ("true", "false", "null")
 MODEL_FILE = "stage_model.npz"
+SPARSE_FROM = 32  # batches this large are scored with one sparse product (SciPy)
 
 
 def normalise(text: str) -> str:
@@ -177,6 +178,11 @@ class StageModel:
                                                     list[tuple[np.ndarray, np.ndarray]]]:
         """Stage and competitor probabilities (in STAGES and COMPETITOR_CLASSES order) and the
         features of many texts: the TF-IDF rows times both classifiers' weights, one CSR product."""
+        if len(texts) < SPARSE_FROM:  # a deal's few items: skip SciPy's import, score one by one
+            feats = [self.features(t) for t in texts]
+            scored = [self.predict_features(*f) for f in feats]
+            return ([list(s.values()) for s, _ in scored], [list(c.values()) for _, c in scored],
+                    feats)
         from scipy.sparse import csr_matrix
 
         if not len(self.terms):

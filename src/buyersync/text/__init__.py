@@ -26,13 +26,14 @@ LANGS: tuple[str, str] = ("zh", "en")
 #: placeholders that count something; a message whose language holds plural forms
 #: ({one: …, other: …}, as English does) picks one by the first of them it is given
 COUNTS: tuple[str, ...] = ("n", "count", "days")
+_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # the C loader: start-up reads these files
 
 
 @cache
 def table(room: str) -> Mapping[str, Mapping[str, str]]:
     """All entries of `text/ROOM.yaml`: key → {"zh": …, "en": …}."""
     source = resources.files("buyersync.text").joinpath(f"{room}.yaml")
-    data: dict[str, dict[str, str]] = yaml.safe_load(source.read_text("utf-8")) or {}
+    data: dict[str, dict[str, str]] = yaml.load(source.read_text("utf-8"), Loader=_LOADER) or {}
     return data
 
 

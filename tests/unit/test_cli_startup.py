@@ -1,0 +1,64 @@
+"""`buyersync analyze` starts fast: it builds one command's parser, reads no settings
+library when no BUYERSYNC_* variable is set, and imports nothing it does not use."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from buyersync.cli import app, app_for
+from buyersync.cli import common as cli_common
+from buyersync.config import Settings
+
+DEMO = Path(__file__).resolve().parents[2] / "src" / "buyersync" / "demo" / "surprise-tender.yaml"
+
+
+@pytest.mark.parametrize("env", [{}, {"LANG": "zh_CN.UTF-8"}, {"lang": "zh_TW"}, {"LANG": "C.UTF-8"},
+                                 {"LANG": "en_GB.UTF-8", "lang": "zh"},
+                                 {"BUYERSYNC_LANG": "zh", "LANG": "en_US"},
+                                 {"BUYERSYNC_DATE_ORDER": "dmy", "BUYERSYNC_DEBUG": "1"},
+                                 {"buyersync_debug": "yes"},
+                                 {"BUYERSYNC_STALLED_DAYS": "not a number", "LANG": "zh_CN"}])
+def test_the_quick_settings_agree_with_the_settings_class(monkeypatch, env):
+    import os
+
+    for key in list(os.environ):
+        if key.lower() == "lang" or key.upper().startswith("BUYERSYNC_"):
+            monkeypatch.delenv(key)
+    for key, value in env.items():
+        monkeypatch.setenv(key, value)
+    cli_common.cli_settings.cache_clear()
+    try:
+        full = Settings()
+    except ValueError:  # an unusable environment: the CLI falls back to the defaults
+        full = Settings.model_construct()
+    try:
+        assert cli_common.cli_lang() == full.ui_lang
+        assert cli_common.cli_date_order() == full.date_order
+        assert cli_common.cli_debug() == full.debug
+    finally:
+        cli_common.cli_settings.cache_clear()
+
+
+def test_a_command_line_builds_only_its_command():
+    one = app_for(["analyze", "x.yaml"])
+    assert [c.callback.__name__ for c in one.registered_commands if c.callback] == ["analyze"]
+    assert not one.registered_groups
+    assert [g.name for g in app_for(["model", "info"]).registered_groups] == ["model"]
+    assert app_for(["--help"]) is app and app_for([]) is app and app_for(["no-such"]) is app
+
+
+def test_analyze_imports_no_settings_library_no_scipy_no_web_no_database():
+    code = ("import sys, runpy; sys.argv = ['buyersync', 'analyze', sys.argv[1], '--format', 'json'];"
+            "import buyersync.cli as c\n"
+            "try:\n    c.main()\nexcept SystemExit:\n    pass\n"
+            "heavy = ['pydantic_settings', 'scipy', 'fastapi', 'sqlalchemy', 'sklearn', 'httpx']\n"
+            "sys.stderr.write(' '.join(m for m in heavy if m in sys.modules))")
+    env = {k: v for k, v in __import__("os").environ.items() if not k.upper().startswith("BUYERSYNC_")}
+    done = subprocess.run([sys.executable, "-c", code, str(DEMO)], capture_output=True, text=True,
+                          env=env, check=True)
+    assert '"stage"' in done.stdout
+    assert done.stderr.strip() == ""
