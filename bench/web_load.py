@@ -54,7 +54,8 @@ def free_port() -> int:
 def seed(db_url: str, copies: int) -> str:
     """The demo deals, and `copies` more made from them (other names and owners), so that
     the board has a pipeline's worth of cards."""
-    from buyersync.services.deals import DealService, demo_deals, load_demo
+    from buyersync.services.deals import DealService
+    from buyersync.services.demo import demo_deals, load_demo
 
     with DealService(db_url) as service:
         ids = load_demo(service)

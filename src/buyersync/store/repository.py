@@ -339,6 +339,35 @@ class DealRepository:
             query = query.limit(limit)
         return [self._summary(row, stalled_before) for row in self.conn.execute(query)]
 
+    def board(self, where: DealFilter, *, stalled_before: dt.datetime, per_column: int,
+              opened: str | None = None, page: int = 0) -> list[DealSummary]:
+        """The board's cards: in each stage the `per_column` most recently updated deals,
+        and in the `opened` stage its `page`-th such slice instead (one query: a row
+        number per stage)."""
+        rank = func.row_number().over(partition_by=deals.c.stage,
+                                      order_by=(deals.c.updated_at.desc(), deals.c.id.desc()))
+        ranked = self._filtered(select(*_SUMMARY_COLUMNS, rank.label("rank")), where,
+                                stalled_before).subquery()
+        first = ranked.c.rank <= per_column
+        if opened is not None and page > 0:
+            chosen = (ranked.c.rank > page * per_column) & (
+                ranked.c.rank <= (page + 1) * per_column)
+            first = or_((ranked.c.stage != opened) & first, (ranked.c.stage == opened) & chosen)
+        query = (select(*[ranked.c[c.name] for c in _SUMMARY_COLUMNS]).where(first)
+                 .order_by(ranked.c.stage, ranked.c.rank))
+        return [self._summary(row, stalled_before) for row in self.conn.execute(query)]
+
+    def count_by_stage(self, where: DealFilter, *, stalled_before: dt.datetime) -> dict[str, int]:
+        query = self._filtered(select(deals.c.stage, func.count()), where,
+                               stalled_before).group_by(deals.c.stage)
+        return {str(stage): int(n) for stage, n in self.conn.execute(query)}
+
+    def owners(self, where: DealFilter, *, stalled_before: dt.datetime) -> list[str]:
+        """The distinct owners of the deals `where` selects (for a filter's choices)."""
+        query = self._filtered(select(deals.c.owner).distinct(), where, stalled_before)
+        query = query.where(deals.c.owner.is_not(None)).order_by(deals.c.owner)
+        return [str(owner) for owner in self.conn.execute(query).scalars()]
+
     def count_where(self, where: DealFilter, *, stalled_before: dt.datetime) -> int:
         query = self._filtered(select(func.count()).select_from(deals), where, stalled_before)
         return int(self.conn.execute(query).scalar_one())

@@ -29,10 +29,9 @@ from buyersync.method.stages import (
     Strategy,
     WarningCode,
 )
-from buyersync.services.deals import DealSummary
 from buyersync.services.team import LOCAL, Principal
 from buyersync.web import edits, roomcache, views
-from buyersync.web.deals import DealAccess, summaries
+from buyersync.web.deals import DealAccess
 from buyersync.web.deps import Ctx, UiLang, Who, check_csrf, get_ctx, page_lang
 from buyersync.web.i18n import LANG_COOKIE, Words
 from buyersync.web.templating import render
@@ -105,19 +104,29 @@ def _enum(kind: Any, value: str | None) -> Any:
 @router.get("/", response_class=HTMLResponse)
 def board(request: Request, ctx: Ctx, who: Who, lang: UiLang,
           strategy: str | None = None, owner: str | None = None, warning: str | None = None,
-          stalled: str | None = None, outcome: str | None = "open") -> HTMLResponse:
+          stalled: str | None = None, outcome: str | None = "open", column: str | None = None,
+          page: int = 0) -> HTMLResponse:
+    from buyersync.services.board import board as read_board
+
     chosen = {"strategy": _enum(Strategy, strategy), "warning": _enum(WarningCode, warning),
               "owner": (owner or "").strip()[:200] or None, "stalled": stalled in ("1", "on", "true"),
               "outcome": _enum(Outcome, outcome) if outcome != "all" else None}
-    cards = summaries(ctx, who, strategy=chosen["strategy"], owner=chosen["owner"],
-                      warning=chosen["warning"], stalled=True if chosen["stalled"] else None,
-                      outcome=chosen["outcome"], limit=1000)
-    owners = sorted({c.owner for c in summaries(ctx, who, limit=1000) if c.owner})
-    columns: dict[Stage, list[DealSummary]] = {s: [] for s in STAGES}
-    for card in cards:
-        columns[card.stage].append(card)
+    policy = ctx.policy(who)
+    scope = policy.deal_scope(chosen["owner"])
+    filters = {"strategy": chosen["strategy"], "warning": chosen["warning"],
+               "stalled": True if chosen["stalled"] else None, "outcome": chosen["outcome"]}
+    filters = {k: v for k, v in filters.items() if v is not None} | scope.filters()
+    if scope.nothing:  # a seller asking for someone else's deals: none
+        filters["owners"], filters["include_unowned"] = [], False
+    found = read_board(ctx.deals, filters, policy.deal_scope(None).filters(),
+                       opened=_enum(Stage, column), page=page)
+    # the filters as they are, for the links that page a column
+    kept = {k: v for k, v in (("strategy", strategy), ("owner", chosen["owner"]),
+                              ("warning", warning), ("stalled", "1" if chosen["stalled"] else None),
+                              ("outcome", outcome)) if v}
     context = base_context(request, lang, who) | {
-        "columns": columns, "count": len(cards), "owners": owners, "chosen": chosen,
+        "board": found, "columns": found.columns, "count": found.total, "owners": found.owners,
+        "chosen": chosen, "kept": kept,
         "outcome": outcome if outcome in ("open", "won", "lost", "all") else "open",
         "strategies": list(Strategy), "warning_codes": list(WarningCode)}
     return respond(request, "board.html", context, block="board")
