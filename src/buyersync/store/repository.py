@@ -7,6 +7,7 @@ each child table with one query for the whole page, never one query per deal.
 
 from __future__ import annotations
 
+import builtins
 import datetime as dt
 import math
 import re
@@ -340,7 +341,7 @@ class DealRepository:
         return [self._summary(row, stalled_before) for row in self.conn.execute(query)]
 
     def board(self, where: DealFilter, *, stalled_before: dt.datetime, per_column: int,
-              opened: str | None = None, page: int = 0) -> list[DealSummary]:
+              opened: str | None = None, page: int = 0) -> builtins.list[DealSummary]:
         """The board's cards: in each stage the `per_column` most recently updated deals,
         and in the `opened` stage its `page`-th such slice instead (one query: a row
         number per stage)."""
@@ -362,7 +363,7 @@ class DealRepository:
                                stalled_before).group_by(deals.c.stage)
         return {str(stage): int(n) for stage, n in self.conn.execute(query)}
 
-    def owners(self, where: DealFilter, *, stalled_before: dt.datetime) -> list[str]:
+    def owners(self, where: DealFilter, *, stalled_before: dt.datetime) -> builtins.list[str]:
         """The distinct owners of the deals `where` selects (for a filter's choices)."""
         query = self._filtered(select(deals.c.owner).distinct(), where, stalled_before)
         query = query.where(deals.c.owner.is_not(None)).order_by(deals.c.owner)
