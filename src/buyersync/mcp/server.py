@@ -164,7 +164,8 @@ def build_server(service: Callable[[], "DealService"], gate: Callable[[Any], Gat
             from buyersync.services.analysis import analyze
             from buyersync.services.dealfile import deal_from_data
 
-            return analyze(deal_from_data(deal, "deal")).model_dump(mode="json")
+            return analyze(deal_from_data(deal, "deal"),
+                           priors=service().priors).model_dump(mode="json")
         return guarded(work)()
 
     @server.tool(title="Read a saved deal", annotations=read_only)

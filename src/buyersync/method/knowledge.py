@@ -77,9 +77,11 @@ def signals() -> dict[str, Any]:
 
 
 def priors(override_path: str | os.PathLike[str] | None = None) -> dict[str, Any]:
-    """The trade-off priors, with the keys of an override file laid over the shipped ones."""
+    """The trade-off priors, with the keys of an override file laid over the shipped ones.
+    The caller names the file (the entry points take it from `Settings.priors`, via
+    services/analysis.py's `load_priors`, which words a bad file for the user)."""
     base = dict(rules()["priors"])
-    path = override_path or os.environ.get("BUYERSYNC_PRIORS")
+    path = override_path
     if path:
         extra = yaml.load(Path(path).read_text("utf-8"), Loader=_Loader) or {}
         if not isinstance(extra, dict):

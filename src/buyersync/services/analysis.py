@@ -11,9 +11,13 @@ without planning.
 from __future__ import annotations
 
 import datetime as dt
+import os
 from collections.abc import Callable, Mapping, Sequence
+from functools import lru_cache
+from pathlib import Path
 from typing import Any, Protocol, runtime_checkable
 
+from buyersync.errors import BadInput
 from buyersync.locate.deal import current_stage, inferred_drivers
 from buyersync.method import knowledge as kb
 from buyersync.method.dates import chronological
@@ -55,22 +59,56 @@ def position(deal: Deal, locations: Locations) -> tuple[Stage, str, dict[Stage, 
     return stage, source, inferred_drivers(locations, stage, deal.drivers)
 
 
+def load_priors(path: str | os.PathLike[str] | None) -> Mapping[str, Any]:
+    """The trade-off priors: the shipped ones, with the file `Settings.priors` names
+    (BUYERSYNC_PRIORS) laid over them; read again only when the file changes. A file that
+    is missing, unreadable or not a mapping is a BadInput naming it."""
+    if not path:
+        return _priors(None, 0.0)
+    import yaml
+
+    try:
+        return _priors(str(path), Path(path).stat().st_mtime)
+    except FileNotFoundError:
+        raise BadInput("not_found", where=f"BUYERSYNC_PRIORS ({path})") from None
+    except (OSError, ValueError, yaml.YAMLError) as e:
+        raise BadInput("priors_file", where="BUYERSYNC_PRIORS", path=str(path),
+                       detail=type(e).__name__) from None
+
+
+def priors_stamp(path: str | os.PathLike[str] | None) -> str:
+    """Which priors file an analysis was made with, and which version of it: part of a
+    cached analysis's stamp, so that a changed BUYERSYNC_PRIORS is never served stale."""
+    if not path:
+        return ""
+    try:
+        return f"|{path}@{Path(path).stat().st_mtime_ns}"
+    except OSError:
+        return f"|{path}@-"
+
+
+@lru_cache(maxsize=8)
+def _priors(path: str | None, mtime: float) -> Mapping[str, Any]:
+    return kb.priors(path)
+
+
 def analyze(deal: Deal, *, lang: Lang | None = None,
             priors: Mapping[str, Any] | None = None,
             references: Sequence[ReferenceCase] = (),
             signature: Signature | None = None,
             locations: Locations | None = None) -> Analysis:
     """The analysis of a deal. `lang` overrides the deal's language for the output;
-    `references` are the team's reference cases the planner may quote; `signature` signs
-    and dates its letters; `locations` (one per evidence item, as `locate_evidence` gives
-    them) spares locating the evidence again."""
+    `priors` the trade-off priors (default: the shipped ones; entry points pass
+    `load_priors(settings.priors)`); `references` are the team's reference cases the
+    planner may quote; `signature` signs and dates its letters; `locations` (one per
+    evidence item, as `locate_evidence` gives them) spares locating the evidence again."""
     if locations is None:
         locations = locate_evidence(deal)
     assert len(locations) == len(deal.evidence), "one location per evidence item"
     stage, source, drivers = position(deal, locations)
     return plan(deal, stage=stage, stage_source=source, lang=lang or deal_lang(deal),
                 drivers=drivers, locations=list(locations),
-                priors=priors if priors is not None else kb.priors(), today=dt.date.today(),
+                priors=priors if priors is not None else load_priors(None), today=dt.date.today(),
                 references=references, signature=signature)
 
 
@@ -88,11 +126,14 @@ class Positions(Protocol):
 
 class Analyser:
     """`analyze` with a workspace's context: `references()` gives the team's reference
-    cases (asked once, until `forget_references`)."""
+    cases (asked once, until `forget_references`); `priors_file` the settings' priors
+    file (None: the shipped priors)."""
 
-    def __init__(self, references: Callable[[], Sequence[ReferenceCase]] | None = None) -> None:
+    def __init__(self, references: Callable[[], Sequence[ReferenceCase]] | None = None,
+                 priors_file: str | os.PathLike[str] | None = None) -> None:
         self._load = references
         self._cases: Sequence[ReferenceCase] | None = None
+        self.priors_file = priors_file
 
     def forget_references(self) -> None:
         self._cases = None
@@ -112,4 +153,5 @@ class Analyser:
         return position(deal, locations)
 
     def __call__(self, deal: Deal, /, *, locations: Locations | None = None) -> Analysis:
-        return analyze(deal, references=self._references(), locations=locations)
+        return analyze(deal, references=self._references(), locations=locations,
+                       priors=load_priors(self.priors_file))

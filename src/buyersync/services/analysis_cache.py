@@ -46,7 +46,9 @@ def analysis_of(service: DealService, deal_id: str) -> tuple[StoredDeal, Analysi
     stored, found = db.in_transaction(service.engine, read, write=False)
     if stored is None or found is None:
         raise NotFound("deal", deal_id)
-    wanted = stamp(found)
+    from buyersync.services.analysis import priors_stamp
+
+    wanted = stamp(found) + priors_stamp(service.settings.priors)
     if found.stamp == wanted and found.payload:
         return stored, Analysis.model_validate_json(found.payload)
     service.forget_references()  # another worker may have imported some meanwhile

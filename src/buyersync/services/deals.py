@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import builtins
 import datetime as dt
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from types import TracebackType
 from typing import Any
 
@@ -123,7 +123,8 @@ class DealService:
                                          create_folder=not self.settings.db)
         else:
             self.engine = db.make_engine(target)
-        self._analyser = Analyser(lambda: reference_service.list_cases(self.engine))
+        self._analyser = Analyser(lambda: reference_service.list_cases(self.engine),
+                                  priors_file=self.settings.priors)
         #: the analysis of a deal (by default with the team's reference cases at hand for
         #: the planner to quote)
         self.analyze: Analyzer = analyzer or self._analyser
@@ -138,6 +139,14 @@ class DealService:
     def forget_references(self) -> None:
         """Read the reference cases again at the next analysis."""
         self._analyser.forget_references()
+
+    @property
+    def priors(self) -> Mapping[str, Any]:
+        """The trade-off priors of this workspace's settings (BUYERSYNC_PRIORS laid over
+        the shipped ones)."""
+        from buyersync.services.analysis import load_priors
+
+        return load_priors(self.settings.priors)
 
     def import_references(self, path: str) -> builtins.list[str]:
         """Import reference cases from a YAML or JSON file (all or nothing); their ids."""
@@ -582,6 +591,7 @@ class DealService:
         if fresh or self._learned is None or self._learned[0] != key:
             found = learning.learn(self.engine, today=self.now().date(),
                                    stall_default=self.settings.stalled_days,
+                                   priors=self.priors,
                                    period_days=period_days)
             self._learned = (key, found)
         return self._learned[1]

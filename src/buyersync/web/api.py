@@ -64,10 +64,10 @@ def locate_text(body: LocateRequest) -> JSONResponse:
 
 @router.post("/analyze", response_model=Analysis, dependencies=[Depends(signed_in)],
              summary="Analyse a deal without saving it")
-def analyze_deal(deal: Deal, lang: Lang | None = None) -> JSONResponse:
+def analyze_deal(deal: Deal, ctx: Ctx, lang: Lang | None = None) -> JSONResponse:
     from buyersync.services.analysis import analyze
 
-    return _json(analyze(deal, lang=lang).model_dump(mode="json"))
+    return _json(analyze(deal, lang=lang, priors=ctx.deals.priors).model_dump(mode="json"))
 
 
 @router.get("/deals", response_model=list[DealSummaryOut], summary="Saved deals, newest change first")

@@ -142,7 +142,7 @@ def _readers(deals: DealService) -> dict[Lang, DealService]:
 
     def in_lang(lang: Lang) -> DealService:
         reader = DealService(deals.engine, settings=deals.settings, migrate=False,
-                             analyzer=lambda deal: analyze(deal, lang=lang))
+                             analyzer=lambda deal: analyze(deal, lang=lang, priors=deals.priors))
         if deals.cache_key is not None:  # the standard analyzer: cache it per language
             reader.cache_key = f"analysis:{lang.value}"
         return reader

@@ -400,7 +400,7 @@ def quick_analyse(request: Request, who: Who, lang: UiLang, text: FormPaste = ""
     driver = _enum(Driver, shaped_by)
     deal = Deal(name=words("quick_title"), evidence=[Evidence(text=text)],
                 drivers={s: driver for s in loc.stage.before()} if driver else {})
-    analysis = analyze(deal, lang=lang)
+    analysis = analyze(deal, lang=lang, priors=get_ctx(request).deals.priors)
     titles = {s.value: words.stage(s) for s in STAGES}
     titles |= {"competitor_led": words("competitor_led"), "not_led": words("quick_led_no")}
     context["result"] = {"loc": loc, "analysis": analysis, "text": text, "cut": cut,

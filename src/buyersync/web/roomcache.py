@@ -21,6 +21,7 @@ from markupsafe import Markup
 from sqlalchemy import exc
 
 from buyersync.errors import NotFound
+from buyersync.services.analysis import priors_stamp
 from buyersync.services.team import Principal
 from buyersync.store import cache, db
 from buyersync.web.deps import WebContext
@@ -57,7 +58,8 @@ def cached_room(ctx: WebContext, who: Principal, lang: str, deal_id: str, path: 
     stalled = found.outcome == "open" and found.stage_since <= now - dt.timedelta(
         days=ctx.settings.stalled_days)
     wanted = (f"{found.revision}|{cache.fingerprint(*PAGE_PACKAGES)}|{found.references}|"
-              f"{found.closed}|{dt.date.today().isoformat()}|{days}|{stalled}")
+              f"{found.closed}|{dt.date.today().isoformat()}|{days}|{stalled}"
+              f"{priors_stamp(ctx.settings.priors)}")
     if found.stamp == wanted and found.payload is not None:
         return found.payload
     html = render()
