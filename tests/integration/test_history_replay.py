@@ -31,7 +31,7 @@ def old_replay(stored: StoredDeal) -> list[HistoryEntry]:
     analysis = analyze(deal)
     if deal.stage is not None or len(records) < 2 or len(records) > hist.REPLAY_MAX:
         last = records[-1] if records else None
-        return [hist.entry(None, {}, analysis, at=hist.moment(last.date if last else None, NOW,
+        return [hist.entry(None, {}, hist.step_of(analysis), at=hist.moment(last.date if last else None, NOW,
                                                                None),
                            cause="import", evidence_id=last.id if last else None)]
     locations = hist.locations_of(analysis, deal)
@@ -50,7 +50,7 @@ def old_replay(stored: StoredDeal) -> list[HistoryEntry]:
         if previous and previous.to_stage == step.stage and previous.drivers == hist.drivers_of(step):
             continue
         at = hist.moment(record.date, NOW, floor=previous.at if previous else None)
-        history.append(hist.entry(previous, previous.drivers if previous else {}, step, at=at,
+        history.append(hist.entry(previous, previous.drivers if previous else {}, hist.step_of(step), at=at,
                                   cause="import", evidence_id=record.id))
     return history
 

@@ -12,7 +12,7 @@ import datetime as dt
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from functools import cache
+from functools import cache, lru_cache
 from typing import Any
 
 from buyersync.method import knowledge as kb
@@ -73,6 +73,14 @@ class Facts:
     renewal_them: bool = False
     today: dt.date | None = None
 
+    def merge(self, other: Facts) -> None:
+        """Add the facts of another item (lists in order, flags and requests joined)."""
+        for name in _LISTS:
+            getattr(self, name).extend(getattr(other, name))
+        self.asked |= other.asked
+        for flag in _FLAGS:
+            setattr(self, flag, getattr(self, flag) or getattr(other, flag))
+
     @property
     def days_left(self) -> int | None:
         return int(self.deadline.value) if self.deadline and self.deadline.value is not None else None
@@ -86,6 +94,11 @@ class Facts:
                       self.arrived, self.restrictive):
             out.extend(f for f in group if f.text not in {o.text for o in out if o.kind == f.kind})
         return out
+
+
+_LISTS = ("amounts", "percents", "pains", "hidden", "goals", "concerns", "commit_us",
+          "commit_them", "cheaper", "failed_pilot", "reopened", "arrived", "restrictive")
+_FLAGS = ("invited", "public", "squeeze", "renewal_us", "renewal_them")
 
 
 def cues(kind: str) -> list[str]:
@@ -111,74 +124,91 @@ def sentences(text: str) -> list[str]:
     return [p for p in parts if len(p) >= 4]
 
 
+@lru_cache(maxsize=4096)
+def _item_facts(text: str, date: dt.date | None, i: int,
+                spans: tuple[tuple[str, Stage], ...], concern_stage: bool,
+                competitors: tuple[str, ...]) -> tuple[Facts, tuple[Fact, ...]]:
+    """The facts of evidence item `i` alone, and the deadlines it names (absolute dates).
+    Cached: a deal analysed again, or its history replayed prefix by prefix, reads each
+    item once. The result is shared; `Facts.merge` copies it into a deal's facts."""
+    facts = Facts()
+    deadlines: list[Fact] = []
+    signal_spans = dict(spans)
+    ev_date = date
+    for sent in sentences(text):
+        low = sent.lower()
+        stages = {st for span, st in signal_spans.items() if span and span in sent}
+        theirs = any(c in low for c in competitors)
+        negated = has(sent, "negation")
+        money = has(sent, "money_context")
+        for pattern in _AMOUNT_PATTERNS:
+            for m in pattern.finditer(sent):
+                if money or re.match(_CURRENCY, m.group(0)):
+                    facts.amounts.append(Fact(kind="amount", text=m.group(0).strip(),
+                                              evidence=i))
+        for m in _PERCENT.finditer(sent):
+            facts.percents.append(Fact(kind="percent", text=m.group(0), evidence=i))
+        if Stage.pain in stages or has(sent, "pain"):
+            facts.pains.append(Fact(kind="pain", text=clause(sent, "pain",
+                                                             _spans(signal_spans, Stage.pain, sent)),
+                                    evidence=i))
+        if has(sent, "hidden_problem") and not theirs:
+            facts.hidden.append(Fact(kind="hidden_problem",
+                                     text=clause(sent, "hidden_problem"), evidence=i))
+        if (Stage.goal in stages or has(sent, "goal")) and re.search(r"\d|[一二两三四五六七八九十]", sent):
+            goal = _strip_lead(clause(sent, "goal", _spans(signal_spans, Stage.goal, sent)))
+            facts.goals.append(Fact(kind="goal", text=goal, evidence=i))
+        if has(sent, "concern") and not theirs and concern_stage:
+            facts.concerns.append(Fact(kind="concern", text=clause(sent, "concern"),
+                                       evidence=i))
+        if has(sent, "commitment") and has(sent, "executive") and not negated:
+            if theirs:
+                facts.commit_them.append(Fact(kind="commitment_them", text=sent, evidence=i))
+            elif has(sent, "commitment_object"):
+                facts.commit_us.append(Fact(kind="commitment_us", text=sent, evidence=i))
+        if has(sent, "cheaper") and (theirs or has(sent, "bidder")):
+            facts.cheaper.append(Fact(kind="cheaper_bidder", text=sent, evidence=i))
+        if has(sent, "failed_pilot") and (theirs or not has(sent, "us")):
+            facts.failed_pilot.append(Fact(kind="failed_pilot", text=sent, evidence=i))
+        if has(sent, "requirements_reopened") and not negated:
+            facts.reopened.append(Fact(kind="requirements_reopened", text=sent, evidence=i))
+        if has(sent, "new_person"):
+            facts.arrived.append(Fact(kind="new_person", text=sent, evidence=i))
+        if has(sent, "restrictive_clause"):
+            facts.restrictive.append(Fact(kind="restrictive_clause", text=sent, evidence=i))
+        facts.invited = facts.invited or has(sent, "invited")
+        facts.public = facts.public or has(sent, "public_procurement")
+        facts.squeeze = facts.squeeze or (has(sent, "price_squeeze") and (
+            has(sent, "cheaper") or has(sent, "concession")))
+        if has(sent, "renewal"):
+            if theirs:
+                facts.renewal_them = True
+            elif has(sent, "us") or "incumbent" not in low:
+                facts.renewal_us = True
+        if has(sent, "request"):
+            for kind, words in kb.facts_file()["request_kinds"].items():
+                if any(str(w).lower() in low for ws in words.values() for w in ws):
+                    facts.asked.add(ActionKind(kind))
+        found = _deadline(sent, ev_date, i)
+        if found is not None:
+            deadlines.append(found)
+    return facts, tuple(deadlines)
+
+
 def extract(deal: Deal, locations: Sequence[Location | None] = (),
             today: dt.date | None = None) -> Facts:
     """Read the facts of a deal. `today` anchors deadlines (default: the latest evidence date)."""
     dates = [e.date for e in deal.evidence if e.date]
     facts = Facts(today=today or (max(dates) if dates else None))
-    competitors = [c.lower() for c in deal.competitors]
+    competitors = tuple(c.lower() for c in deal.competitors)
     deadlines: list[Fact] = []
     for i, ev in enumerate(deal.evidence):
         loc = locations[i] if i < len(locations) else None
-        signal_spans = {s.text: s.stage for s in (loc.signals if loc else []) if s.stage}
-
-        for sent in sentences(ev.text):
-            low = sent.lower()
-            stages = {st for span, st in signal_spans.items() if span and span in sent}
-            theirs = any(c in low for c in competitors)
-            negated = has(sent, "negation")
-            money = has(sent, "money_context")
-            for pattern in _AMOUNT_PATTERNS:
-                for m in pattern.finditer(sent):
-                    if money or re.match(_CURRENCY, m.group(0)):
-                        facts.amounts.append(Fact(kind="amount", text=m.group(0).strip(),
-                                                  evidence=i))
-            for m in _PERCENT.finditer(sent):
-                facts.percents.append(Fact(kind="percent", text=m.group(0), evidence=i))
-            if Stage.pain in stages or has(sent, "pain"):
-                facts.pains.append(Fact(kind="pain", text=clause(sent, "pain",
-                                                                 _spans(signal_spans, Stage.pain, sent)),
-                                        evidence=i))
-            if has(sent, "hidden_problem") and not theirs:
-                facts.hidden.append(Fact(kind="hidden_problem",
-                                         text=clause(sent, "hidden_problem"), evidence=i))
-            if (Stage.goal in stages or has(sent, "goal")) and re.search(r"\d|[一二两三四五六七八九十]", sent):
-                goal = _strip_lead(clause(sent, "goal", _spans(signal_spans, Stage.goal, sent)))
-                facts.goals.append(Fact(kind="goal", text=goal, evidence=i))
-            if has(sent, "concern") and not theirs and (loc is None or loc.stage is Stage.risk):
-                facts.concerns.append(Fact(kind="concern", text=clause(sent, "concern"),
-                                           evidence=i))
-            if has(sent, "commitment") and has(sent, "executive") and not negated:
-                if theirs:
-                    facts.commit_them.append(Fact(kind="commitment_them", text=sent, evidence=i))
-                elif has(sent, "commitment_object"):
-                    facts.commit_us.append(Fact(kind="commitment_us", text=sent, evidence=i))
-            if has(sent, "cheaper") and (theirs or has(sent, "bidder")):
-                facts.cheaper.append(Fact(kind="cheaper_bidder", text=sent, evidence=i))
-            if has(sent, "failed_pilot") and (theirs or not has(sent, "us")):
-                facts.failed_pilot.append(Fact(kind="failed_pilot", text=sent, evidence=i))
-            if has(sent, "requirements_reopened") and not negated:
-                facts.reopened.append(Fact(kind="requirements_reopened", text=sent, evidence=i))
-            if has(sent, "new_person"):
-                facts.arrived.append(Fact(kind="new_person", text=sent, evidence=i))
-            if has(sent, "restrictive_clause"):
-                facts.restrictive.append(Fact(kind="restrictive_clause", text=sent, evidence=i))
-            facts.invited = facts.invited or has(sent, "invited")
-            facts.public = facts.public or has(sent, "public_procurement")
-            facts.squeeze = facts.squeeze or (has(sent, "price_squeeze") and (
-                has(sent, "cheaper") or has(sent, "concession")))
-            if has(sent, "renewal"):
-                if theirs:
-                    facts.renewal_them = True
-                elif has(sent, "us") or "incumbent" not in low:
-                    facts.renewal_us = True
-            if has(sent, "request"):
-                for kind, words in kb.facts_file()["request_kinds"].items():
-                    if any(str(w).lower() in low for ws in words.values() for w in ws):
-                        facts.asked.add(ActionKind(kind))
-            found = _deadline(sent, ev.date, i)
-            if found is not None:
-                deadlines.append(found)
+        spans = tuple((s.text, s.stage) for s in (loc.signals if loc else []) if s.stage)
+        item, found = _item_facts(ev.text, ev.date, i, spans,
+                                  loc is None or loc.stage is Stage.risk, competitors)
+        facts.merge(item)
+        deadlines.extend(found)
     facts.left = [c for c in deal.contacts if c.left or _named_as_left(c, deal)]
     facts.public = facts.public or any(
         has(c.title or "", "public_procurement") for c in deal.contacts)

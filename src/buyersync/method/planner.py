@@ -116,36 +116,26 @@ def plan(
     closed = deal.outcome is not Outcome.open
     channel = _channel(facts, stand, stage)
 
-    others = shaped_by_others(passed, stage, drivers)
     unknown = [s for s in passed if drivers.get(s, Driver.unknown) == Driver.unknown]
     reasons = [_stage_reason(stage, stage_source, locations, names)]
-    gone = champions_left(facts)
-    from_unknown = False
-
-    if others:
-        strategy = Strategy.pull_back
-        who = names.who({drivers[s] for s in others})
+    decided = decide(deal, stage, drivers, facts, stand)
+    strategy, others = decided.strategy, decided.others
+    from_unknown, front_runner = decided.from_unknown, decided.front_runner
+    if decided.shaped:
+        who = names.who({drivers[s] for s in decided.shaped})
         reasons.append(Reason(rule="§3.1", text=kb.message(
-            "reasons", "pull_back_others", lang, stages=names.stages(others), who=who)))
-    elif passed and len(unknown) == len(passed):
-        strategy, from_unknown = Strategy.pull_back, True
+            "reasons", "pull_back_others", lang, stages=names.stages(decided.shaped), who=who)))
+    elif from_unknown:
         reasons.append(Reason(rule="§2", text=kb.message(
             "reasons", "pull_back_unknown", lang, stages=names.stages(passed))))
         reasons.append(Reason(rule="§2", text=kb.message("reasons", "unknown_first", lang)))
-    else:
-        strategy = Strategy.in_step
-    if strategy is Strategy.in_step and passed and (gone or (facts.reopened and facts.arrived)):
-        strategy = Strategy.pull_back
+    if decided.rewalk:
         reasons.append(Reason(rule="§3.4", text=kb.message(
-            "reasons", "rewalk", lang, who=_left_or_arrived(gone, facts, names))))
-        others = [s for s in passed if drivers.get(s) == Driver.us]
-    front_runner = False
-    if strategy is Strategy.pull_back and stand.why == "commit_us" and not from_unknown:
-        strategy, front_runner = Strategy.in_step, True
+            "reasons", "rewalk", lang, who=_left_or_arrived(champions_left(facts), facts, names))))
+    if front_runner:
         reasons.append(Reason(rule="§3.2", text=kb.message(
             "reasons", "front_runner", lang, why=_standing_text(stand, names))))
-    if strategy is Strategy.pull_back and deal.exchange is Exchange.refused:
-        strategy = Strategy.walk_away
+    if decided.walk_away:
         reasons.append(Reason(rule="§4 solution", text=kb.message("reasons", "walk_away", lang)))
 
     warnings: list[Warning] = []
@@ -225,6 +215,55 @@ def plan(
         evidence=list(locations), position=stand.position, channel=channel,
         deadline_days=days_left, facts=facts.listed(),
     )
+
+
+@dataclass(frozen=True)
+class Decision:
+    """The strategy and how it was reached (the planner words the reasons from it).
+    `shaped`: passed stages others shaped; `others`: the stages to walk again."""
+
+    strategy: Strategy
+    shaped: list[Stage]
+    others: list[Stage]
+    from_unknown: bool = False
+    rewalk: bool = False
+    front_runner: bool = False
+    walk_away: bool = False
+
+
+def decide(deal: Deal, stage: Stage, drivers: Mapping[Stage, Driver], facts: Facts,
+           stand: Standing) -> Decision:
+    """In step, pull back or walk away (METHOD §2-§4), from who shaped the passed stages,
+    who left or arrived, how we stand and whether the customer refused an exchange."""
+    passed = stage.before()
+    shaped = shaped_by_others(passed, stage, drivers)
+    others = shaped
+    unknown = [s for s in passed if drivers.get(s, Driver.unknown) == Driver.unknown]
+    from_unknown = rewalk = front_runner = walk_away = False
+    if shaped:
+        strategy = Strategy.pull_back
+    elif passed and len(unknown) == len(passed):
+        strategy, from_unknown = Strategy.pull_back, True
+    else:
+        strategy = Strategy.in_step
+    if strategy is Strategy.in_step and passed and (
+            champions_left(facts) or (facts.reopened and facts.arrived)):
+        strategy, rewalk = Strategy.pull_back, True
+        others = [s for s in passed if drivers.get(s) == Driver.us]
+    if strategy is Strategy.pull_back and stand.why == "commit_us" and not from_unknown:
+        strategy, front_runner = Strategy.in_step, True
+    if strategy is Strategy.pull_back and deal.exchange is Exchange.refused:
+        strategy, walk_away = Strategy.walk_away, True
+    return Decision(strategy, list(shaped), list(others), from_unknown, rewalk, front_runner,
+                    walk_away)
+
+
+def strategy_of(deal: Deal, *, stage: Stage, drivers: Mapping[Stage, Driver],
+                locations: Sequence[Location | None] = ()) -> Strategy:
+    """The strategy `plan` would choose, without planning the moves, letters and words."""
+    facts = extract(deal, locations)
+    return decide(deal, stage, drivers, facts,
+                  standing(stage, drivers, facts, deal.outcome)).strategy
 
 
 def shaped_by_others(passed: Sequence[Stage], stage: Stage,

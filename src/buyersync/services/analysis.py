@@ -5,7 +5,7 @@ context at hand (its reference cases, a language for the output) and two cheaper
 points that the deal service uses to replay a deal's history without locating any
 evidence item twice: `locate(deal)` finds where each item puts the customer, and
 `position(deal, locations)` says where those locations put the deal (stage and drivers)
-without planning.
+and `strategy(deal, locations)` the strategy, without planning moves and letters.
 """
 
 from __future__ import annotations
@@ -22,8 +22,8 @@ from buyersync.locate.deal import current_stage, inferred_drivers
 from buyersync.method import knowledge as kb
 from buyersync.method.dates import chronological
 from buyersync.method.model import Analysis, Deal, Location, ReferenceCase, Signature
-from buyersync.method.planner import plan
-from buyersync.method.stages import Driver, Lang, Stage
+from buyersync.method.planner import plan, strategy_of
+from buyersync.method.stages import Driver, Lang, Stage, Strategy
 from buyersync.method.textlang import detect
 
 Locations = Sequence[Location | None]
@@ -121,6 +121,8 @@ class Positions(Protocol):
     def position(self, deal: Deal, locations: Locations) -> tuple[Stage, str,
                                                                    dict[Stage, Driver]]: ...
 
+    def strategy(self, deal: Deal, locations: Locations) -> Strategy: ...
+
     def __call__(self, deal: Deal, /, *, locations: Locations | None = None) -> Analysis: ...
 
 
@@ -151,6 +153,11 @@ class Analyser:
     def position(self, deal: Deal, locations: Locations) -> tuple[Stage, str,
                                                                    dict[Stage, Driver]]:
         return position(deal, locations)
+
+    def strategy(self, deal: Deal, locations: Locations) -> Strategy:
+        """The strategy the analysis would choose, without planning moves and letters."""
+        stage, _, drivers = position(deal, locations)
+        return strategy_of(deal, stage=stage, drivers=drivers, locations=locations)
 
     def __call__(self, deal: Deal, /, *, locations: Locations | None = None) -> Analysis:
         return analyze(deal, references=self._references(), locations=locations,

@@ -307,9 +307,10 @@ class DealService:
     def _replay(self, deal: Deal, analysis: Analysis, records: list[EvidenceRecord],
                 cause: Cause, now: dt.datetime) -> list[HistoryEntry]:
         """The history of a new deal (services/history.py `replay`), through the analyser
-        the service was given. An analyser that can reuse locations (`Positions`) analyses
-        a prefix only where its stage or drivers move, with the locations already found;
-        any other analyser analyses every prefix."""
+        the service was given. An analyser that can reuse locations (`Positions`) places
+        each prefix with the locations already found and finds the strategy only where the
+        stage or drivers move, without planning; any other analyser analyses every
+        prefix."""
         # the history keeps stages, drivers and strategies, none of which depends on the
         # language of the words: the prefixes are planned in the deal's language as found
         lang = deal.lang or analysis.lang
@@ -320,15 +321,20 @@ class DealService:
         analyzer = self.analyze
         if not isinstance(analyzer, Positions):
             return hist.replay(deal, analysis, records, cause=cause, now=now,
-                               analyse_prefix=lambda k: analyzer(prefix(k)))
+                               analyse_prefix=lambda k: hist.step_of(analyzer(prefix(k))))
         locations = hist.locations_of(analysis, deal)
 
         def brief(k: int) -> tuple[Stage, tuple[tuple[Stage, Driver], ...]]:
             stage, _, drivers = analyzer.position(prefix(k), locations[:k])
             return stage, tuple(sorted(drivers.items(), key=lambda d: d[0].rank))
 
+        def step(k: int) -> hist.Step:
+            stage, drivers = brief(k)
+            return hist.Step(stage, dict(drivers),
+                             analyzer.strategy(prefix(k), locations[:k]))
+
         return hist.replay(deal, analysis, records, cause=cause, now=now, brief=brief,
-                           analyse_prefix=lambda k: analyzer(prefix(k), locations=locations[:k]))
+                           analyse_prefix=step)
 
     # -- reading ----------------------------------------------------------------------------
 

@@ -12,9 +12,10 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Hashable, Sequence
+from typing import NamedTuple
 
 from buyersync.method.model import Analysis, Deal, Location
-from buyersync.method.stages import Driver, Stage
+from buyersync.method.stages import Driver, Stage, Strategy
 from buyersync.store.records import (
     Cause,
     DealState,
@@ -39,6 +40,18 @@ def drivers_of(analysis: Analysis) -> dict[Stage, Driver]:
     return {t.stage: t.driver for t in analysis.track if t.driver is not None}
 
 
+class Step(NamedTuple):
+    """What a history row keeps of an analysis: where the deal stands and the strategy."""
+
+    stage: Stage
+    drivers: dict[Stage, Driver]
+    strategy: Strategy | None
+
+
+def step_of(analysis: Analysis) -> Step:
+    return Step(analysis.stage, drivers_of(analysis), analysis.strategy)
+
+
 def aware(moment: dt.datetime) -> dt.datetime:
     return moment if moment.tzinfo else moment.replace(tzinfo=dt.UTC)
 
@@ -52,28 +65,29 @@ def moment(day: dt.date | None, now: dt.datetime, floor: dt.datetime | None) -> 
 
 
 def entry(previous: HistoryEntry | None, drivers_before: dict[Stage, Driver],
-          analysis: Analysis, *, at: dt.datetime, cause: Cause,
+          step: Step, *, at: dt.datetime, cause: Cause,
           evidence_id: str | None) -> HistoryEntry:
-    """The row that moves the deal from `previous` to where `analysis` puts it."""
-    drivers = drivers_of(analysis)
+    """The row that moves the deal from `previous` to where `step` puts it."""
+    drivers = step.drivers
     changes = {s: DriverChange(before=drivers_before.get(s), after=drivers.get(s))
                for s in sorted({*drivers_before, *drivers}, key=lambda s: s.rank)
                if drivers_before.get(s) != drivers.get(s)}
     return HistoryEntry(id=new_id(16), at=at, from_stage=previous.to_stage if previous else None,
-                        to_stage=analysis.stage, drivers=drivers,
-                        driver_changes=changes if previous else {}, strategy=analysis.strategy,
+                        to_stage=step.stage, drivers=drivers,
+                        driver_changes=changes if previous else {}, strategy=step.strategy,
                         cause=cause, evidence_id=evidence_id)
 
 
-def next_entry(history: Sequence[HistoryEntry], analysis: Analysis, *, cause: Cause,
+def next_entry(history: Sequence[HistoryEntry], step: Step | Analysis, *, cause: Cause,
                now: dt.datetime, day: dt.date | None = None,
                evidence_id: str | None = None) -> HistoryEntry | None:
     """The row a change adds to `history`, or None when the stage and drivers stayed."""
+    if isinstance(step, Analysis):
+        step = step_of(step)
     last = history[-1] if history else None
-    if last is not None and last.to_stage == analysis.stage \
-            and last.drivers == drivers_of(analysis):
+    if last is not None and last.to_stage == step.stage and last.drivers == step.drivers:
         return None
-    return entry(last, last.drivers if last else {}, analysis,
+    return entry(last, last.drivers if last else {}, step,
                  at=moment(day, now, floor=last.at if last else None), cause=cause,
                  evidence_id=evidence_id)
 
@@ -88,19 +102,19 @@ def state_of(analysis: Analysis, *, created_at: dt.datetime, updated_at: dt.date
 
 
 def replay(deal: Deal, analysis: Analysis, records: Sequence[EvidenceRecord], *,
-           cause: Cause, now: dt.datetime, analyse_prefix: Callable[[int], Analysis],
+           cause: Cause, now: dt.datetime, analyse_prefix: Callable[[int], Step],
            brief: Callable[[int], Hashable] | None = None) -> list[HistoryEntry]:
     """The history of a new deal: item by item when its stage comes from several pieces
     of evidence, else one row.
 
-    `analyse_prefix(k)` is the analysis of the deal as its first k items show it;
-    `brief(k)`, when given, is a cheap summary of where those k items put the deal (its
-    stage and drivers, without planning): the prefix is analysed only where the brief
-    moves, for the strategy of that moment. Without it every prefix is analysed."""
+    `analyse_prefix(k)` is where the deal's first k items put it (stage, drivers and
+    strategy); `brief(k)`, when given, is a cheaper summary of it (stage and drivers):
+    the strategy is then found only where the brief moves. Without it every prefix is
+    analysed."""
     if deal.stage is not None or len(records) < 2 or len(records) > REPLAY_MAX:
         last = records[-1] if records else None
         at = moment(last.date if last else None, now, floor=None)
-        return [entry(None, {}, analysis, at=at, cause=cause,
+        return [entry(None, {}, step_of(analysis), at=at, cause=cause,
                       evidence_id=last.id if last else None)]
     history: list[HistoryEntry] = []
     seen: Hashable = None
@@ -110,7 +124,7 @@ def replay(deal: Deal, analysis: Analysis, records: Sequence[EvidenceRecord], *,
             if found == seen and k < len(records):
                 continue
             seen = found
-        step = analysis if k == len(records) else analyse_prefix(k)
+        step = step_of(analysis) if k == len(records) else analyse_prefix(k)
         row = next_entry(history, step, cause=cause, now=now, day=record.date,
                          evidence_id=record.id)
         if row is not None:
@@ -133,7 +147,7 @@ def crm_history(moves: Sequence[tuple[dt.datetime, Stage]], analysis: Analysis, 
             to_stage=stage, drivers=drivers, driver_changes={}, strategy=None, cause=cause))
     if history and history[-1].to_stage != analysis.stage:
         last = history[-1]
-        history.append(entry(last, last.drivers, analysis, at=max(last.at, now),
+        history.append(entry(last, last.drivers, step_of(analysis), at=max(last.at, now),
                              cause=cause, evidence_id=None))
     elif history:
         history[-1].strategy = analysis.strategy
