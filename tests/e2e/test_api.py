@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import io
+import json
+import subprocess
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -10,8 +13,6 @@ import pytest
 from fastapi.testclient import TestClient
 
 from buyersync.config import Settings
-from buyersync.method.model import Deal
-from buyersync.services.analysis import analyze
 from buyersync.store import team as team_store
 from tests.e2e.web_support import (
     MOVE_TO_VALUE,
@@ -83,7 +84,11 @@ def test_locate_refuses_a_body_that_is_not_json(client):
 def test_analyze_returns_the_same_object_as_the_cli(client):
     deal = demo_deal()
     out = client.post("/api/v1/analyze", json=deal).json()
-    assert out == analyze(Deal.model_validate(deal)).model_dump(mode="json")
+    cli = subprocess.run([sys.executable, "-m", "buyersync.cli", "analyze", "-", "--format", "json"],
+                         input=json.dumps(deal, ensure_ascii=False), capture_output=True, text=True,
+                         timeout=120)
+    assert cli.returncode == 0, cli.stderr
+    assert out == json.loads(cli.stdout)
     assert out["strategy"] == "pull_back"
     assert {"stage", "stage_source", "target_stage", "alternatives", "moves", "questions",
             "letters", "warnings", "tradeoff", "diagnosis"} <= set(out)

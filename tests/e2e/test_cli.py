@@ -68,14 +68,20 @@ def test_analyze_human_output_shows_the_track_and_the_plan(tmp_path):
         assert word in p.stdout
 
 
-def test_analyze_locates_a_deal_without_a_stage(tmp_path):
-    deal = ("name: RFP\nevidence:\n  - text: \"We received the RFP today; proposals are due "
-            "on the 14th and the bid opening is public.\"\n")
+@pytest.mark.parametrize(("evidence", "stage"), [
+    # METHOD.md §1: a tender in hand is the solution stage; a stoppage's cost is a pain
+    ("We received the RFP today; proposals are due on the 14th and the bid opening is public.",
+     "solution"),
+    ("Every stoppage on line 3 costs us about 40,000 dollars and the plant manager is furious.",
+     "pain"),
+])
+def test_analyze_locates_a_deal_without_a_stage(tmp_path, evidence, stage):
+    deal = f"name: RFP\nevidence:\n  - text: \"{evidence}\"\n"
     p = run("analyze", write(tmp_path, deal), "--format", "json")
     assert p.returncode == 0, p.stderr
     out = json.loads(p.stdout)
     assert out["stage_source"] == "evidence"
-    assert out["stage"] in [s.value for s in STAGES]
+    assert out["stage"] == stage
 
 
 @pytest.mark.parametrize(("content", "needle"), [

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import csv
-import datetime as dt
 import json
 import os
 import subprocess
@@ -83,7 +82,8 @@ def test_import_list_show_and_export_round_trip(db_url, tmp_path):
     shown = json.loads(ok(run("deals", "show", zh_id, "--format", "json", db=db_url)))
     assert shown["id"] == zh_id and shown["name"] == "智慧仓储招标"
     assert shown["contacts"][0]["name"] == "陈总"
-    assert shown["analysis"]["strategy"] in ("in_step", "pull_back", "walk_away")
+    # METHOD.md §2: a competitor shaped the passed stages and no exchange was refused
+    assert shown["analysis"]["strategy"] == "pull_back"
     assert {"stage", "moves", "warnings", "tradeoff"} <= set(shown["analysis"])
 
     for fmt in ("yaml", "json"):
@@ -129,17 +129,18 @@ def test_adding_evidence_prints_the_new_analysis_and_moves_the_stage(db_url, tmp
 
 
 def test_filters_outcomes_and_deletion(db_url, tmp_path):
+    # the Chinese deal's only evidence is years old: its stage has not moved for far longer
+    # than any stalled threshold (at most 3,650 days); the English one was just created
+    long_ago = DEAL.replace("2026-09-02", "2001-01-15")
     ids = [d["id"] for d in json.loads(ok(run(
-        "deals", "import", write(tmp_path, DEAL, "a.yaml"), write(tmp_path, ENGLISH, "b.yaml"),
+        "deals", "import", write(tmp_path, long_ago, "a.yaml"), write(tmp_path, ENGLISH, "b.yaml"),
         "--format", "json", db=db_url)))]
 
     def listed(*filters: str) -> list[str]:
         return [d["id"] for d in json.loads(ok(run("deals", "list", "--format", "json",
                                                    *filters, db=db_url)))]
 
-    # the Chinese deal's only evidence is dated 2026-09-02: its stage has not moved since
-    stale = (dt.date.today() - dt.date(2026, 9, 2)).days >= 21
-    assert listed("--stalled") == ([ids[0]] if stale else [])
+    assert listed("--stalled") == [ids[0]]
     assert listed("--stage", "pain") == [ids[1]]
     assert listed("--owner", "林晓") == [ids[0]]
     assert listed("--strategy", "in_step") == [ids[1]]
@@ -197,8 +198,11 @@ def test_db_upgrade_creates_the_schema_and_says_its_revision(db_url):
 
 
 def test_backup_and_restore_copy_the_whole_workspace(db_url, tmp_path):
+    # the Chinese deal's only evidence is years old: its stage has not moved for far longer
+    # than any stalled threshold (at most 3,650 days); the English one was just created
+    long_ago = DEAL.replace("2026-09-02", "2001-01-15")
     ids = [d["id"] for d in json.loads(ok(run(
-        "deals", "import", write(tmp_path, DEAL, "a.yaml"), write(tmp_path, ENGLISH, "b.yaml"),
+        "deals", "import", write(tmp_path, long_ago, "a.yaml"), write(tmp_path, ENGLISH, "b.yaml"),
         "--format", "json", db=db_url)))]
     ok(run("evidence", "add", ids[1], "--text", "The VP wants a number by Friday", db=db_url))
     backup = tmp_path / "workspace.jsonl"

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from pathlib import Path
+import json
 
 import pytest
 
@@ -100,4 +100,10 @@ def test_the_stored_analysis_brief_matches_a_fresh_analysis(real_service, corpus
 
 
 def test_the_corpus_files_exist_when_the_corpus_is_present(corpus):
-    assert isinstance(corpus, Path) and len(CORPUS_FILES) >= 30
+    # the round trips above read CORPUS_FILES: it must name every deal the corpus expects
+    # results for (its expect.json files), no fewer and no others, and each must be there
+    expected = {(folder, name) for folder in ("deals", "cases")
+                for name in json.loads((corpus / folder / "expect.json").read_text("utf-8"))}
+    assert len(expected) >= 30
+    assert {(p.parent.name, p.name) for p in CORPUS_FILES} == expected
+    assert len(CORPUS_FILES) == len(expected) and all(p.is_file() for p in CORPUS_FILES)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 from buyersync.method.planner import choose_target, plan
@@ -175,11 +177,27 @@ def test_talk_tracks_follow_the_deal_language():
     assert not any("\u4e00" <= ch <= "\u9fff" for ch in en.moves[0].say)
 
 
-def test_competitor_name_is_woven_into_the_plan():
-    deal = make_deal("solution", competitors=["Zentrix"], customer="Acme")
-    text = " ".join(m.say + m.why for m in analyse(deal).moves)
-    text += " ".join(x.body for x in analyse(deal).letters)
-    assert "{competitor}" not in text and "{customer}" not in text
+def _plan_text(result) -> str:
+    parts = [t for m in result.moves for t in (m.title, m.why, m.say)]
+    parts += [t for x in result.letters for t in (x.subject, x.body)]
+    parts += [*result.questions, *(w.message for w in result.warnings)]
+    if result.diagnosis:
+        parts.append(result.diagnosis.explanation)
+    return "\n".join(parts)
+
+
+@pytest.mark.parametrize("lang", list(Lang))
+def test_competitor_name_is_woven_into_the_plan(lang):
+    # the loss diagnosis names the competitor that shaped the lost stage, in either language
+    lost = make_deal("solution", competitors=["Zentrix", "Bolt AG"], customer="Acme",
+                     outcome="lost", lang=lang.value)
+    explanation = analyse(lost, lang).diagnosis.explanation
+    assert "Zentrix" in explanation and "Bolt AG" in explanation
+    # an open plan addresses the customer by name and leaves no placeholder of the playbook
+    text = _plan_text(analyse(make_deal("solution", competitors=["Zentrix"], customer="Acme",
+                                        lang=lang.value), lang))
+    assert "Acme" in text
+    assert not re.search(r"\{[a-z_]+\}", text), re.findall(r"\{[a-z_]+\}", text)
 
 
 # --- warnings -------------------------------------------------------------------------
@@ -254,9 +272,16 @@ def test_no_unknown_drivers_when_only_the_fast_executive_stages_are_unstated():
 
 
 def test_warnings_carry_a_message_and_a_rule():
-    deal = make_deal("problem", None, planned_actions=[{"kind": "product_demo"}])
-    for w in analyse(deal).warnings:
-        assert w.message and w.rule.startswith("§")
+    # four warnings at once: a demo at the problem stage, as asked, with nobody knowing who
+    # shaped the passed stages; and a value-stage deal with no executive in reach
+    deals = [make_deal("problem", None, planned_actions=[{"kind": "product_demo"}]),
+             make_deal("solution", planned_actions=[{"kind": "quote", "text": "quote as asked"}]),
+             make_deal("solution", None, drivers={"measures": "competitor"}),
+             make_deal("value", contacts=[{"name": "CEO", "role": "economic_buyer", "met": False}])]
+    warnings = [w for deal in deals for w in analyse(deal).warnings]
+    assert {"pull_forward", "following", "unknown_drivers", "no_executive"} <= {w.code.value for w in warnings}
+    for w in warnings:
+        assert len(w.message) > 20 and w.rule.startswith("§"), w
 
 
 # --- trade-off and reasons ------------------------------------------------------------
