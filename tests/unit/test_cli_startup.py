@@ -21,6 +21,7 @@ DEMO = Path(__file__).resolve().parents[2] / "src" / "buyersync" / "demo" / "sur
                                  {"BUYERSYNC_LANG": "zh", "LANG": "en_US"},
                                  {"BUYERSYNC_DATE_ORDER": "dmy", "BUYERSYNC_DEBUG": "1"},
                                  {"buyersync_debug": "yes"},
+                                 {"BUYERSYNC_PRIORS": "priors.yaml"},
                                  {"BUYERSYNC_STALLED_DAYS": "not a number", "LANG": "zh_CN"}])
 def test_the_quick_settings_agree_with_the_settings_class(monkeypatch, env):
     import os
@@ -39,6 +40,7 @@ def test_the_quick_settings_agree_with_the_settings_class(monkeypatch, env):
         assert cli_common.cli_lang() == full.ui_lang
         assert cli_common.cli_date_order() == full.date_order
         assert cli_common.cli_debug() == full.debug
+        assert cli_common.cli_priors() == full.priors
     finally:
         cli_common.cli_settings.cache_clear()
 

@@ -4,13 +4,14 @@ terminal's settings and language, and the one-line message on standard error."""
 from __future__ import annotations
 
 import json
-import os
 import sys
 from enum import StrEnum
 from functools import cache
 from typing import TYPE_CHECKING, Any, Literal
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     from buyersync.config import Settings
 
 
@@ -40,25 +41,29 @@ def cli_settings() -> Settings:
 def _plain_environment() -> bool:
     """True when no BUYERSYNC_* variable is set: every setting is then its default (the
     language comes from LANG), known without importing pydantic-settings (~0.1 s)."""
-    return not any(k[:10].upper() == "BUYERSYNC_" for k in os.environ)
+    from buyersync.quickenv import plain_environment
+
+    return plain_environment()
 
 
 def cli_lang() -> str:
     """The terminal's language, "zh" or "en" (BUYERSYNC_LANG, else LANG)."""
     if _plain_environment():
+        from buyersync.quickenv import system_lang
         from buyersync.text import lang_of
 
-        lang = None
-        for k, v in os.environ.items():  # matched case-insensitively, the last one winning,
-            if k.lower() == "lang":      # as pydantic-settings matches them
-                lang = v
-        return lang_of(lang)
+        return lang_of(system_lang())
     return cli_settings().ui_lang
 
 
 def cli_date_order() -> Literal["mdy", "dmy"]:
     """How 02/04/2026 reads in deal files: "mdy" or "dmy" (BUYERSYNC_DATE_ORDER)."""
     return "mdy" if _plain_environment() else cli_settings().date_order
+
+
+def cli_priors() -> Path | None:
+    """The priors file laid over the shipped priors (BUYERSYNC_PRIORS), if any."""
+    return None if _plain_environment() else cli_settings().priors
 
 
 def cli_debug() -> bool:
