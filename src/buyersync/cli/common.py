@@ -24,6 +24,9 @@ def print_json(obj: Any) -> None:
     sys.stdout.write(json.dumps(obj, ensure_ascii=False, indent=1) + "\n")
 
 
+_BAD_SETTINGS: dict[str, object] = {}  # setting → the unusable value the environment gave
+
+
 @cache
 def cli_settings() -> Settings:
     """The settings from the environment; the defaults when the environment is unusable
@@ -34,8 +37,18 @@ def cli_settings() -> Settings:
 
     try:
         return Settings()
-    except ValidationError:
-        return Settings.model_construct()
+    except ValidationError as e:
+        # keep every good value (the language above all); the bad ones take their defaults
+        # and are kept for the setting's reader to refuse (`cli_date_order`)
+        for err in e.errors():
+            if err["loc"]:
+                _BAD_SETTINGS[str(err["loc"][0])] = err.get("input")
+        bad = set(_BAD_SETTINGS)
+        defaults = {k: f.default for k, f in Settings.model_fields.items() if k in bad}
+        try:
+            return Settings(**defaults)
+        except ValidationError:
+            return Settings.model_construct()
 
 
 def _plain_environment() -> bool:
@@ -57,8 +70,18 @@ def cli_lang() -> str:
 
 
 def cli_date_order() -> Literal["mdy", "dmy"]:
-    """How 02/04/2026 reads in deal files: "mdy" or "dmy" (BUYERSYNC_DATE_ORDER)."""
-    return "mdy" if _plain_environment() else cli_settings().date_order
+    """How 02/04/2026 reads in deal files: "mdy" or "dmy" (BUYERSYNC_DATE_ORDER). Any other
+    value is refused with one line naming the setting and its values, never replaced."""
+    if _plain_environment():
+        return "mdy"
+    settings = cli_settings()
+    if "date_order" in _BAD_SETTINGS:
+        from buyersync.errors import BadInput
+
+        allowed = "mdy, dmy"  # text-ok: the setting's values, as typed
+        raise BadInput("bad_setting", name="BUYERSYNC_DATE_ORDER", allowed=allowed,
+                       got=repr(_BAD_SETTINGS["date_order"])[:40])
+    return settings.date_order
 
 
 def cli_priors() -> Path | None:

@@ -1,0 +1,41 @@
+"""A setting with a value the CLI cannot use is refused with one line naming the setting and
+the values it takes (exit 2), in the terminal's language, never silently replaced."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+EXE = [sys.executable, "-m", "buyersync.cli"]
+DEAL = "name: x\nevidence:\n  - {text: the customer sent the RFP, date: 02/04/2026}\n"
+
+
+def run(tmp_path: Path, lang: str, order: str) -> subprocess.CompletedProcess[str]:
+    deal = tmp_path / "deal.yaml"
+    deal.write_text(DEAL, encoding="utf-8")
+    env = {**os.environ, "BUYERSYNC_LANG": lang, "BUYERSYNC_DATE_ORDER": order, "COLUMNS": "200"}
+    env.pop("BUYERSYNC_DB", None)
+    return subprocess.run([*EXE, "analyze", str(deal), "--format", "json"], capture_output=True,
+                          text=True, timeout=60, env=env)
+
+
+@pytest.mark.parametrize(("lang", "word"), [("en", "expected one of"), ("zh", "应为")])
+def test_an_unknown_date_order_is_one_line_naming_the_setting(tmp_path: Path, lang: str,
+                                                                word: str) -> None:
+    p = run(tmp_path, lang, "ymd")
+    assert p.returncode == 2, p.stderr
+    assert p.stdout == ""
+    lines = p.stderr.strip().splitlines()
+    assert len(lines) == 1 and "Traceback" not in p.stderr
+    for part in ("BUYERSYNC_DATE_ORDER", "mdy", "dmy", "ymd", word):
+        assert part in lines[0], lines[0]
+
+
+@pytest.mark.parametrize("order", ["mdy", "dmy"])
+def test_an_allowed_date_order_is_used(tmp_path: Path, order: str) -> None:
+    p = run(tmp_path, "en", order)
+    assert p.returncode == 0, p.stderr
