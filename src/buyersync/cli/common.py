@@ -38,17 +38,11 @@ def cli_settings() -> Settings:
     try:
         return Settings()
     except ValidationError as e:
-        # keep every good value (the language above all); the bad ones take their defaults
-        # and are kept for the setting's reader to refuse (`cli_date_order`)
+        # the defaults; the unusable values are kept for their readers to refuse (`cli_date_order`)
         for err in e.errors():
             if err["loc"]:
                 _BAD_SETTINGS[str(err["loc"][0])] = err.get("input")
-        bad = set(_BAD_SETTINGS)
-        defaults = {k: f.default for k, f in Settings.model_fields.items() if k in bad}
-        try:
-            return Settings(**defaults)
-        except ValidationError:
-            return Settings.model_construct()
+        return Settings.model_construct()
 
 
 def _plain_environment() -> bool:
