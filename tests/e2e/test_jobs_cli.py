@@ -83,3 +83,20 @@ def test_on_postgresql_jobs_wait_in_the_queue_until_a_worker_does_them(pg_url, t
     assert len(out.read_text("utf-8").splitlines()) == 3
     table = ok(run("jobs", "list", db=pg_url))
     assert "refresh" in table and "succeeded" in table
+
+
+def test_scale_locate_on_two_local_workers_writes_what_locate_writes(tmp_path):
+    import pytest
+
+    pytest.importorskip("distributed")
+    source, out = _texts(tmp_path), tmp_path / "out.jsonl"
+    many = tmp_path / "many.jsonl"
+    many.write_text(source.read_text("utf-8") * 40, encoding="utf-8")
+    p = run("scale", "locate", str(many), "-w", "2", "--blocksize", "2000", "-o", str(out), db="")
+    assert p.returncode == 0, p.stderr
+    assert "120 line(s) located" in p.stderr and "2 worker(s)" in p.stderr
+    direct = ok(run("locate", "--format", "jsonl", db="", stdin=many.read_text("utf-8")))
+    assert [json.loads(x) for x in out.read_text("utf-8").splitlines()] == [
+        json.loads(x) for x in direct.splitlines()]
+    missing = run("scale", "locate", str(tmp_path / "nope.jsonl"), db="")
+    assert missing.returncode == 2 and missing.stderr.count("\n") == 1, missing.stderr

@@ -205,3 +205,20 @@ def test_queue_schema_lives_apart_and_a_refresh_waits_only_once(pg_url):
     finally:
         engine.dispose()
     assert db.upgrade(pg_url) == db.head_revision()
+
+
+def test_refresh_leaves_every_current_analysis_in_the_cache(real_service):
+    from buyersync.services import analysis_cache
+    from buyersync.services.demo import demo_deals
+    from buyersync.store import cache, db
+
+    ids = [i for i, _ in real_service.import_deals(demo_deals())]
+    db.in_transaction(real_service.engine, lambda conn: cache.clear(conn, ids), write=True)
+    report = jobs.refresh_all(real_service, page=4)
+    assert report.seen == len(ids)
+    key = real_service.cache_key
+    assert key is not None
+    for deal_id in ids:
+        found = db.in_transaction(real_service.engine,
+                                  lambda conn, d=deal_id: cache.probe(conn, d, key), write=False)
+        assert found is not None and found.stamp == analysis_cache.stamp(found) and found.payload

@@ -60,7 +60,9 @@ class Submitted(BaseModel):
 def refresh_all(service: DealService, *, progress: Progress | None = None,
                 page: int = REFRESH_PAGE) -> RefreshReport:
     """Re-analyse every deal of the workspace with the current model and knowledge, one
-    page per transaction; `progress(done, total)` after each page."""
+    page per transaction, and (with the real analyser) leave each page's analyses in the
+    workspace's analysis cache (services/analysis_cache.py) for the first viewer;
+    `progress(done, total)` after each page."""
     report = RefreshReport()
     total = service.count()
     after: str | None = None
@@ -68,6 +70,10 @@ def refresh_all(service: DealService, *, progress: Progress | None = None,
         ids, changed = service.refresh_page(after, page)
         if not ids:
             break
+        if service.cache_key is not None:
+            from buyersync.services import analysis_cache
+
+            analysis_cache.refresh(service, ids)
         report.seen += len(ids)
         report.changed += changed
         after = ids[-1]
