@@ -2,12 +2,13 @@
 evidence item, plan, replay the stage history item by item, write), and how many texts
 the locator read to do it.
 
-Usage: python bench/import_rate.py [--deals 150] [--evidence 10] [--db URL] [--rounds 3]
+Usage: python bench/import_rate.py [--deals 150] [--evidence 10] [--db URL | --pg] [--rounds 3]
 
 The deals: the bundled demo deals, then made-up deals whose evidence is drawn from the
 demo deals' evidence (dated in order, no given stage, so that the history is replayed
 item by item). Each round imports the lot into a fresh workspace (SQLite in a temporary
-folder by default; --db postgresql://… adds to that database). The figure is the median
+folder by default; --db postgresql://… adds to that database; --pg starts a throwaway
+PostgreSQL server, bench/pgserver.py). The figure is the median
 round, in wall time and in this process's CPU time (the machine may be shared: CPU time
 is the steadier figure); `locate calls` counts the texts the locator read in one round (each evidence item
 once is the floor).
@@ -80,7 +81,19 @@ def main() -> None:
     ap.add_argument("--evidence", type=int, default=10)
     ap.add_argument("--db", help="database URL (default: a new SQLite file per round)")
     ap.add_argument("--rounds", type=int, default=3)
+    ap.add_argument("--pg", action="store_true", help="a throwaway PostgreSQL server")
     a = ap.parse_args()
+    if a.pg:
+        from pgserver import throwaway_database
+
+        with throwaway_database() as url:
+            a.db = url
+            run(a)
+    else:
+        run(a)
+
+
+def run(a: argparse.Namespace) -> None:
     deals = demo() + made_up(a.deals, a.evidence)
     items = sum(len(d.evidence) for d in deals)
     counter = Counter()
@@ -101,7 +114,7 @@ def main() -> None:
             service.close()
             engine.dispose()
     best, busy = statistics.median(times), statistics.median(cpu)
-    print(f"database: {db.shown_url(db.make_engine(a.db).url) if a.db else 'sqlite (temporary file)'}")
+    print(f"database: {db.make_engine(a.db).dialect.name if a.db else 'sqlite'}")
     print(f"{len(deals)} deals, {items} evidence items; median of {a.rounds} rounds")
     print(f"import with analysis: {len(deals) / best:,.1f} deals/s ({best:.2f} s wall), "
           f"{len(deals) / busy:,.1f} deals/s of CPU ({busy:.2f} s CPU), {items / busy:,.0f} items/s of CPU")

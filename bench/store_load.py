@@ -1,6 +1,6 @@
 """Workspace load: bulk-import N deals with 10 evidence items each, then time `deals list`.
 
-Usage: python bench/store_load.py [--deals 100000] [--evidence 10] [--db URL] [--sample 200]
+Usage: python bench/store_load.py [--deals 100000] [--evidence 10] [--db URL | --pg] [--sample 200]
 
 What it measures, and what it does not:
 - import rate: the store's bulk path (DealRepository.add_many: one multi-row INSERT per
@@ -14,7 +14,8 @@ What it measures, and what it does not:
 - peak memory: the process's maximum resident set size (the import streams: deals are
   made and written batch by batch, never held all at once).
 Default database: a new SQLite file in a temporary folder; --db postgresql://… for
-PostgreSQL (use an empty database: the bench adds to it).
+PostgreSQL (use an empty database: the bench adds to it), or --pg for a throwaway
+PostgreSQL server started from the machine's binaries (bench/pgserver.py).
 """
 
 from __future__ import annotations
@@ -97,10 +98,23 @@ def main() -> None:
     parser.add_argument("--deals", type=int, default=100_000)
     parser.add_argument("--evidence", type=int, default=10)
     parser.add_argument("--db", help="database URL (default: a new SQLite file)")
+    parser.add_argument("--pg", action="store_true",
+                        help="a throwaway PostgreSQL server (bench/pgserver.py)")
     parser.add_argument("--commit", type=int, default=5_000, help="deals per transaction")
     parser.add_argument("--sample", type=int, default=200,
                         help="deals imported through the full analysed path")
     args = parser.parse_args()
+    if args.pg:
+        from pgserver import throwaway_database
+
+        with throwaway_database() as url:
+            args.db = url
+            run(args)
+    else:
+        run(args)
+
+
+def run(args: argparse.Namespace) -> None:
     folder = None
     url = args.db
     if url is None:

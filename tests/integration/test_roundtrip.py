@@ -107,3 +107,21 @@ def test_the_corpus_files_exist_when_the_corpus_is_present(corpus):
     assert len(expected) >= 30
     assert {(p.parent.name, p.name) for p in CORPUS_FILES} == expected
     assert len(CORPUS_FILES) == len(expected) and all(p.is_file() for p in CORPUS_FILES)
+
+
+def test_a_bulk_import_comes_back_equal_whichever_way_the_rows_are_written(real_service):
+    """Past db.COPY_FROM rows a table is written with COPY on PostgreSQL (INSERT on
+    SQLite): every field, Chinese, JSON columns, dates and history read back the same."""
+    from buyersync.store.db import COPY_FROM
+
+    originals = [rich_deal().model_copy(update={"name": f"批量 {i}"})
+                 for i in range(COPY_FROM + 5)]
+    saved = real_service.import_deals(originals)
+    back = {s.deal.id: s for s in real_service.get_many([i for i, _ in saved])}
+    for (deal_id, _), original in zip(saved, originals, strict=True):
+        stored = back[deal_id]
+        assert without_id(stored.deal) == original
+        assert [r.text for r in stored.evidence] == [e.text for e in original.evidence]
+        assert stored.history and stored.history[0].to_stage == original.stage
+    one = real_service.create(rich_deal())  # a few rows: the INSERT path, same result
+    assert without_id(real_service.export(one)) == rich_deal()

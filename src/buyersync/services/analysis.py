@@ -121,7 +121,8 @@ class Positions(Protocol):
     def position(self, deal: Deal, locations: Locations) -> tuple[Stage, str,
                                                                    dict[Stage, Driver]]: ...
 
-    def strategy(self, deal: Deal, locations: Locations) -> Strategy: ...
+    def strategy(self, deal: Deal, locations: Locations, stage: Stage,
+                 drivers: Mapping[Stage, Driver]) -> Strategy: ...
 
     def __call__(self, deal: Deal, /, *, locations: Locations | None = None) -> Analysis: ...
 
@@ -154,9 +155,10 @@ class Analyser:
                                                                    dict[Stage, Driver]]:
         return position(deal, locations)
 
-    def strategy(self, deal: Deal, locations: Locations) -> Strategy:
-        """The strategy the analysis would choose, without planning moves and letters."""
-        stage, _, drivers = position(deal, locations)
+    def strategy(self, deal: Deal, locations: Locations, stage: Stage,
+                 drivers: Mapping[Stage, Driver]) -> Strategy:
+        """The strategy the analysis would choose at the `position` given, without
+        planning moves and letters."""
         return strategy_of(deal, stage=stage, drivers=drivers, locations=locations)
 
     def __call__(self, deal: Deal, /, *, locations: Locations | None = None) -> Analysis:

@@ -324,14 +324,17 @@ class DealService:
                                analyse_prefix=lambda k: hist.step_of(analyzer(prefix(k))))
         locations = hist.locations_of(analysis, deal)
 
+        placed: dict[int, tuple[Stage, dict[Stage, Driver]]] = {}
+
         def brief(k: int) -> tuple[Stage, tuple[tuple[Stage, Driver], ...]]:
             stage, _, drivers = analyzer.position(prefix(k), locations[:k])
+            placed[k] = (stage, drivers)
             return stage, tuple(sorted(drivers.items(), key=lambda d: d[0].rank))
 
         def step(k: int) -> hist.Step:
-            stage, drivers = brief(k)
+            stage, drivers = placed[k]  # brief(k) ran just before
             return hist.Step(stage, dict(drivers),
-                             analyzer.strategy(prefix(k), locations[:k]))
+                             analyzer.strategy(prefix(k), locations[:k], stage, drivers))
 
         return hist.replay(deal, analysis, records, cause=cause, now=now, brief=brief,
                            analyse_prefix=step)

@@ -20,6 +20,7 @@ from sqlalchemy import Connection, Select, delete, func, insert, or_, select, up
 
 from buyersync.errors import BadInput
 from buyersync.method.model import Contact, Deal, Evidence, PlannedAction
+from buyersync.store.db import bulk_insert
 from buyersync.store.records import (
     DealFilter,
     DealState,
@@ -251,8 +252,7 @@ class DealRepository:
                 if snapshot is not None:
                     rows[analyses].append(self._analysis_row(stored, snapshot))
             for table in (deals, evidence, contacts, planned_actions, stage_history, analyses):
-                if rows[table]:
-                    self.conn.execute(insert(table), rows[table])
+                bulk_insert(self.conn, table, rows[table])  # COPY on PostgreSQL
             n += len(batch)
             if done:
                 done(n)
