@@ -144,7 +144,7 @@ def bulk_insert(conn: Connection, table: Table, rows: Sequence[dict[str, Any]]) 
     columns = [table.columns[n] for n in names]
     processors = [c.type.dialect_impl(dialect).bind_processor(dialect) for c in columns]
     quote = dialect.identifier_preparer.quote
-    statement = (f"COPY {quote(table.name)} ({', '.join(quote(c.name) for c in columns)}) "
+    statement = (f"COPY {quote(table.name)} ({', '.join(quote(c.name) for c in columns)}) "  # text-ok: SQL
                  "FROM STDIN")
     cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
     with cursor.copy(statement) as copy:
