@@ -56,8 +56,6 @@ DEBT: dict[str, int] = {
     "imports/crm.py": 13,
     "imports/maps.py": 3,
     "imports/readers.py": 5,
-    "locate/card.py": 15,
-    "locate/training.py": 8,
     "services/backup.py": 9,
     "services/batch.py": 3,
     "services/dealfile.py": 2,

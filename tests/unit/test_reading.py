@@ -155,11 +155,18 @@ def test_the_sellers_own_turns_in_a_call_transcript_are_not_read_as_the_customer
     assert "proposal" not in body and "freezing" in body
 
 
-def test_the_uncertain_threshold_is_where_held_out_accuracy_falls_under_three_in_four():
-    from buyersync.locate.training import sure_from_table
+def test_the_uncertain_threshold_is_the_lowest_where_every_held_out_source_is_right_nine_in_ten():
+    import numpy as np
 
-    table = [{"bin": "0.2-0.3", "n": 10, "accuracy": 0.9}, {"bin": "0.3-0.4", "n": 10, "accuracy": 0.5},
-             {"bin": "0.4-0.5", "n": 20, "accuracy": 0.8}, {"bin": "0.5-0.6", "n": 60, "accuracy": 0.95}]
-    sure = sure_from_table(table)
-    assert sure["sure_at"] == 0.4 and sure["sure_coverage"] == 0.8
-    assert sure["sure_accuracy"] == round((20 * 0.8 + 60 * 0.95) / 80, 4)
+    from buyersync.locate.training import sure_threshold
+
+    # source a: 30 sure and right, 10 at 0.45 (half right); b: 30 at 0.9 (28 right), 10 at 0.3 (2 right)
+    conf = np.array([0.9] * 30 + [0.45] * 10 + [0.9] * 30 + [0.3] * 10)
+    right = np.array([True] * 30 + [True, False] * 5 + [True] * 28 + [False] * 2 + [True] * 2 + [False] * 8)
+    sources = ["a"] * 40 + ["b"] * 40
+    sure = sure_threshold(conf, right, sources)
+    # from 0.31 the pool is right 63/70 = 90%, but source a only 35/40: a must not fall short
+    assert sure["sure_at"] == 0.46
+    assert sure["sure_coverage"] == 0.75 and sure["sure_accuracy"] == round(58 / 60, 4)
+    pooled = sure_threshold(conf, right, ["a"] * 80)
+    assert pooled["sure_at"] == 0.31  # judged as one source, 90% is reached lower (more texts sure)

@@ -30,9 +30,10 @@ def model_train(
     folds: Annotated[int, typer.Option(help=_help("train_folds"))] = -1,
 ) -> None:
     """Train the stage model from labelled evidence, report cross-validated figures, save it."""
+    from buyersync.cli.common import cli_lang
     from buyersync.locate.training import train_command
 
-    train_command(corpus or [], out, folds)
+    train_command(corpus or [], out, folds, cli_lang())
 
 
 @model_app.command("info")

@@ -98,10 +98,29 @@ def split_message(text: str) -> Message:
     history = _trim_tail(history)
     if not body.strip():  # nothing new above the quote (a bare forward): the history is the message
         return Message(history.strip() or text)
-    return Message(body.strip(), history.strip())
+    return Message(_without_offers(body.strip()), _without_offers(history.strip()))
 
 
-_TURN = re.compile(r"^\s*(?:\[?\d{1,2}:\d{2}(?::\d{2})?\]?\s*)?([^:：\n]{1,30}?)\s*(?:[（(][^)）]*[)）])?\s*[:：]")
+@cache
+def _offer() -> re.Pattern[str]:
+    phrases = [re.escape(p) for langs in _markers()["seller_offers"].values() for p in langs]
+    return re.compile("|".join(phrases), re.IGNORECASE)
+
+
+_SENTENCE_END = re.compile(r"(?<=[.!?。！？\n])")
+
+
+def _without_offers(text: str) -> str:
+    """The seller's own offers ("happy to set up a demo", 我们可以先给您做个演示) say what the
+    seller wants, not where the customer is: drop those sentences, unless nothing else is left."""
+    offer = _offer()
+    if not text or offer.search(text) is None:
+        return text
+    kept = "".join(p for p in _SENTENCE_END.split(text) if not offer.search(p)).strip()
+    return kept if sum(ch.isalnum() for ch in kept) >= 12 else text
+
+
+_TURN = re.compile(r"^\s*(?:\[?\d{1,2}:\d{2}(?::\d{2})?\]?\s*)?([^:：\n（(]{1,30}?)\s*(?:[（(]([^)）]*)[)）])?\s*[:：]")
 
 
 @cache
@@ -112,19 +131,23 @@ def _seller_labels() -> frozenset[str]:
 @cache
 def _seller_turn() -> re.Pattern[str]:
     labels = "|".join(re.escape(p) for p in sorted(_seller_labels(), key=len, reverse=True))
-    return re.compile(r"^\s*(?:\[?\d{1,2}:\d{2}(?::\d{2})?\]?\s*)?(?:" + labels + r")\s*[:：]",
-                      re.IGNORECASE | re.MULTILINE)
+    return re.compile(r"^\s*(?:\[?\d{1,2}:\d{2}(?::\d{2})?\]?\s*)?(?:[^:：\n（(]{1,30}?\s*[（(]\s*)?(?:"
+                      + labels + r")\s*[)）]?\s*[:：]", re.IGNORECASE | re.MULTILINE)
 
 
 def _customer_turns(lines: list[str]) -> list[str]:
     """In a call transcript, the seller's own turns say nothing about where the customer is."""
-    turns = [(_TURN.match(line), line) for line in lines]
-    labelled = [m.group(1).strip().lower() for m, _ in turns if m]
     sellers = _seller_labels()
-    if len(labelled) < 3 or not any(label in sellers for label in labelled) \
-            or all(label in sellers for label in labelled):
+
+    def seller(m: re.Match[str]) -> bool:
+        # "Us:", "Rep:", and a seller named in brackets: "spk2 (us):", "销售（我）:"
+        return m.group(1).strip().lower() in sellers or (m.group(2) or "").strip().lower() in sellers
+
+    turns = [(_TURN.match(line), line) for line in lines]
+    said = [seller(m) for m, _ in turns if m]
+    if len(said) < 3 or not any(said) or all(said):
         return lines
-    return [line for m, line in turns if not (m and m.group(1).strip().lower() in sellers)]
+    return [line for m, line in turns if not (m and seller(m))]
 
 
 def _drop_leading_headers(lines: list[str]) -> tuple[list[str], str]:

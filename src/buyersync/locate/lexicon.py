@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from functools import cache
+from importlib import resources
 from typing import Any
 
 from buyersync.method import knowledge as kb
@@ -18,6 +19,7 @@ from buyersync.method.stages import STAGES, Stage
 
 COMPETITOR_LED = "competitor_led"
 NOT_LED = "not_led"
+_CLAUSE_END = re.compile(r"[。！？!?；;\n，,：:|]|\.\s")
 NEUTRAL = "neutral"  # a longer word that hides a stage phrase (技术标准 ⊃ 技术标): counts for nothing
 
 
@@ -79,14 +81,26 @@ class Headings:
     weight: float
     retells: dict[str, frozenset[str]] | None = None  # heading stage → body stages that do not count
     patterns: tuple[tuple[re.Pattern[str], str], ...] = ()  # openings known by their shape
+    not_yet: Lexicon | None = None  # cues that make a named document one still to come
+    shapes: tuple[tuple[re.Pattern[str], str], ...] = ()  # records known by their fields, anywhere
+    shape_window: int = 0
 
     def find(self, text: str) -> Hit | None:
         hits = self.lexicon.find(text[: self.window])
+        if hits and self.not_yet is not None:
+            # "客户计划下个月发布招标公告", "will issue an invitation to tender": not in hand yet
+            cues = [c for c in self.not_yet.find(text[: self.window]) if c.label == "before"]
+            hits = [h for h in hits if not any(
+                c.end <= h.start and not _CLAUSE_END.search(text, c.end, h.start) for c in cues)]
         if hits:
             return max(hits, key=lambda h: (h.end - h.start, -h.start))
         for pattern, stage in self.patterns:
             if (m := pattern.match(text, 0, self.window)) is not None and m.end() > m.start():
                 return Hit(m.start(), m.end(), m.group(0), stage, 1.0)
+        if self.shapes and ("|" in text[: self.shape_window] or "\n" in text[: self.shape_window]):
+            for pattern, stage in self.shapes:
+                if (m := pattern.search(text, 0, self.shape_window)) is not None:
+                    return Hit(m.start(), m.end(), m.group(0), stage, 1.0)
         return None
 
 
@@ -100,7 +114,10 @@ def default_headings() -> Headings:
                for k, vs in (data.get("retells") or {}).items()}
     patterns = tuple((re.compile(str(p)), Stage(stage).value)
                      for stage, ps in (data.get("patterns") or {}).items() for p in ps)
-    return Headings(Lexicon(entries), int(data["window"]), float(data["weight"]), retells, patterns)
+    shapes = tuple((re.compile(str(p)), Stage(stage).value)
+                   for stage, ps in (data.get("shapes") or {}).items() for p in ps)
+    return Headings(Lexicon(entries), int(data["window"]), float(data["weight"]), retells, patterns,
+                    default_modifiers().cues, shapes, int(data.get("shape_window", 0)))
 
 
 @cache
@@ -133,15 +150,41 @@ class Modifiers:
     against: float
     hedge_share: float
     far_after: frozenset[str] = frozenset()  # `after` cues that reach past a comma
+    topics: Lexicon | None = None  # stage work named plainly (需求调研): counts only when a cue modifies it
+    not_for_topics: frozenset[str] = frozenset()  # cues too plain to modify a topic ("not ")
 
 
 @cache
 def default_modifiers() -> Modifiers:
     data = kb.signals().get("modifiers") or {}
 
+    more = _cue_data()  # locate/data/cues.yaml adds to the lists
     cues = Lexicon([(str(p), key, 1.0) for key in ("before", "after", "hedge")
-                    for phrases in (data.get(key) or {}).values() for p in phrases or []])
+                    for source in (data, more)
+                    for phrases in (source.get(key) or {}).values() for p in phrases or []])
     return Modifiers(cues, float(data.get("shift", 1.0)),
                      float(data.get("against", 0.5)), float(data.get("hedge_share", 0.5)),
                      frozenset(str(p).lower() for phrases in (data.get("far_after") or {}).values()
+                               for p in phrases or []),
+                     default_topics(),
+                     frozenset(str(p).lower() for phrases in (more.get("not_for_topics") or {}).values()
                                for p in phrases or []))
+
+
+@cache
+def _cue_data() -> dict[str, Any]:
+    import yaml
+
+    ref = resources.files("buyersync.locate").joinpath("data", "cues.yaml")
+    data: dict[str, Any] = yaml.safe_load(ref.read_text(encoding="utf-8"))
+    return data
+
+
+@cache
+def default_topics() -> Lexicon:
+    """locate/data/cues.yaml `topics`: a stage's work named without saying it is under way."""
+    data = _cue_data()
+    weight = float(data.get("topic_weight", 2.0))
+    return Lexicon([(str(p), Stage(stage).value, weight)
+                    for stage, langs in (data.get("topics") or {}).items()
+                    for phrases in (langs or {}).values() for p in phrases or []])

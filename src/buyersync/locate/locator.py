@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 import re
+from dataclasses import replace
 from functools import cache
 
 import numpy as np
@@ -245,8 +246,7 @@ def default_locator() -> Locator:
     meta = model.meta if model else {}
     headings = default_headings()
     if "heading_weight" in meta:
-        headings = Headings(headings.lexicon, headings.window, float(meta["heading_weight"]),
-                            headings.retells, headings.patterns)
+        headings = replace(headings, weight=float(meta["heading_weight"]))
     return Locator(default_lexicon(), model, gamma=float(meta.get("gamma", 1.0)),
                    null_bias=float(meta.get("null_bias", 0.0)), headings=headings,
                    modifiers=default_modifiers(),

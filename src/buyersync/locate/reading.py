@@ -56,10 +56,17 @@ def read_stage_phrases(text: str, hits: list[Hit], modifiers: Modifiers | None,
                        retold: frozenset[str] = frozenset()) -> Reading:
     stage_hits = [h for h in hits if h.label in _KEYS and h.label not in retold]
     scores = dict.fromkeys(STAGES, 0.0)
-    if not stage_hits:
-        return Reading(scores)
     cues = modifiers.cues.find(text) if modifiers is not None else []
     then = "先" in text and "再" in text
+    topics: list[Hit] = []
+    if (cues or then) and modifiers is not None and modifiers.topics is not None:
+        # a stage's work named plainly counts only if a cue modifies it (see below)
+        topics = [g for g in modifiers.topics.find(text)
+                  if not any(h.start < g.end and g.start < h.end for h in hits)]
+        if topics:
+            stage_hits = sorted([*stage_hits, *topics], key=lambda h: h.start)
+    if not stage_hits:
+        return Reading(scores)
     if not cues and not then and len(stage_hits) == 1:  # the common case: one plain phrase
         h = stage_hits[0]
         scores[_KEYS[h.label]] = h.weight
@@ -72,8 +79,8 @@ def read_stage_phrases(text: str, hits: list[Hit], modifiers: Modifiers | None,
     hedges = [c for c in cues if c.label == "hedge"]
     per_sentence: dict[int, dict[Stage, float]] = {}
     placed: list[tuple[int, Stage, float, str]] = []
+    found: list[tuple[Hit, Hit | None, float]] = []
     for h in stage_hits:
-        stage = _KEYS[h.label]
         weight = h.weight
         sent = _span(sentences, h.start)
         cue: Hit | None = None
@@ -81,13 +88,25 @@ def read_stage_phrases(text: str, hits: list[Hit], modifiers: Modifiers | None,
             c0, c1 = _span(clauses, h.start)
             # an `after` cue may sit in a later clause of the sentence ("具体要什么、怎么做，
             # 我们还没想好") as long as no other stage phrase comes between
-            nxt = min((g.start for g in stage_hits if g.start > h.start), default=len(text))
+            nxt = min((g.start for g in stage_hits if g.start > h.start and not _inside(g, cues)),
+                      default=len(text))
             cue = next((b for b in reversed(before) if c0 <= b.start and b.end <= h.start), None) \
                 or next((a for a in after if h.end <= a.start and a.end <= min(sent[1], nxt)
                          and (a.end <= c1 or a.text.strip().lower() in modifiers.far_after)), None) \
                 or (_later_step(text, sent, h) if then else None)
             if any(c0 <= g.start < c1 for g in hedges):
                 weight *= modifiers.hedge_share
+        if cue is not None and h in topics and cue.text.lower() in modifiers_plain(modifiers):
+            cue = None  # "does not affect the contract": a plain negator says nothing of a topic
+        found.append((h, cue, weight))
+    # a hold word that modifies another stage's phrase ("requirements on hold", 需求调研暂缓)
+    # says that stage is not reached; it is not also a stage phrase of its own (risk)
+    used = [c for _, c, _ in found if c is not None]
+    for h, cue, weight in found:
+        if cue is None and (h in topics or any(c.start <= h.start and h.end <= c.end for c in used)):
+            continue
+        stage = _KEYS[h.label]
+        sent = _span(sentences, h.start)
         bucket = per_sentence.setdefault(sent[0], dict.fromkeys(STAGES, 0.0))
         if cue is not None and modifiers is not None:
             a, b = min(cue.start, h.start), max(cue.end, h.end)
@@ -106,6 +125,14 @@ def read_stage_phrases(text: str, hits: list[Hit], modifiers: Modifiers | None,
             scores[s] = best + REST * (sum(values) - best)
     phrases = [Phrase(t, s, w, per_sentence[at][s]) for at, s, w, t in placed]
     return Reading(scores, phrases, stage_hits)
+
+
+def modifiers_plain(modifiers: Modifiers | None) -> frozenset[str]:
+    return modifiers.not_for_topics if modifiers is not None else frozenset()
+
+
+def _inside(h: Hit, cues: list[Hit]) -> bool:
+    return any(c.start <= h.start and h.end <= c.end for c in cues)
 
 
 def _later_step(text: str, sentence: tuple[int, int], h: Hit) -> Hit | None:

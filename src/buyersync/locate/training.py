@@ -12,7 +12,7 @@ import datetime as dt
 import hashlib
 import json
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -22,10 +22,11 @@ import numpy as np
 from buyersync.errors import BadInput
 from buyersync.locate.clean import split_message
 from buyersync.locate.corpus import read_labelled
-from buyersync.locate.lexicon import Headings, default_headings, default_lexicon, default_modifiers
+from buyersync.locate.lexicon import default_headings, default_lexicon, default_modifiers
 from buyersync.locate.locator import MAX_LOCATE_CHARS, Locator
 from buyersync.locate.model import COMPETITOR_CLASSES, MODEL_FILE, NGRAM_RANGE, StageModel, ngrams
 from buyersync.method.stages import STAGES, Stage
+from buyersync.text import t
 
 GAMMAS = (0.0, 0.15, 0.3, 0.5, 0.8, 1.2)
 HEADING_WEIGHTS = (2.0, 4.0, 6.0, 8.0, 12.0)
@@ -56,12 +57,10 @@ def load_rows(paths: Sequence[Path]) -> list[dict[str, Any]]:
         for row in read_labelled(f):
             row["_source"] = f.name
             if row.get("stage") not in {s.value for s in STAGES}:
-                raise BadInput("field", where=str(f), field="stage",
-                               detail=f"expected a stage key, got {row.get('stage')!r}")
+                raise BadInput("training_stage", where=str(f), got=repr(row.get("stage"))[:40])
             rows.append(row)
     if len(rows) < 50:
-        raise BadInput("field", where=", ".join(map(str, files)) or "(none)", field="(rows)",
-                       detail=f"only {len(rows)} labelled texts; need at least 50 to train")
+        raise BadInput("training_too_few", where=", ".join(map(str, files)) or "-", n=len(rows), need=50)
     return rows
 
 
@@ -162,7 +161,7 @@ def cross_validate(rows: Sequence[dict[str, Any]], folds: int, seed: int = 7) ->
         # Whole files are held out: each was written separately, so a fold measures how the
         # model does on text in a style it has not seen, which is what a user's notes are.
         splits = GroupKFold(n_splits=folds).split(np.zeros(len(rows)), y, groups)
-        split_by = "source file"
+        split_by = "source"
     else:
         splits = StratifiedKFold(n_splits=folds, shuffle=True, random_state=seed).split(
             np.zeros(len(rows)), y)
@@ -188,7 +187,7 @@ def cross_validate(rows: Sequence[dict[str, Any]], folds: int, seed: int = 7) ->
     base = default_headings()
     for hw in HEADING_WEIGHTS:
         locator = Locator(default_lexicon(), _Replay(frozen), gamma=gamma,
-                          headings=Headings(base.lexicon, base.window, hw, base.retells, base.patterns),
+                          headings=replace(base, weight=hw),
                           modifiers=default_modifiers())
         preds = [locator.locate(r["text"]) for r in rows]
         by_heading[str(hw)] = _figures(rows, [(p.stage, p.competitor_led) for p in preds])
@@ -226,48 +225,66 @@ def _asked(text: str) -> list[str]:
 
 
 TEMPERATURES = (0.6, 0.7, 0.8, 0.9, 1.0, 1.15, 1.3, 1.5, 1.75, 2.0, 2.5, 3.0)
-SURE_BIN_ACCURACY = 0.75  # below the confidence where held-out accuracy drops under this: uncertain
+SURE_TARGET = 0.90   # what the locator is sure of must be right this often, in every held-out source
+SURE_MIN_TEXTS = 20  # a source file with fewer held-out texts is judged pooled with the rest
 
 
-def _temper(scores: dict[Stage, float], t: float) -> np.ndarray:
-    p = np.array([max(scores[s], 1e-12) for s in STAGES]) ** (1.0 / t)
+def _temper(scores: dict[Stage, float], temp: float) -> np.ndarray:
+    p = np.array([max(scores[s], 1e-12) for s in STAGES]) ** (1.0 / temp)
     out: np.ndarray = p / p.sum()
     return out
 
 
 def calibrate(rows: Sequence[dict[str, Any]], located: Sequence[Any]) -> dict[str, Any]:
     """Temperature for the scores (least held-out log loss), and the confidence below which
-    the locator says it is uncertain: the lower edge of the lowest confidence bin from which
-    every bin is right at least SURE_BIN_ACCURACY of the time held out (below it the locator
-    is wrong one time in four or more). Reports reliability tables and calibration error."""
+    the locator says it is uncertain (`sure_threshold`, on the tempered held-out
+    confidences). Reports reliability tables and calibration error."""
     truth = np.array([STAGES.index(Stage(r["stage"])) for r in rows])
 
-    def nll(t: float) -> float:
-        probs = np.array([_temper(loc.scores, t) for loc in located])
+    def nll(temp: float) -> float:
+        probs = np.array([_temper(loc.scores, temp) for loc in located])
         return float(-np.mean(np.log(probs[np.arange(len(truth)), truth] + 1e-12)))
 
     before = np.array([_temper(loc.scores, 1.0) for loc in located])
     temperature = min(TEMPERATURES, key=nll)
     after = np.array([_temper(loc.scores, temperature) for loc in located])
     ece_after, table = _ece(after, truth)
-    sure = sure_from_table(table)
+    sure = sure_threshold(after.max(axis=1), after.argmax(axis=1) == truth,
+                          [str(r.get("_source", "")) for r in rows])
     return {"temperature": temperature,
             "log_loss_before": round(_nll(before, truth), 4), "log_loss_after": round(_nll(after, truth), 4),
             "ece_before": _ece(before, truth)[0], "ece_after": ece_after, "reliability": table, **sure}
 
 
-def sure_from_table(table: Sequence[dict[str, Any]]) -> dict[str, Any]:
-    """The `uncertain` threshold from a reliability table, with its coverage and accuracy."""
-    start = len(table)
-    while start > 0 and table[start - 1]["accuracy"] >= SURE_BIN_ACCURACY:
-        start -= 1
-    kept = table[start:]
-    total = sum(row["n"] for row in table)
-    n = sum(row["n"] for row in kept)
-    right = sum(row["n"] * row["accuracy"] for row in kept)
-    return {"sure_at": float(kept[0]["bin"].split("-")[0]) if kept else 1.0,
-            "sure_coverage": round(n / total, 4) if total else None,
-            "sure_accuracy": round(right / n, 4) if n else None}
+def sure_threshold(confidence: np.ndarray, right: np.ndarray, sources: Sequence[str],
+                   target: float = SURE_TARGET) -> dict[str, Any]:
+    """The `uncertain` threshold, chosen on held-out predictions: the lowest confidence (in
+    steps of 0.01, so the most texts are sure) at which the texts at or above it are right
+    at least `target` of the time in every held-out source file, and pooled over all of them.
+    A user's notes are like one unseen source, so no single source may fall short; a source
+    with fewer than SURE_MIN_TEXTS texts counts only in the pool."""
+    conf = np.asarray(confidence, dtype=float)
+    ok = np.asarray(right, dtype=bool)
+    names = np.asarray(list(sources))
+    groups = [names == g for g in sorted(set(sources)) if (names == g).sum() >= SURE_MIN_TEXTS]
+    chosen = 1.0
+    for step in range(100):
+        at = step / 100
+        sure = conf >= at - 1e-9
+        if not sure.any():
+            break
+        if ok[sure].mean() < target:
+            continue
+        if all(not (sure & g).any() or ok[sure & g].mean() >= target for g in groups):
+            chosen = at
+            break
+    sure = conf >= chosen - 1e-9
+    per_source = {g: round(float(ok[sure & (names == g)].mean()), 4) if (sure & (names == g)).any()
+                  else None for g in sorted(set(sources))}
+    return {"sure_at": chosen, "sure_target": target,
+            "sure_coverage": round(float(sure.mean()), 4) if len(conf) else None,
+            "sure_accuracy": round(float(ok[sure].mean()), 4) if sure.any() else None,
+            "sure_by_source": per_source}
 
 
 def _nll(probs: np.ndarray, truth: np.ndarray) -> float:
@@ -354,17 +371,17 @@ def data_fingerprint(rows: Sequence[dict[str, Any]]) -> str:
     return h.hexdigest()[:16]
 
 
-def train_command(paths: Sequence[Path], out: Path | None, folds: int) -> None:
+def train_command(paths: Sequence[Path], out: Path | None, folds: int, lang: str = "en") -> None:
     from rich.console import Console
 
     console = Console(stderr=True)
     rows = load_rows(paths)
-    console.print(f"training on {len(rows)} labelled texts")
+    console.print(t("model.training_on", lang, n=len(rows)))
     cv: dict[str, Any] | None = None
     gamma, null_bias, heading_weight, blend = 0.3, 0.0, default_headings().weight, 0.0
     temperature, sure_at = 1.0, 0.0
     if folds != 0:
-        with console.status("cross-validation…"):
+        with console.status(t("model.cross_validating", lang)):
             cv = cross_validate(rows, folds)
         gamma = float(cv["gamma"])
         null_bias = float(cv["null_bias"])
@@ -372,12 +389,11 @@ def train_command(paths: Sequence[Path], out: Path | None, folds: int) -> None:
         heading_weight = float(cv["heading_weight"])
         blend = float(cv["blend"])
         best = cv["best"]
-        console.print(f"cross-validated (naive Bayes blend {blend}, lexicon weight {gamma}): "
-                      f"exact {best['exact']:.1%}, "
-                      f"within one {best['within_one']:.1%}, competitor_led "
-                      f"{best['competitor_led']:.1%} (null bias {null_bias}); calibrated at "
-                      f"temperature {temperature}, sure from {sure_at:.0%} on "
-                      f"{cv['calibration']['sure_coverage']:.0%} of texts")
+        cal = cv["calibration"]
+        console.print(t("model.cv_result", lang, blend=blend, gamma=gamma, exact=f"{best['exact']:.1%}",
+                        within=f"{best['within_one']:.1%}", led=f"{best['competitor_led']:.1%}",
+                        null_bias=null_bias, temperature=temperature, sure_at=f"{sure_at:.0%}",
+                        coverage=f"{cal['sure_coverage']:.0%}", accuracy=f"{cal['sure_accuracy']:.1%}"))
     fingerprint = data_fingerprint(rows)
     meta = {
         "version": f"{dt.date.today():%Y.%m.%d}-{fingerprint[:8]}",
@@ -386,7 +402,7 @@ def train_command(paths: Sequence[Path], out: Path | None, folds: int) -> None:
                                   for s in STAGES}},
         "features": {"analyzer": "char n-grams", "ngram_range": list(NGRAM_RANGE),
                      "min_df": MIN_DF, "tf": "sublinear", "norm": "l2"},
-        "classifiers": {"stage": f"LogisticRegression(C={C_STAGE}) blended with "
+        "classifiers": {"stage": f"LogisticRegression(C={C_STAGE}) + "
                                  f"ComplementNB(alpha={NB_ALPHA})",
                         "competitor_led": f"LogisticRegression(C={C_COMP}, balanced)"},
         "gamma": gamma,
@@ -397,9 +413,9 @@ def train_command(paths: Sequence[Path], out: Path | None, folds: int) -> None:
         "sure_at": sure_at,
         "cross_validation": cv,
     }
-    with console.status("fitting on all texts…"):
+    with console.status(t("model.fitting", lang)):
         model = fit(rows, meta, blend)
     target = out or Path(str(resources.files("buyersync.locate").joinpath("data", MODEL_FILE)))
     target.parent.mkdir(parents=True, exist_ok=True)
     model.save(target)
-    console.print(f"saved model {meta['version']} ({len(model.terms)} features) to {target}")
+    console.print(t("model.saved", lang, version=meta["version"], features=len(model.terms), target=target))
