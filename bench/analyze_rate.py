@@ -1,12 +1,22 @@
-"""Deals analysed per second, in-process and as cold CLI starts.
+"""Deals analysed per second in process, and `buyersync analyze FILE` as a cold start.
 
-Usage: python bench/analyze_rate.py [DEAL_FOLDER] [--rounds N]
+Usage: python bench/analyze_rate.py [DEAL_FOLDER] [--rounds N] [--cold N]
 Default folder: the package's demo deals (plus ../shared/corpus/{deals,cases} when present).
+
+The cold start is a whole process (interpreter start, imports, model and lexicon load, the
+analysis, JSON out), timed as CPU seconds (user + system, what a shared machine's load
+distorts least) and wall seconds, median of N runs. Side by side, in the same rounds: the
+floors it cannot go under — a bare interpreter, and one that only imports the libraries
+`analyze` needs (NumPy, pydantic, Typer) — and, measured in separate fresh processes, where
+the time goes: each stage's CPU time in the order the command meets it.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
+import resource
+import statistics
 import subprocess
 import sys
 import time
@@ -16,6 +26,19 @@ from buyersync.services.analysis import analyze
 from buyersync.services.dealfile import read_deal_file
 
 ROOT = Path(__file__).resolve().parents[1]
+
+# each step runs after the ones before it, in one fresh interpreter; its CPU time is printed
+STAGES = [
+    ("libraries: typer, pydantic, numpy", "import typer, pydantic, numpy"),
+    ("the command line (buyersync.cli)", "import buyersync.cli"),
+    ("analysis code (services, planner, locator)",
+     "import buyersync.services.analysis, buyersync.services.dealfile"),
+    ("model load (shipped tables)", "from buyersync.locate.model import shipped_model; shipped_model()"),
+    ("lexicon, headings, cues", "from buyersync.locate import default_locator; default_locator()"),
+    ("read the deal file", "d = buyersync.services.dealfile.read_deal_file(FILE)"),
+    ("the analysis", "r = buyersync.services.analysis.analyze(d)"),
+    ("JSON out", "import json; json.dumps(r.model_dump(mode='json'))"),
+]
 
 
 def deal_files(folder: Path | None) -> list[Path]:
@@ -28,10 +51,31 @@ def deal_files(folder: Path | None) -> list[Path]:
     return files
 
 
+def timed(cmd: list[str]) -> tuple[float, float]:
+    """(CPU seconds, wall seconds) of one whole process."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    t = time.perf_counter()
+    subprocess.run(cmd, check=True, capture_output=True)
+    wall = time.perf_counter() - t
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime, wall
+
+
+def breakdown(file: Path) -> list[tuple[str, float]]:
+    lines = ["import time, sys", "FILE = sys.argv[1]", "out = []"]
+    for name, code in STAGES:
+        lines += ["t = time.process_time()", code, f"out.append(({name!r}, time.process_time() - t))"]
+    lines.append("import json; print(json.dumps(out))")
+    done = subprocess.run([sys.executable, "-c", "\n".join(lines), str(file)], check=True,
+                          capture_output=True, text=True)
+    return [(name, float(secs)) for name, secs in json.loads(done.stdout.splitlines()[-1])]
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("folder", nargs="?", type=Path)
     ap.add_argument("--rounds", type=int, default=20)
+    ap.add_argument("--cold", type=int, default=11, help="cold runs of each command")
     a = ap.parse_args()
     files = deal_files(a.folder)
     deals = [read_deal_file(str(f)) for f in files]
@@ -44,15 +88,29 @@ def main() -> None:
     n = a.rounds * len(deals)
     print(f"in-process: {n} analyses in {secs:.2f} s = {n / secs:.0f} deals/s "
           f"({len(deals)} distinct deals)")
-    cold = []
-    for f in files[:10]:
-        t = time.perf_counter()
-        subprocess.run([sys.executable, "-m", "buyersync.cli", "analyze", str(f), "--format",
-                        "json"], check=True, capture_output=True)
-        cold.append(time.perf_counter() - t)
-    cold.sort()
-    print(f"cold CLI start + analyse: median {cold[len(cold) // 2] * 1000:.0f} ms, "
-          f"max {cold[-1] * 1000:.0f} ms over {len(cold)} runs")
+
+    demo = ROOT / "src" / "buyersync" / "demo" / "surprise-tender.yaml"
+    commands = {
+        "buyersync analyze FILE --format json": [sys.executable, "-m", "buyersync.cli", "analyze",
+                                                 str(demo), "--format", "json"],
+        "python -c pass": [sys.executable, "-c", "pass"],
+        "python -c 'import typer, pydantic, numpy'": [sys.executable, "-c", "import typer, pydantic, numpy"],
+    }
+    runs: dict[str, list[tuple[float, float]]] = {k: [] for k in commands}
+    for cmd in commands.values():
+        timed(cmd)  # warm the page cache
+    for _ in range(a.cold):
+        for name, cmd in commands.items():
+            runs[name].append(timed(cmd))
+    print(f"\ncold start, whole process, median of {a.cold} runs taken in turn "
+          f"(load average {__import__('os').getloadavg()[0]:.1f}):")
+    print(f"{'':44} {'cpu s':>7} {'wall s':>7}")
+    for name, rs in runs.items():
+        print(f"{name:44} {statistics.median(r[0] for r in rs):7.3f} {statistics.median(r[1] for r in rs):7.3f}")
+    parts = [breakdown(demo) for _ in range(max(a.cold // 2, 3))]
+    print(f"\nwhere the CPU time goes (median of {len(parts)} fresh interpreters, interpreter start not counted):")
+    for i, (name, _) in enumerate(STAGES):
+        print(f"  {name:44} {statistics.median(p[i][1] for p in parts) * 1000:6.1f} ms")
 
 
 if __name__ == "__main__":
