@@ -22,6 +22,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.required import missing
+
 _counter = itertools.count(1)
 
 
@@ -97,10 +99,7 @@ class PostgresServer:
 def pg_server() -> Iterator[PostgresServer]:
     bin_dir = pg_bin()
     if bin_dir is None:
-        message = "PostgreSQL binaries not found (scripts/system-deps.sh installs them)"
-        if os.environ.get("CI"):
-            pytest.fail(message)
-        pytest.skip(message)
+        missing("PostgreSQL binaries not found (scripts/system-deps.sh installs them)")
     server = PostgresServer(bin_dir)
     try:
         server.start()

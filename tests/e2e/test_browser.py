@@ -22,6 +22,7 @@ import httpx
 import pytest
 
 from tests.e2e.web_support import MOVE_TO_VALUE, PASSWORD
+from tests.required import missing, need_module
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage", "--no-first-run",
@@ -43,11 +44,9 @@ WORDS = {
 }
 
 if not CHROMIUM.exists():  # CI installs it (scripts/system-deps.sh): never skip there
-    if os.environ.get("CI"):
-        raise RuntimeError("Debian's chromium is missing at /usr/bin/chromium")
-    pytest.skip("no /usr/bin/chromium (run scripts/system-deps.sh)", allow_module_level=True)
+    missing("no /usr/bin/chromium (run scripts/system-deps.sh)")
 
-sync_api = pytest.importorskip("playwright.sync_api")
+sync_api = need_module("playwright.sync_api")
 
 
 @dataclass

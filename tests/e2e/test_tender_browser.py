@@ -24,9 +24,10 @@ from tests.e2e.test_browser import (
     start,
     stop,
 )
+from tests.required import need_module
 from tests.tender_docs import EN_TENDER, ZH_TENDER, docx_bytes
 
-sync_api = pytest.importorskip("playwright.sync_api")
+sync_api = need_module("playwright.sync_api")
 
 WORDS = {
     "zh": {"kind": "指定品牌/型号/供应商", "letter": "质疑函", "word": "下载 Word", "tender": ZH_TENDER,
