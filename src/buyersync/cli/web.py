@@ -5,6 +5,7 @@ Keep imports inside the command functions: this module is imported on every CLI 
 
 from __future__ import annotations
 
+import os
 import sys
 from enum import StrEnum
 from typing import Annotated
@@ -75,6 +76,7 @@ def serve(
         "--team", help=_help("team"))] = False,
     demo: Annotated[bool | None, typer.Option(
         "--demo/--no-demo", help=_help("demo"))] = None,
+    workers: Annotated[int, typer.Option(min=1, max=64, help=_help("workers"))] = 1,
 ) -> None:
     """Serve the deal room (web pages) and the HTTP API (/api/v1, /openapi.json)."""
     from buyersync.config import Settings
@@ -97,14 +99,37 @@ def serve(
         added = load_demo(service)
         if added:
             sys.stderr.write(f"buyersync: {t('commands.demo_loaded', cli_lang(), n=len(added))}\n")
-    app = create_app(settings, deals=service)
     shown = f"[{host.strip('[]')}]" if ":" in host else host
     mode = t("commands.mode_team" if settings.team else "commands.mode_local", cli_lang())
     url = f"http://{shown}:{port}/"
     sys.stdout.write(f"buyersync: {t('commands.serving', cli_lang(), url=url, mode=mode)}\n")
     sys.stdout.flush()
     # "[::1]" is how an IPv6 address is written in a URL; the socket wants it bare
-    uvicorn.run(app, host=host.strip("[]"), port=port, log_level="warning", access_log=False)
+    if workers == 1:
+        uvicorn.run(create_app(settings, deals=service), host=host.strip("[]"), port=port,
+                    log_level="warning", access_log=False)
+        return
+    # several processes, each building the app from the same settings (web/app.py's
+    # app_from_env); they share nothing but the database, the session key included
+    service.close()
+    engine.dispose()
+    os.environ.update(_worker_environment(settings))
+    uvicorn.run("buyersync.web.app:app_from_env", factory=True, workers=workers,
+                host=host.strip("[]"), port=port, log_level="warning", access_log=False)
+
+
+def _worker_environment(settings: object) -> dict[str, str]:
+    """The settings as BUYERSYNC_* variables for worker processes: the workspace as
+    resolved here, team mode, and one session key for all (made now in local mode, so
+    that a cookie signed by one worker is good on the others)."""
+    import secrets
+
+    from buyersync.config import Settings
+
+    assert isinstance(settings, Settings)
+    return {"BUYERSYNC_DB": settings.database_url(),
+            "BUYERSYNC_TEAM": "true" if settings.team else "false",
+            "BUYERSYNC_SECRET_KEY": settings.secret_key or secrets.token_urlsafe(32)}
 
 
 def users_add(

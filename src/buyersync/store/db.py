@@ -39,6 +39,13 @@ from sqlalchemy.pool import StaticPool
 from buyersync.errors import BadInput
 
 BUSY_TIMEOUT_MS = 30_000
+#: kept-open connections per process. A web worker runs sync routes on up to 40 threads
+#: (Starlette's thread pool): a SQLite file gets a connection kept for each, so that none
+#: is opened and closed per request (SQLAlchemy's default keeps 5). A PostgreSQL server
+#: is shared by every worker of every machine: 10 kept and 10 more at a peak per process
+#: (four workers stay well inside PostgreSQL's default 100 connections).
+SQLITE_POOL = (40, 10)
+POSTGRESQL_POOL = (10, 10)
 HEAD = "head"
 _MIGRATION_LOCK = 7_406_411  # an arbitrary PostgreSQL advisory-lock key for migrations
 WRITE = "buyersync_write"
@@ -95,10 +102,13 @@ def make_engine(url: str | URL, *, create_folder: bool = False) -> Engine:
         if memory:
             kwargs["poolclass"] = StaticPool
             kwargs["connect_args"] = {"check_same_thread": False}
+        else:
+            kwargs["pool_size"], kwargs["max_overflow"] = SQLITE_POOL
         engine = create_engine(parsed, **kwargs)
         _make_sqlite_safe(engine, memory=memory)
         return engine
-    engine = create_engine(parsed, json_serializer=serializer, pool_pre_ping=True)
+    engine = create_engine(parsed, json_serializer=serializer, pool_pre_ping=True,
+                           pool_size=POSTGRESQL_POOL[0], max_overflow=POSTGRESQL_POOL[1])
     _refuse_nul(engine)
     return engine
 

@@ -134,6 +134,13 @@ def create_app(settings: Settings | None = None, *, deals: DealService | None = 
     return app
 
 
+def app_from_env() -> FastAPI:
+    """The app on the BUYERSYNC_* settings of the environment: what each worker of
+    `buyersync serve --workers N` builds, and what a production server runs
+    (`uvicorn --factory buyersync.web.app:app_from_env --workers N`, docs/web.md)."""
+    return create_app()
+
+
 def _readers(deals: DealService) -> dict[Lang, DealService]:
     """A reading service per page language, sharing the engine: a deal room in the other
     language gets its plan planned once, in that language, instead of twice."""

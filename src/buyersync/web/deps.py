@@ -83,14 +83,24 @@ def get_ctx(request: Request) -> WebContext:
     return ctx
 
 
-Ctx = Annotated[WebContext, Depends(get_ctx)]
+async def _ctx(request: Request) -> WebContext:
+    # the dependencies that do no I/O are async: FastAPI runs a sync one on a worker
+    # thread, a hand-over that costs more than the work
+    return get_ctx(request)
+
+
+Ctx = Annotated[WebContext, Depends(_ctx)]
 
 
 def page_lang(request: Request) -> Lang:
     return negotiate(request.cookies.get(LANG_COOKIE), request.headers.get("accept-language"))
 
 
-UiLang = Annotated[Lang, Depends(page_lang)]
+async def _page_lang(request: Request) -> Lang:
+    return page_lang(request)
+
+
+UiLang = Annotated[Lang, Depends(_page_lang)]
 
 
 def bearer(request: Request) -> str | None:
@@ -127,10 +137,19 @@ def principal(request: Request, ctx: Ctx) -> Principal | None:
     return ctx.accounts.session_principal(name, token)
 
 
-MaybeWho = Annotated[Principal | None, Depends(principal)]
+async def _principal(request: Request, ctx: Ctx) -> Principal | None:
+    """`principal` on a worker thread only when it reads the database (team mode)."""
+    if not ctx.team:
+        return LOCAL
+    from starlette.concurrency import run_in_threadpool
+
+    return await run_in_threadpool(principal, request, ctx)
 
 
-def signed_in(who: MaybeWho) -> Principal:
+MaybeWho = Annotated[Principal | None, Depends(_principal)]
+
+
+async def signed_in(who: MaybeWho) -> Principal:
     if who is None:
         raise NotSignedIn
     return who
