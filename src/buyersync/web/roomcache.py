@@ -15,6 +15,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import hashlib
+import json
 from collections.abc import Callable
 
 from markupsafe import Markup
@@ -61,11 +62,13 @@ def cached_room(ctx: WebContext, who: Principal, lang: str, deal_id: str, path: 
               f"{found.closed}|{dt.date.today().isoformat()}|{days}|{stalled}"
               f"{priors_stamp(ctx.settings.priors)}")
     if found.stamp == wanted and found.payload is not None:
-        return found.payload
+        return str(CSRF_MARK).join(json.loads(found.payload))
     html = render()
+    # stored as the pieces around the marks (a database text may not hold a NUL)
+    pieces = json.dumps(html.split(str(CSRF_MARK)), ensure_ascii=False)
     with contextlib.suppress(exc.DBAPIError):  # busy: the next view renders it again
         db.in_transaction(ctx.engine, lambda conn: cache.put(
-            conn, deal_id, key, wanted, html, found.revision), write=True, attempts=2)
+            conn, deal_id, key, wanted, pieces, found.revision), write=True, attempts=2)
     return html
 
 
