@@ -108,3 +108,14 @@ class Settings(BaseSettings):
             return url
         folder = self.data_dir or default_data_dir()
         return f"sqlite:///{folder / 'workspace.sqlite3'}"
+
+
+def export_for_workers(settings: Settings, secret_key: str) -> None:
+    """Hand these settings to worker processes started from this one (`serve --workers`):
+    each reads them back through Settings. The workspace as resolved here, team mode, and
+    one session key for all, so that a cookie one worker signed is good on the others."""
+    import os
+
+    os.environ.update({"BUYERSYNC_DB": settings.database_url(),
+                       "BUYERSYNC_TEAM": "true" if settings.team else "false",
+                       "BUYERSYNC_SECRET_KEY": settings.secret_key or secret_key})

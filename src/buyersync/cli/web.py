@@ -5,7 +5,6 @@ Keep imports inside the command functions: this module is imported on every CLI 
 
 from __future__ import annotations
 
-import os
 import sys
 from enum import StrEnum
 from typing import Annotated
@@ -113,23 +112,13 @@ def serve(
     # app_from_env); they share nothing but the database, the session key included
     service.close()
     engine.dispose()
-    os.environ.update(_worker_environment(settings))
-    uvicorn.run("buyersync.web.app:app_from_env", factory=True, workers=workers,
-                host=host.strip("[]"), port=port, log_level="warning", access_log=False)
-
-
-def _worker_environment(settings: object) -> dict[str, str]:
-    """The settings as BUYERSYNC_* variables for worker processes: the workspace as
-    resolved here, team mode, and one session key for all (made now in local mode, so
-    that a cookie signed by one worker is good on the others)."""
     import secrets
 
-    from buyersync.config import Settings
+    from buyersync.config import export_for_workers
 
-    assert isinstance(settings, Settings)
-    return {"BUYERSYNC_DB": settings.database_url(),
-            "BUYERSYNC_TEAM": "true" if settings.team else "false",
-            "BUYERSYNC_SECRET_KEY": settings.secret_key or secrets.token_urlsafe(32)}
+    export_for_workers(settings, secrets.token_urlsafe(32))
+    uvicorn.run("buyersync.web.app:app_from_env", factory=True, workers=workers,
+                host=host.strip("[]"), port=port, log_level="warning", access_log=False)
 
 
 def users_add(
