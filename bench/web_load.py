@@ -165,9 +165,16 @@ class Pool:
     async def send(self, raw: bytes) -> int:
         if self.idle:
             reader, writer = self.idle.pop()
-        else:
-            reader, writer = await asyncio.open_connection(HOST, self.port)
-            self.opened += 1
+            try:
+                writer.write(raw)
+                status, _ = await _read_answer(reader)
+                self.idle.append((reader, writer))
+                return status
+            except (OSError, asyncio.IncompleteReadError):
+                # the server closed a connection idle past its keep-alive: a new one
+                writer.close()
+        reader, writer = await asyncio.open_connection(HOST, self.port)
+        self.opened += 1
         writer.write(raw)
         status, _ = await _read_answer(reader)
         self.idle.append((reader, writer))

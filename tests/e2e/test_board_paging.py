@@ -71,3 +71,28 @@ def test_paging_keeps_the_filters_and_a_bad_column_means_the_first_page(tmp_path
         assert cards(page, "goal") == ["Deal 00"]
         odd = client.get("/?column=nonsense&page=3").text
         assert len(cards(odd, "goal")) == PER_COLUMN
+
+
+def test_the_cached_board_changes_with_any_deal_on_any_worker(tmp_path):
+    from buyersync.config import Settings
+    from buyersync.web.app import create_app
+
+    db = f"sqlite:///{tmp_path / 'w.sqlite3'}"
+
+    def worker() -> TestClient:
+        return TestClient(create_app(Settings(db=db, allowed_hosts="testserver")))
+
+    with worker() as first, worker() as second:
+        made = first.post("/api/v1/deals", json={"name": "Old one", "lang": "en",
+                                                 "stage": "pain"}).json()["id"]
+        assert cards(first.get("/").text, "pain") == ["Old one"]
+        assert cards(second.get("/").text, "pain") == ["Old one"]  # from the cache
+        second.post("/api/v1/deals", json={"name": "New one", "lang": "en", "stage": "pain"})
+        assert cards(first.get("/").text, "pain") == ["New one", "Old one"]
+        first.delete(f"/api/v1/deals/{made}")
+        assert cards(second.get("/").text, "pain") == ["New one"]
+        # each session's own CSRF token, never the mark
+        one, other = first.get("/").text, second.get("/").text
+        assert "\x00" not in one and one.count('"X-CSRF-Token"') == 1
+        assert re.search(r'"X-CSRF-Token": "([^"]+)"', one).group(1) != re.search(  # type: ignore[union-attr]
+            r'"X-CSRF-Token": "([^"]+)"', other).group(1)

@@ -34,7 +34,7 @@ BATCH = 1000
 
 #: sign-in state and cached analyses, not workspace content: never copied (a restored
 #: session would be a session nobody opened); a restore ends them all
-EPHEMERAL = ("sessions", "signin_failures", "analysis_cache")
+EPHEMERAL = ("sessions", "signin_failures", "analysis_cache", "page_cache")
 
 
 def _tables() -> list[Table]:

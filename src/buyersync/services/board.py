@@ -40,6 +40,14 @@ class Board:
     def total(self) -> int:
         return sum(self.counts.values())
 
+    def holds_until(self) -> dt.datetime:
+        """When a card's days in stage (and so whether it is stalled) next move on: until
+        then the board reads the same (while no deal changes)."""
+        now = dt.datetime.now(dt.UTC)
+        moments = [c.stage_since + dt.timedelta(days=c.days_in_stage + 1)
+                   for cards in self.columns.values() for c in cards]
+        return min([m for m in moments if m > now], default=now + dt.timedelta(days=1))
+
     def start(self, stage: Stage) -> int:
         """How many of the stage's deals come before the cards shown."""
         return self.page * self.per_column if stage == self.opened else 0

@@ -23,9 +23,11 @@ from importlib import resources
 from typing import Any
 
 from sqlalchemy import (
+    BigInteger,
     Column,
     Connection,
     ForeignKey,
+    Integer,
     String,
     Table,
     Text,
@@ -33,7 +35,9 @@ from sqlalchemy import (
     bindparam,
     delete,
     func,
+    insert,
     select,
+    update,
 )
 from sqlalchemy.dialects import postgresql, sqlite
 
@@ -45,6 +49,22 @@ analysis_cache = Table(
     Column("deal_id", String(ID), ForeignKey("deals.id", ondelete="CASCADE"),
            primary_key=True),
     # what is cached: "analysis:zh", "room:<hash of the page's inputs>", …
+    Column("key", String(64), primary_key=True),
+    Column("stamp", String(500), nullable=False),
+    Column("payload", Text, nullable=False),
+)
+
+#: one row: one more on every write to the deals (repository.py, in the writer's
+#: transaction), so that a page made from many deals (the board) knows when it changed
+workspace_version = Table(
+    "workspace_version", metadata,
+    Column("id", Integer, primary_key=True),
+    Column("changes", BigInteger, nullable=False),
+)
+
+#: pages made from many deals, keyed by what they show, stamped with `changes`
+page_cache = Table(
+    "page_cache", metadata,
     Column("key", String(64), primary_key=True),
     Column("stamp", String(500), nullable=False),
     Column("payload", Text, nullable=False),
@@ -160,3 +180,36 @@ def clear(conn: Connection, deal_ids: Iterable[str] | None = None) -> int:
         n += int(conn.execute(delete(analysis_cache).where(
             analysis_cache.c.deal_id.in_(batch))).rowcount or 0)
     return n
+
+
+def changed(conn: Connection) -> None:
+    """Count one more change to the deals (call it after every write to them)."""
+    done = conn.execute(update(workspace_version).values(
+        changes=workspace_version.c.changes + 1))
+    if not done.rowcount:  # emptied by a restore from a backup made before the counter
+        conn.execute(insert(workspace_version).values(id=1, changes=1))
+
+
+@cache
+def _page_query() -> Any:
+    return select(select(workspace_version.c.changes).scalar_subquery(),
+                  select(page_cache.c.stamp).where(page_cache.c.key == bindparam("key"))
+                  .scalar_subquery(),
+                  select(page_cache.c.payload).where(page_cache.c.key == bindparam("key"))
+                  .scalar_subquery())
+
+
+def page_probe(conn: Connection, key: str) -> tuple[int | None, str | None, str | None]:
+    """The workspace's change count (None: not counted, so nothing may be cached) and
+    the page cached under `key` (stamp, payload)."""
+    row = conn.execute(_page_query(), {"key": key}).one()
+    return (None if row[0] is None else int(row[0])), row[1], row[2]
+
+
+def put_page(conn: Connection, key: str, stamp: str, payload: str) -> None:
+    values = {"key": key, "stamp": stamp, "payload": payload}
+    dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
+    upsert = dialect.insert(page_cache).values(values)
+    conn.execute(upsert.on_conflict_do_update(
+        index_elements=[page_cache.c.key],
+        set_={"stamp": upsert.excluded.stamp, "payload": upsert.excluded.payload}))

@@ -20,6 +20,7 @@ from sqlalchemy import Connection, Select, delete, func, insert, or_, select, up
 
 from buyersync.errors import BadInput
 from buyersync.method.model import Contact, Deal, Evidence, PlannedAction
+from buyersync.store import cache
 from buyersync.store.db import bulk_insert
 from buyersync.store.records import (
     DealFilter,
@@ -253,6 +254,7 @@ class DealRepository:
                     rows[analyses].append(self._analysis_row(stored, snapshot))
             for table in (deals, evidence, contacts, planned_actions, stage_history, analyses):
                 bulk_insert(self.conn, table, rows[table])  # COPY on PostgreSQL
+            cache.changed(self.conn)
             n += len(batch)
             if done:
                 done(n)
@@ -273,6 +275,7 @@ class DealRepository:
         self.conn.execute(update(deals).where(deals.c.id == deal_id).values(
             {k: v for k, v in deal_row(stored).items() if k != "id"}
             | {"revision": deals.c.revision + 1}))
+        cache.changed(self.conn)
         self._sync_evidence(deal_id, stored.evidence, before.evidence)
         if (stored.deal.contacts != before.deal.contacts):
             self.conn.execute(delete(contacts).where(contacts.c.deal_id == deal_id))
@@ -320,6 +323,7 @@ class DealRepository:
     def delete(self, deal_id: str) -> bool:
         """Delete a deal; its evidence, contacts, actions, history and analyses go with it."""
         done = self.conn.execute(delete(deals).where(deals.c.id == deal_id))
+        cache.changed(self.conn)
         return bool(done.rowcount)
 
     def analyses(self, deal_id: str, limit: int = 20) -> list[dict[str, Any]]:

@@ -108,6 +108,7 @@ def board(request: Request, ctx: Ctx, who: Who, lang: UiLang,
           page: int = 0) -> HTMLResponse:
     from buyersync.services.board import board as read_board
 
+    outcome = outcome if outcome in ("open", "won", "lost", "all") else "open"
     chosen = {"strategy": _enum(Strategy, strategy), "warning": _enum(WarningCode, warning),
               "owner": (owner or "").strip()[:200] or None, "stalled": stalled in ("1", "on", "true"),
               "outcome": _enum(Outcome, outcome) if outcome != "all" else None}
@@ -118,18 +119,36 @@ def board(request: Request, ctx: Ctx, who: Who, lang: UiLang,
     filters = {k: v for k, v in filters.items() if v is not None} | scope.filters()
     if scope.nothing:  # a seller asking for someone else's deals: none
         filters["owners"], filters["include_unowned"] = [], False
-    found = read_board(ctx.deals, filters, policy.deal_scope(None).filters(),
-                       opened=_enum(Stage, column), page=page)
+    visible = policy.deal_scope(None).filters()
     # the filters as they are, for the links that page a column
-    kept = {k: v for k, v in (("strategy", strategy), ("owner", chosen["owner"]),
-                              ("warning", warning), ("stalled", "1" if chosen["stalled"] else None),
+    kept = {k: v for k, v in (("strategy", chosen["strategy"]), ("owner", chosen["owner"]),
+                              ("warning", chosen["warning"]),
+                              ("stalled", "1" if chosen["stalled"] else None),
                               ("outcome", outcome)) if v}
-    context = base_context(request, lang, who) | {
-        "board": found, "columns": found.columns, "count": found.total, "owners": found.owners,
-        "chosen": chosen, "kept": kept,
-        "outcome": outcome if outcome in ("open", "won", "lost", "all") else "open",
-        "strategies": list(Strategy), "warning_codes": list(WarningCode)}
-    return respond(request, "board.html", context, block="board")
+    partial = _partial(request)
+
+    def render_marked() -> tuple[str, dt.datetime]:
+        found = read_board(ctx.deals, filters, visible, opened=opened, page=page)
+        context = base_context(request, lang, who) | {
+            "board": found, "columns": found.columns, "count": found.total,
+            "owners": found.owners, "chosen": chosen, "kept": kept, "csrf": roomcache.CSRF_MARK,
+            "outcome": outcome, "strategies": list(Strategy),
+            "warning_codes": list(WarningCode)}
+        html = render(ctx.env, "board.html", context, "board" if partial else None)
+        return html, found.holds_until()
+
+    opened = _enum(Stage, column)
+    if chosen["stalled"] or chosen["owner"]:
+        # who is stalled changes by the hour; an owner is free text (addresses without
+        # end must not fill the cache): rendered every time
+        html, _ = render_marked()
+    else:
+        shown = repr((sorted((k, str(v)) for k, v in chosen.items()), outcome, opened,
+                      min(max(page, 0), 1_000) if opened else 0))
+        html = roomcache.cached_board(ctx, who, lang.value, request.url.path, shown,
+                                      partial, (filters, visible), render_marked)
+    csrf = (request.scope.get("session") or {}).get("csrf", "")
+    return HTMLResponse(roomcache.with_csrf(html, csrf), headers={"Vary": VARY})
 
 
 # -- new deal --------------------------------------------------------------------------------

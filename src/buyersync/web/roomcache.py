@@ -74,3 +74,27 @@ def cached_room(ctx: WebContext, who: Principal, lang: str, deal_id: str, path: 
 
 def with_csrf(html: str, token: str) -> str:
     return html.replace(str(CSRF_MARK), token)
+
+
+def cached_board(ctx: WebContext, who: Principal, lang: str, path: str, query: str,
+                 partial: bool, scope: object, render: Callable[[], tuple[str, dt.datetime]],
+                 ) -> str:
+    """The board's HTML with the CSRF mark: cached while no deal changed (the workspace's
+    change count), the release and the day are the same and no card's days in stage
+    moved on (`render` says until when its page holds); else rendered and cached."""
+    key = _key(ctx, who, lang, path, query, partial) + repr(scope)
+    key = "board:" + hashlib.sha256(key.encode()).hexdigest()[:40]
+    changes, stamp, payload = db.in_transaction(
+        ctx.engine, lambda conn: cache.page_probe(conn, key), write=False)
+    now = dt.datetime.now(dt.UTC)
+    made = f"{changes}|{cache.fingerprint(*PAGE_PACKAGES)}|{dt.date.today().isoformat()}|"
+    if changes is not None and stamp is not None and payload is not None \
+            and stamp.startswith(made) and now < dt.datetime.fromisoformat(stamp[len(made):]):
+        return str(CSRF_MARK).join(json.loads(payload))
+    html, until = render()
+    if changes is not None:
+        pieces = json.dumps(html.split(str(CSRF_MARK)), ensure_ascii=False)
+        with contextlib.suppress(exc.DBAPIError):
+            db.in_transaction(ctx.engine, lambda conn: cache.put_page(
+                conn, key, made + until.isoformat(), pieces), write=True, attempts=2)
+    return html
