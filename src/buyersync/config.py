@@ -29,10 +29,10 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Literal
 
-from pydantic import AliasChoices, Field, field_validator, model_validator
+from pydantic import AliasChoices, Field, ValidationInfo, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-from buyersync.text import lang_of
+from buyersync.text import lang_of, t
 
 
 def default_data_dir() -> Path:
@@ -44,10 +44,11 @@ def default_data_dir() -> Path:
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="BUYERSYNC_", extra="ignore")
 
+    # BUYERSYNC_LANG wins; else the system's LANG ("zh_CN.UTF-8" → zh); else English.
+    # (First: the other fields' messages are written in it.)
+    lang: str | None = Field(default=None, validation_alias=AliasChoices("buyersync_lang", "lang"))
     db: str | None = Field(default=None, description="Workspace database URL")
     data_dir: Path | None = None
-    # BUYERSYNC_LANG wins; else the system's LANG ("zh_CN.UTF-8" → zh); else English.
-    lang: str | None = Field(default=None, validation_alias=AliasChoices("buyersync_lang", "lang"))
     priors: Path | None = None
     stalled_days: int = Field(default=21, ge=1, le=3650)
     secret_key: str | None = None
@@ -70,9 +71,10 @@ class Settings(BaseSettings):
 
     @field_validator("db")
     @classmethod
-    def _known_scheme(cls, v: str | None) -> str | None:
+    def _known_scheme(cls, v: str | None, info: ValidationInfo) -> str | None:
         if v is not None and not v.startswith(("sqlite", "postgresql", "postgres://")):
-            raise ValueError("expected a sqlite:///… or postgresql://… URL")
+            # `lang` is declared first, so it is read by now: the message is in its language
+            raise ValueError(t("errors.settings_db_url", lang_of(info.data.get("lang"))))
         return v
 
     @model_validator(mode="after")
@@ -80,8 +82,7 @@ class Settings(BaseSettings):
         # A per-run key would sign everyone out on every restart and, worse, a guessable
         # or shared default would let anyone forge a session: team mode needs a real one.
         if self.team and (not self.secret_key or len(self.secret_key) < 32):
-            raise ValueError("team mode needs BUYERSYNC_SECRET_KEY set to a random string "
-                             "of 32 or more characters")
+            raise ValueError(t("errors.settings_team_secret", self.ui_lang))
         return self
 
     @property

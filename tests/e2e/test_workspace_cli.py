@@ -239,7 +239,7 @@ def test_a_crm_export_imports_leniently_or_not_at_all_with_strict(db_url, tmp_pa
     assert [s["row"] for s in report["skipped"]] == [3]
     assert report["unknown_columns"] == ["Region"]
     human = run("deals", "import-crm", str(export), "--from", "salesforce", db=db_url)
-    assert "imported 2 deal(s)" in ok(human) and "row 3" in human.stderr
+    assert "imported 2 deals from" in ok(human) and "row 3" in human.stderr
     shown = json.loads(ok(run("deals", "show", "sf-006A", "--format", "json", db=db_url)))
     assert shown["stage"] == "requirements" and shown["amount"] == 1000
 
@@ -292,3 +292,23 @@ def test_history_fields_round_trip_through_import_and_export(db_url, tmp_path):
         ("2026-01-05", "2026-04-20", "goal", "pull_back")
     bad = run("deals", "import", write(tmp_path, ENGLISH + "played: chase\n", "b.yaml"), db=db_url)
     one_line_error(bad, "played")
+
+
+def test_the_workspace_commands_speak_the_users_language(tmp_path):
+    """Help, table headings and the lines they print follow BUYERSYNC_LANG (else LANG)."""
+    db = f"sqlite:///{tmp_path / 'w.sqlite3'}"
+    deal = write(tmp_path, DEAL, "deal.yaml")
+    zh = {"BUYERSYNC_LANG": "zh"}
+    imported = run("deals", "import", deal, db=db, env=zh)
+    assert "导入了 1 个交易" in ok(imported) and "imported" not in imported.stdout
+    listed = ok(run("deals", "list", db=db, env={"LANG": "zh_CN.UTF-8"}))
+    assert "负责人" in listed and "owner" not in listed
+    deal_id = json.loads(ok(run("deals", "list", "--format", "json", db=db)))[0]["id"]
+    shown = ok(run("deals", "show", deal_id, db=db, env=zh))
+    assert "阶段历史" in shown and "stage history" not in shown
+    assert "在当前阶段" in shown
+    assert "交易负责人" in ok(run("deals", "list", "--help", env=zh))
+    english = ok(run("deals", "show", deal_id, db=db, env={"BUYERSYNC_LANG": "en"}))
+    assert "stage history" in english and "阶段历史" not in english
+    assert "已删除" in ok(run("deals", "delete", deal_id, db=db, env=zh))
+    assert "没有交易" in run("deals", "list", db=db, env=zh).stderr

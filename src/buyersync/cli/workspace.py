@@ -21,6 +21,13 @@ from buyersync.text import t
 if TYPE_CHECKING:
     from buyersync.services.deals import DealService
 
+_L = cli_lang()
+
+
+def _w(key: str, **values: object) -> str:
+    """A line of text/workspace.yaml in the terminal's language."""
+    return t(f"workspace.{key}", _L, **values)
+
 
 class DocFmt(StrEnum):
     yaml = "yaml"
@@ -40,16 +47,12 @@ class CrmSource(StrEnum):
 
 
 DbOpt = Annotated[str | None, typer.Option(
-    "--db", envvar="BUYERSYNC_DB", show_envvar=True,
-    help="Workspace database URL: sqlite:///FILE or postgresql://USER@HOST/DB "
-         "(default: a SQLite file in your data folder)")]
-FmtOpt = Annotated[OutFormat, typer.Option("--format", "-f", help="human or json")]
+    "--db", envvar="BUYERSYNC_DB", show_envvar=True, help=_w("help_db"))]
+FmtOpt = Annotated[OutFormat, typer.Option("--format", "-f", help=_w("help_format"))]
 
-deals_app = typer.Typer(help="Saved deals: import, list, show, export, outcomes.",
-                        no_args_is_help=True)
-evidence_app = typer.Typer(help="Add what the customer said or did to a saved deal.",
-                           no_args_is_help=True)
-db_app = typer.Typer(help="The workspace database.", no_args_is_help=True)
+deals_app = typer.Typer(help=_w("help_deals"), no_args_is_help=True)
+evidence_app = typer.Typer(help=_w("help_evidence"), no_args_is_help=True)
+db_app = typer.Typer(help=_w("help_db_group"), no_args_is_help=True)
 
 
 def _service(db: str | None) -> DealService:
@@ -70,7 +73,7 @@ def _console(stderr: bool = False) -> Any:
 
 @deals_app.command("import")
 def deals_import(
-    files: Annotated[list[str], typer.Argument(help="Deal files in YAML or JSON ('-': standard input)")],
+    files: Annotated[list[str], typer.Argument(help=_w("help_deal_files"))],
     db: DbOpt = None,
     format: FmtOpt = OutFormat.human,
 ) -> None:
@@ -86,7 +89,7 @@ def deals_import(
         return
     from rich.table import Table
 
-    table = Table("id", "name", box=None, title=f"imported {len(saved)} deal(s)")
+    table = Table(_w("col_id"), _w("col_name"), box=None, title=_w("imported", n=len(saved)))
     for i, n in saved:
         table.add_row(i, n)
     _console().print(table)
@@ -96,16 +99,15 @@ def deals_import(
 def deals_list(
     db: DbOpt = None,
     format: FmtOpt = OutFormat.human,
-    stage: Annotated[str | None, typer.Option(help="Customer's current stage, e.g. solution")] = None,
-    strategy: Annotated[str | None, typer.Option(help="in_step, pull_back or walk_away")] = None,
-    owner: Annotated[str | None, typer.Option(help="Deal owner")] = None,
-    outcome: Annotated[str | None, typer.Option(help="open, won or lost")] = None,
-    warning: Annotated[str | None, typer.Option(help="A warning code, e.g. following")] = None,
+    stage: Annotated[str | None, typer.Option(help=_w("help_stage"))] = None,
+    strategy: Annotated[str | None, typer.Option(help=_w("help_strategy"))] = None,
+    owner: Annotated[str | None, typer.Option(help=_w("help_owner"))] = None,
+    outcome: Annotated[str | None, typer.Option(help=_w("help_outcome_filter"))] = None,
+    warning: Annotated[str | None, typer.Option(help=_w("help_warning"))] = None,
     stalled: Annotated[bool | None, typer.Option(
-        "--stalled/--moving", help="Only deals whose stage has (not) moved for "
-                                   "BUYERSYNC_STALLED_DAYS days")] = None,
-    limit: Annotated[int, typer.Option(help="Deals per page (0: all)")] = 1000,
-    offset: Annotated[int, typer.Option(help="Skip this many deals")] = 0,
+        "--stalled/--moving", help=_w("help_stalled"))] = None,
+    limit: Annotated[int, typer.Option(help=_w("help_limit"))] = 1000,
+    offset: Annotated[int, typer.Option(help=_w("help_offset"))] = 0,
 ) -> None:
     """Saved deals, most recently updated first."""
     with _service(db) as service:
@@ -118,24 +120,24 @@ def deals_list(
     from rich.table import Table
 
     table = Table(box=None, header_style="bold", pad_edge=False)
-    table.add_column("id", no_wrap=True, min_width=12)
-    table.add_column("deal", no_wrap=True, overflow="ellipsis", max_width=34)
-    table.add_column("stage", no_wrap=True, min_width=8)
-    table.add_column("plan", no_wrap=True, min_width=9)
-    table.add_column("warnings", overflow="fold", max_width=24)
-    table.add_column("owner", no_wrap=True, overflow="ellipsis", max_width=12)
-    table.add_column("updated", no_wrap=True, min_width=10)
+    table.add_column(_w("col_id"), no_wrap=True, min_width=12)
+    table.add_column(_w("col_deal"), no_wrap=True, overflow="ellipsis", max_width=34)
+    table.add_column(_w("col_stage"), no_wrap=True, min_width=8)
+    table.add_column(_w("col_plan"), no_wrap=True, min_width=9)
+    table.add_column(_w("col_warnings"), overflow="fold", max_width=24)
+    table.add_column(_w("col_owner"), no_wrap=True, overflow="ellipsis", max_width=12)
+    table.add_column(_w("col_updated"), no_wrap=True, min_width=10)
     for s in found:
         plan = s.strategy.value + (f" → {s.target_stage.value}" if s.target_stage else "")
-        stage = s.stage.value + (" [yellow](stalled)[/]" if s.stalled else "")
+        stage = s.stage.value + (f" [yellow]{_w('stalled_mark')}[/]" if s.stalled else "")
         if s.outcome.value != "open":
-            stage = f"[bold]{s.outcome.value}[/] at {s.stage.value}"
+            stage = _w("closed_at", outcome=f"[bold]{s.outcome.value}[/]", stage=s.stage.value)
         table.add_row(s.id, s.name + (f" [dim]· {s.customer}[/]" if s.customer else ""), stage,
                       plan, " ".join(s.warnings), s.owner or "", f"{s.updated_at:%Y-%m-%d}")
     console = _console()
     console.print(table)
     if not found:
-        _console(stderr=True).print("no deals")
+        _console(stderr=True).print(_w("no_deals"))
 
 
 def _show_json(view: Any) -> dict[str, Any]:
@@ -161,17 +163,19 @@ def deals_show(
     from buyersync.cli.render import print_analysis
 
     console = _console()
-    console.print(f"[bold]{view.deal.id}[/]  created {view.created_at:%Y-%m-%d}, "
-                  f"updated {view.updated_at:%Y-%m-%d %H:%M}, in this stage for "
-                  f"{view.days_in_stage} days" + ("  [bold yellow]stalled[/]" if view.stalled else "")
-                  + (f"  outcome: [bold]{view.deal.outcome.value}[/]"
+    shown = _w("shown", created=f"{view.created_at:%Y-%m-%d}",
+               updated=f"{view.updated_at:%Y-%m-%d %H:%M}", days=view.days_in_stage)
+    console.print(f"[bold]{view.deal.id}[/]  {shown}"
+                  + (f"  [bold yellow]{_w('stalled')}[/]" if view.stalled else "")  # text-ok: Rich markup
+                  + ("  " + _w("outcome_is", outcome=f"[bold]{view.deal.outcome.value}[/]")
                      if view.deal.outcome.value != "open" else ""))
     print_analysis(view.deal, view.analysis, console)
     if view.history:
-        table = Table("when", "from", "to", "", "cause", "strategy", box=None,
-                      title="stage history", title_justify="left", header_style="bold")
+        table = Table(_w("col_when"), _w("col_from"), _w("col_to"), "", _w("col_cause"),
+                      _w("col_strategy"), box=None, title=_w("history_title"),
+                      title_justify="left", header_style="bold")
+        arrow = {"back": _w("move_back"), "forward": "→", "start": "●", "same": _w("move_same")}
         for h in view.history:
-            arrow = {"back": "↩ pull-back", "forward": "→", "start": "●", "same": "drivers"}
             table.add_row(f"{h.at:%Y-%m-%d}", h.from_stage.value if h.from_stage else "",
                           h.to_stage.value, arrow[h.direction], h.cause,
                           h.strategy.value if h.strategy else "")
@@ -183,8 +187,8 @@ def deals_show(
 def deals_export(
     deal_id: Annotated[str, typer.Argument(metavar="ID")],
     db: DbOpt = None,
-    format: Annotated[DocFmt, typer.Option("--format", "-f", help="yaml or json")] = DocFmt.yaml,
-    output: Annotated[Path | None, typer.Option("--output", "-o", help="Write to this file")] = None,
+    format: Annotated[DocFmt, typer.Option("--format", "-f", help=_w("help_doc_format"))] = DocFmt.yaml,
+    output: Annotated[Path | None, typer.Option("--output", "-o", help=_w("help_output"))] = None,
 ) -> None:
     """A saved deal as a deal file, which `deals import` reads back to an equal deal."""
     from buyersync.services.dealdoc import dump_deal
@@ -209,14 +213,14 @@ def deals_delete(
     if format is OutFormat.json:
         print_json({"id": deal_id, "deleted": True})
     else:
-        _console().print(f"deleted {deal_id}")
+        _console().print(_w("deleted", id=deal_id))
 
 
 @deals_app.command("outcome")
 def deals_outcome(
     deal_id: Annotated[str, typer.Argument(metavar="ID")],
-    outcome: Annotated[OutcomeArg, typer.Argument(help="won, lost, or open to reopen")],
-    reason: Annotated[str | None, typer.Option("--reason", help="Why it was lost")] = None,
+    outcome: Annotated[OutcomeArg, typer.Argument(help=_w("help_outcome"))],
+    reason: Annotated[str | None, typer.Option("--reason", help=_w("help_reason"))] = None,
     db: DbOpt = None,
     format: FmtOpt = OutFormat.human,
 ) -> None:
@@ -227,10 +231,12 @@ def deals_outcome(
         print_json(_show_json(view))
         return
     console = _console()
-    console.print(f"{deal_id}: {outcome.value}" + (f" ({reason})" if reason else ""))
+    console.print(_w("outcome_saved", id=deal_id, outcome=outcome.value)
+                  + (_w("outcome_reason", reason=reason) if reason else ""))
     if view.analysis.diagnosis:
         d = view.analysis.diagnosis
-        console.print(f"  lost at [bold red]{d.root_stage.value}[/]: {d.explanation}")
+        console.print("  " + _w("lost_at", stage=f"[bold red]{d.root_stage.value}[/]",  # text-ok: Rich markup
+                                explanation=d.explanation))
 
 
 @deals_app.command("stats")
@@ -245,13 +251,16 @@ def deals_stats(db: DbOpt = None, format: FmtOpt = OutFormat.human) -> None:
     from rich.table import Table
 
     console = _console()
-    console.print(f"[bold]{stats.total}[/] deals, {stats.stalled} stalled; "
-                  + ", ".join(f"{k} {v}" for k, v in stats.by_outcome.items()))
-    console.print("open by stage: " + ", ".join(f"{k} {v}" for k, v in stats.by_stage.items()))
-    for title, rows in (("entered at", stats.by_entry_stage),
-                        ("strategy when entering", stats.by_entry_strategy)):
-        table = Table(title, "deals", "open", "won", "lost", "win rate", "days to outcome",
-                      box=None, header_style="bold")
+    sep = _w("list_sep")
+    console.print(_w("stats_total", n=stats.total, stalled=stats.stalled) + "; "
+                  + sep.join(f"{k} {v}" for k, v in stats.by_outcome.items()))
+    console.print(_w("stats_open_by_stage",
+                     counts=sep.join(f"{k} {v}" for k, v in stats.by_stage.items())))
+    for title, rows in ((_w("stats_entered_at"), stats.by_entry_stage),
+                        (_w("stats_entry_strategy"), stats.by_entry_strategy)):
+        table = Table(title, _w("col_deals"), _w("col_open"), _w("col_won"), _w("col_lost"),
+                      _w("col_win_rate"), _w("col_days_to_outcome"), box=None,
+                      header_style="bold")
         for r in rows:
             table.add_row(r.key, str(r.deals), str(r.open), str(r.won), str(r.lost),
                           "—" if r.win_rate is None else f"{r.win_rate:.0%}",
@@ -262,14 +271,11 @@ def deals_stats(db: DbOpt = None, format: FmtOpt = OutFormat.human) -> None:
 
 @deals_app.command("import-crm")
 def deals_import_crm(
-    file: Annotated[Path, typer.Argument(help="A CRM export: .csv or .xlsx")],
-    source: Annotated[CrmSource, typer.Option("--from", help="salesforce, hubspot or csv")],
-    history: Annotated[Path | None, typer.Option(
-        "--history", help="Stage history export (Salesforce OpportunityHistory)")] = None,
-    map_file: Annotated[Path | None, typer.Option(
-        "--map", help="Column and stage map (YAML) laid over the built-in one")] = None,
-    strict: Annotated[bool, typer.Option(
-        "--strict", help="Reject the whole import if any row is bad")] = False,
+    file: Annotated[Path, typer.Argument(help=_w("help_crm_file"))],
+    source: Annotated[CrmSource, typer.Option("--from", help=_w("help_crm_source"))],
+    history: Annotated[Path | None, typer.Option("--history", help=_w("help_crm_history"))] = None,
+    map_file: Annotated[Path | None, typer.Option("--map", help=_w("help_crm_map"))] = None,
+    strict: Annotated[bool, typer.Option("--strict", help=_w("help_crm_strict"))] = False,
     db: DbOpt = None,
     format: FmtOpt = OutFormat.human,
 ) -> None:
@@ -282,7 +288,7 @@ def deals_import_crm(
             from rich.progress import Progress
 
             with Progress(console=_console(stderr=True), transient=True) as bar:
-                task = bar.add_task("importing", total=None)
+                task = bar.add_task(_w("importing"), total=None)
 
                 def progress(done: int, total: int) -> None:
                     bar.update(task, completed=done, total=total)
@@ -297,19 +303,19 @@ def deals_import_crm(
         return
     console = _console()
     err = _console(stderr=True)
-    console.print(f"imported {len(report.imported)} deal(s) from {file.name}"
-                  + (f", {report.history_rows} history row(s)" if history else ""))
+    console.print(_w("crm_imported", n=len(report.imported), file=file.name)
+                  + (_w("crm_history_rows", n=report.history_rows) if history else ""))
     if report.unknown_columns:
-        err.print("[yellow]columns not used:[/] " + ", ".join(report.unknown_columns))
+        err.print(f"[yellow]{_w('columns_unused')}[/] " + ", ".join(report.unknown_columns))
     for problem in report.skipped:
-        err.print(f"[yellow]skipped[/] {problem.file} row {problem.row}: {problem.error}")
+        err.print(f"[yellow]{_w('row_skipped', file=problem.file, row=problem.row, error=problem.error)}[/]")
 
 
 @deals_app.command("load-demo")
 def deals_load_demo(
     history: Annotated[int, typer.Option(
-        "--history", min=0, max=20_000, help=t("learn.opt_history", cli_lang()))] = 0,
-    seed: Annotated[int, typer.Option("--seed", help=t("learn.opt_seed", cli_lang()))] = 7,
+        "--history", min=0, max=20_000, help=t("learn.opt_history", _L))] = 0,
+    seed: Annotated[int, typer.Option("--seed", help=t("learn.opt_seed", _L))] = 7,
     db: DbOpt = None, format: FmtOpt = OutFormat.human,
 ) -> None:
     """Fill an empty workspace with the bundled demo deals (does nothing otherwise)."""
@@ -325,8 +331,7 @@ def deals_load_demo(
     if format is OutFormat.json:
         print_json([{"id": i, "name": n} for i, n in saved])
     else:
-        _console().print(f"loaded {len(saved)} demo deal(s)" if saved
-                         else "the workspace is not empty: no demo deals loaded")
+        _console().print(_w("demo_loaded", n=len(saved)) if saved else _w("demo_not_empty"))
 
 
 # -- evidence -----------------------------------------------------------------------------
@@ -334,9 +339,9 @@ def deals_load_demo(
 @evidence_app.command("add")
 def evidence_add(
     deal_id: Annotated[str, typer.Argument(metavar="ID")],
-    text: Annotated[str, typer.Option("--text", "-t", help="The evidence ('-': standard input)")],
-    date: Annotated[str | None, typer.Option("--date", help="When it happened, YYYY-MM-DD")] = None,
-    source: Annotated[str | None, typer.Option("--source", help="email, call, wechat, …")] = None,
+    text: Annotated[str, typer.Option("--text", "-t", help=_w("help_evidence_text"))],
+    date: Annotated[str | None, typer.Option("--date", help=_w("help_evidence_date"))] = None,
+    source: Annotated[str | None, typer.Option("--source", help=_w("help_evidence_source"))] = None,
     db: DbOpt = None,
     format: FmtOpt = OutFormat.human,
 ) -> None:
@@ -384,11 +389,11 @@ def db_upgrade(db: DbOpt = None, format: FmtOpt = OutFormat.human) -> None:
     if format is OutFormat.json:
         print_json({"revision": revision, "url": url})
     else:
-        _console().print(f"workspace schema at revision {revision}: {url}")
+        _console().print(_w("schema_at", revision=revision, url=url))
 
 
 def backup(
-    file: Annotated[str, typer.Argument(help="Where to write the backup ('-': standard output)")],
+    file: Annotated[str, typer.Argument(help=_w("help_backup_file"))],
     db: DbOpt = None,
     format: FmtOpt = OutFormat.human,
 ) -> None:
@@ -400,13 +405,13 @@ def backup(
     if format is OutFormat.json:
         print_json({"file": file, "rows": counts})
     elif file != "-":
-        _console().print(f"backed up {counts.get('deals', 0)} deal(s), "
-                         f"{sum(counts.values())} row(s) to {file}")
+        _console().print(_w("backed_up", n=counts.get("deals", 0), rows=sum(counts.values()),
+                            file=file))
 
 
 def restore(
-    file: Annotated[str, typer.Argument(help="A backup written by `buyersync backup`")],
-    force: Annotated[bool, typer.Option("--force", help="Replace a workspace that is not empty")] = False,
+    file: Annotated[str, typer.Argument(help=_w("help_restore_file"))],
+    force: Annotated[bool, typer.Option("--force", help=_w("help_force"))] = False,
     db: DbOpt = None,
     format: FmtOpt = OutFormat.human,
 ) -> None:
@@ -417,12 +422,12 @@ def restore(
         counts, users = read_backup(service.engine, Path(file) if file != "-" else sys.stdin,
                                     force=force, actor=service.actor)
     if users is not None:  # --force replaced the accounts too: say so, never silently
-        say(t("cli.restore_users", cli_lang(), before=users[0], after=users[1]))
+        say(t("cli.restore_users", _L, before=users[0], after=users[1]))
     if format is OutFormat.json:
         print_json({"file": file, "rows": counts})
     else:
-        _console().print(f"restored {counts.get('deals', 0)} deal(s), "
-                         f"{sum(counts.values())} row(s) from {file}")
+        _console().print(_w("restored", n=counts.get("deals", 0), rows=sum(counts.values()),
+                            file=file))
 
 
 def register(app: typer.Typer) -> None:

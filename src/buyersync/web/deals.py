@@ -74,8 +74,7 @@ class DealAccess:
         if deal.id is not None and deal.id != deal_id:
             from buyersync.errors import BadInput
 
-            raise BadInput("field", where="body", field="id",
-                           detail=f"does not match the deal in the address ({deal_id!r})")
+            raise BadInput("id_mismatch", where="body", field="id", ident=repr(deal_id))
         deal = deal.model_copy(update={"id": deal_id,
                                        "owner": self._owner_for(deal.owner, old.deal.owner)})
         return self.ctx.deals.update(deal_id, deal, version=version, actor=self.who.username)
