@@ -170,3 +170,21 @@ def test_the_uncertain_threshold_is_the_lowest_where_every_held_out_source_is_ri
     assert sure["sure_coverage"] == 0.75 and sure["sure_accuracy"] == round(58 / 60, 4)
     pooled = sure_threshold(conf, right, ["a"] * 80)
     assert pooled["sure_at"] == 0.31  # judged as one source, 90% is reached lower (more texts sure)
+
+
+def test_items_of_the_same_day_are_one_moment_not_a_step_back():
+    from buyersync.locate.deal import current_stage
+    from buyersync.method.model import Location
+    from buyersync.method.stages import STAGES
+
+    def at(stage: Stage, p: float) -> Location:
+        rest = (1 - p) / (len(STAGES) - 1)
+        scores = {s: (p if s is stage else rest) for s in STAGES}
+        return Location.model_construct(stage=stage, confidence=p, scores=scores, competitor_led=None,
+                                        signals=[], uncertain=False)
+
+    tender, spec_note = at(Stage.solution, 0.99), at(Stage.measures, 0.8)
+    found = current_stage([tender, spec_note], [False, True])
+    assert found is not None and found[0] is Stage.solution
+    later = current_stage([tender, spec_note], [False, False])
+    assert later is not None and later[0] is Stage.measures  # a later day's clear note may pull back

@@ -40,14 +40,20 @@ def _transitions() -> np.ndarray:
 TRANSITIONS = _transitions()
 
 
-def stage_path(locations: Sequence[Location | None]) -> np.ndarray | None:
-    """P(stage after the newest item | all items), as an array in stage order."""
-    located = [loc for loc in locations if loc is not None]
-    if not located:
+def stage_path(locations: Sequence[Location | None],
+               same_day: Sequence[bool] | None = None) -> np.ndarray | None:
+    """P(stage after the newest item | all items), as an array in stage order.
+
+    `same_day[i]` says item i is dated the same day as the item before it: the two are
+    read as one moment (no step between them), so a note about the spec written the day
+    a tender is published does not pull the customer back from the tender."""
+    kept = [(loc, bool(same_day[i]) if same_day is not None else False)
+            for i, loc in enumerate(locations) if loc is not None]
+    if not kept:
         return None
     belief = np.full(len(STAGES), 1.0 / len(STAGES))
-    for i, loc in enumerate(located):
-        if i:
+    for i, (loc, together) in enumerate(kept):
+        if i and not together:
             belief = belief @ TRANSITIONS
         emission = np.array([loc.scores[s] for s in STAGES]) + FLOOR
         belief = belief * emission
@@ -55,8 +61,9 @@ def stage_path(locations: Sequence[Location | None]) -> np.ndarray | None:
     return belief
 
 
-def current_stage(locations: Sequence[Location | None]) -> tuple[Stage, float] | None:
-    belief = stage_path(locations)
+def current_stage(locations: Sequence[Location | None],
+                  same_day: Sequence[bool] | None = None) -> tuple[Stage, float] | None:
+    belief = stage_path(locations, same_day)
     if belief is None:
         return None
     best = int(np.argmax(belief))

@@ -54,7 +54,9 @@ def position(deal: Deal, locations: Locations) -> tuple[Stage, str, dict[Stage, 
         stage, source = deal.stage, "given"
     else:
         order = chronological([e.date for e in deal.evidence])
-        found = current_stage([locations[i] for i in order])
+        dates = [deal.evidence[i].date for i in order]
+        same_day = [k > 0 and d is not None and d == dates[k - 1] for k, d in enumerate(dates)]
+        found = current_stage([locations[i] for i in order], same_day)
         stage, source = (found[0] if found else Stage.problem), "evidence"
     return stage, source, inferred_drivers(locations, stage, deal.drivers)
 
