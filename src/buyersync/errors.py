@@ -9,6 +9,8 @@ the English line, for logs and tests.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from buyersync.text import has, t
 
 
@@ -21,9 +23,20 @@ class BadInput(Exception):
         self.field = values.get("field")
         super().__init__(self.render("en"))
 
-    def render(self, lang: object = "en") -> str:
+    def render(self, lang: object = "en", words: Mapping[str, str] | None = None) -> str:
+        """The line to show. A lower floor names a setting or an input by its neutral
+        name (`where="db"`); the entry point says how its user knows it (`words`: the
+        CLI's {"db": "--db"}), else `errors.where_NAME` words it ("the workspace
+        database")."""
         key = f"errors.{self.key}" if has(f"errors.{self.key}") else "errors.field"
-        return t(key, lang, **{k: str(v) for k, v in self.values.items()})
+        values = {k: str(v) for k, v in self.values.items()}
+        where = values.get("where")
+        if where is not None:
+            if words and where in words:
+                values["where"] = words[where]
+            elif has(f"errors.where_{where}"):
+                values["where"] = t(f"errors.where_{where}", lang)
+        return t(key, lang, **values)
 
 
 class NotFound(Exception):

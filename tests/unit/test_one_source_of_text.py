@@ -51,11 +51,11 @@ MARKER = re.compile(r"#\s*text-ok:(.*)")
 
 # file → texts still in Python (to move into the data files; may only go down)
 DEBT: dict[str, int] = {
-    "imports/crm.py": 13,
+    "imports/crm.py": 12,
     "imports/maps.py": 3,
     "imports/readers.py": 5,
     "services/backup.py": 9,
-    "services/batch.py": 3,
+    "services/batch.py": 2,
     "services/dealfile.py": 2,
     "services/deals.py": 6,
     "services/evaluation.py": 1,

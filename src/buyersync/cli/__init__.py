@@ -18,7 +18,7 @@ from importlib import import_module
 
 import typer
 
-from buyersync.cli.common import cli_date_order, cli_debug, cli_lang, say
+from buyersync.cli.common import OPTION_WORDS, cli_date_order, cli_debug, cli_lang, say
 from buyersync.errors import BadInput, Conflict, NotFound
 from buyersync.text import both, t
 
@@ -76,7 +76,10 @@ def main() -> None:
 
         set_default_order(cli_date_order())  # how 02/04/2026 reads in deal files
         app_for(sys.argv[1:])()
-    except (BadInput, Conflict, NotFound) as e:
+    except BadInput as e:
+        say(e.render(cli_lang(), words=OPTION_WORDS))
+        sys.exit(2)
+    except (Conflict, NotFound) as e:
         say(e.render(cli_lang()))
         sys.exit(2)
     except KeyboardInterrupt:

@@ -80,7 +80,17 @@ def locate(
     if format is LocateFormat.jsonl:
         from buyersync.services.batch import locate_stream
 
-        failed = locate_stream(sys.stdin, sys.stdout, progress=sys.stderr.isatty())
+        counter = None
+        if sys.stderr.isatty():
+            from buyersync.cli.progress import Counter
+
+            counter = Counter("cli.texts_located")
+        try:
+            failed = locate_stream(sys.stdin, sys.stdout,
+                                   progress=counter.update if counter else None)
+        finally:
+            if counter:
+                counter.close()
         if failed:
             raise BadInput("jsonl_line", where="<stdin>", line=failed[0][0], detail=failed[0][1])
         return

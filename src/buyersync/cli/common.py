@@ -101,3 +101,8 @@ def cli_actor() -> str:
         return f"cli:{getpass.getuser()}"[:200]
     except Exception:  # no user name to be had (a container without one): still audited
         return "cli:?"
+
+
+#: how the terminal names what lower floors call by a neutral name (errors.BadInput's
+#: `where`): the options a user typed
+OPTION_WORDS = {"db": "--db", "warning": "--warning", "from": "--from", "map": "--map"}

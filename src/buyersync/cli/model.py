@@ -30,10 +30,13 @@ def model_train(
     folds: Annotated[int, typer.Option(help=_help("train_folds"))] = -1,
 ) -> None:
     """Train the stage model from labelled evidence, report cross-validated figures, save it."""
+    from rich.console import Console
+
     from buyersync.cli.common import cli_lang
     from buyersync.locate.training import train_command
 
-    train_command(corpus or [], out, folds, cli_lang())
+    console = Console(stderr=True)
+    train_command(corpus or [], out, folds, cli_lang(), say=console.print, busy=console.status)
 
 
 @model_app.command("info")

@@ -182,7 +182,7 @@ def _deal(row: dict[str, Cell], cols: _Columns, crm: CrmMap,
             outcome = mapped
         elif mapped is not None:
             raise BadRow(f"{_header_name(cols, 'stage')}: {raw_stage!r} is not in the stage "
-                         f"map (add it under `stages:` in a --map file)")
+                         f"map (add it under `stages:` in a map file)")
     won = _flag(cols.get(row, "won"), crm, _header_name(cols, "won"))
     closed = _flag(cols.get(row, "is_closed"), crm, _header_name(cols, "is_closed"))
     if won:
@@ -261,7 +261,7 @@ def _history(path: Path, crm: CrmMap, report: CrmReport,
                 moves[crm.id_prefix + deal_id].append((at, mapped))
             elif mapped not in ("won", "lost", None):
                 raise BadRow(f"{_header_name(cols, 'stage')}: {raw!r} is not in the stage map "
-                             "(add it under `stages:` in a --map file)")
+                             "(add it under `stages:` in a map file)")
             report.history_rows += 1
         except BadRow as e:
             strict_errors.append(RowProblem(file=path.name, row=number, error=str(e)))
@@ -308,8 +308,8 @@ def import_crm(service: DealSink, file: Path, *, source: str,
     if strict and problems:
         first = problems[0]
         more = f" (and {len(problems) - 1} more bad rows)" if len(problems) > 1 else ""
-        raise BadInput("row", where=first.file, row=first.row,
-                       detail=f"{first.error}{more}; nothing was imported (--strict)")
+        raise BadInput("row_strict", where=first.file, row=first.row,
+                       detail=f"{first.error}{more}")
     report.skipped = problems
     if new:
         def told(done: int, of: int) -> None:

@@ -109,7 +109,7 @@ def _read_yaml(text: str, where: str) -> dict[str, Any]:
 
 def builtin(source: str) -> dict[str, Any]:
     if source not in SOURCES:
-        raise BadInput("field", where="--from", field="from",
+        raise BadInput("field", where="from", field="from",
                        detail=f"expected one of {', '.join(SOURCES)}; got {source!r}")
     text = resources.files("buyersync.imports").joinpath("maps", f"{source}.yaml").read_text(
         "utf-8")

@@ -11,7 +11,8 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, replace
 from importlib import resources
 from pathlib import Path
@@ -371,17 +372,21 @@ def data_fingerprint(rows: Sequence[dict[str, Any]]) -> str:
     return h.hexdigest()[:16]
 
 
-def train_command(paths: Sequence[Path], out: Path | None, folds: int, lang: str = "en") -> None:
-    from rich.console import Console
+def train_command(paths: Sequence[Path], out: Path | None, folds: int, lang: str = "en", *,
+                  say: Callable[[str], object] = print,
+                  busy: Callable[[str], AbstractContextManager[Any]] | None = None) -> None:
+    """Train, report and save the model. `say` prints a line and `busy(label)` shows a
+    long step: the entry point draws them (the CLI with Rich on standard error)."""
+    def waiting(label: str) -> AbstractContextManager[Any]:
+        return busy(label) if busy is not None else nullcontext()
 
-    console = Console(stderr=True)
     rows = load_rows(paths)
-    console.print(t("model.training_on", lang, n=len(rows)))
+    say(t("model.training_on", lang, n=len(rows)))
     cv: dict[str, Any] | None = None
     gamma, null_bias, heading_weight, blend = 0.3, 0.0, default_headings().weight, 0.0
     temperature, sure_at = 1.0, 0.0
     if folds != 0:
-        with console.status(t("model.cross_validating", lang)):
+        with waiting(t("model.cross_validating", lang)):
             cv = cross_validate(rows, folds)
         gamma = float(cv["gamma"])
         null_bias = float(cv["null_bias"])
@@ -390,7 +395,7 @@ def train_command(paths: Sequence[Path], out: Path | None, folds: int, lang: str
         blend = float(cv["blend"])
         best = cv["best"]
         cal = cv["calibration"]
-        console.print(t("model.cv_result", lang, blend=blend, gamma=gamma, exact=f"{best['exact']:.1%}",
+        say(t("model.cv_result", lang, blend=blend, gamma=gamma, exact=f"{best['exact']:.1%}",
                         within=f"{best['within_one']:.1%}", led=f"{best['competitor_led']:.1%}",
                         null_bias=null_bias, temperature=temperature, sure_at=f"{sure_at:.0%}",
                         coverage=f"{cal['sure_coverage']:.0%}", accuracy=f"{cal['sure_accuracy']:.1%}"))
@@ -413,9 +418,9 @@ def train_command(paths: Sequence[Path], out: Path | None, folds: int, lang: str
         "sure_at": sure_at,
         "cross_validation": cv,
     }
-    with console.status(t("model.fitting", lang)):
+    with waiting(t("model.fitting", lang)):
         model = fit(rows, meta, blend)
     target = out or Path(str(resources.files("buyersync.locate").joinpath("data", MODEL_FILE)))
     target.parent.mkdir(parents=True, exist_ok=True)
     model.save(target)
-    console.print(t("model.saved", lang, version=meta["version"], features=len(model.terms), target=target))
+    say(t("model.saved", lang, version=meta["version"], features=len(model.terms), target=target))

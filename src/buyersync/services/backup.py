@@ -48,10 +48,8 @@ def _plain(value: Any) -> Any:
 
 
 def _write_lines(conn: Connection, out: TextIO) -> dict[str, int]:
-    from alembic.migration import MigrationContext
-
     tables = _tables()
-    revision = MigrationContext.configure(conn).get_current_revision()
+    revision = db.revision_on(conn)
     header = {"format": FORMAT, "version": VERSION, "schema": revision,
               "created_at": dt.datetime.now(dt.UTC).isoformat(),
               "tables": [t.name for t in tables]}

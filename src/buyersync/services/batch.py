@@ -9,6 +9,7 @@ result line is written from a template, byte for byte what `json.dumps` of the r
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from typing import IO, Any
 
 import orjson
@@ -19,20 +20,23 @@ from buyersync.method.model import Location
 from buyersync.method.stages import STAGES
 
 
-def locate_stream(src: IO[str], dst: IO[str], *, progress: bool = False) -> list[tuple[int, str]]:
+def locate_stream(src: IO[str], dst: IO[str], *,
+                  progress: Callable[[int], None] | None = None) -> list[tuple[int, str]]:
     """Locate every {"id", "text"} line of `src` into `dst`, same order, `id` copied.
 
     A bad line yields {"id", "error"} in its place so that the output stays aligned with
-    the input; the bad lines are returned as (line number, problem).
+    the input; the bad lines are returned as (line number, problem). `progress(n)` hears
+    the number of texts located so far after each batch (the entry point draws it).
     """
     locator = default_locator()
     failed: list[tuple[int, str]] = []
-    bar = _Progress() if progress else None
+    located_so_far = 0
     # Lines are read and written in small batches: memory stays constant however long the
     # input is, and the model runs once per batch instead of once per line.
     pending: list[tuple[Any, str | None, str]] = []  # (id, text, or the problem)
 
     def flush() -> None:
+        nonlocal located_so_far
         texts = [t for _, t, _ in pending if t is not None]
         located = iter(locator.judge_many(texts))
         out = []
@@ -41,10 +45,11 @@ def locate_stream(src: IO[str], dst: IO[str], *, progress: bool = False) -> list
                 out.append(json.dumps({"id": item_id, "error": problem}, ensure_ascii=False) + "\n")
                 continue
             out.append(_row_line(item_id, next(located)))
-            if bar:
-                bar.advance()
         dst.write("".join(out))
         pending.clear()
+        located_so_far += len(texts)
+        if progress is not None and texts:
+            progress(located_so_far)
 
     for number, line in enumerate(src, start=1):
         if not line.strip():
@@ -66,8 +71,6 @@ def locate_stream(src: IO[str], dst: IO[str], *, progress: bool = False) -> list
         if len(pending) >= BATCH:
             flush()
     flush()
-    if bar:
-        bar.close()
     return failed
 
 
@@ -125,27 +128,3 @@ def _location_row(item_id: Any, loc: Location) -> dict[str, Any]:
             "competitor_led": loc.competitor_led, "uncertain": loc.uncertain,
             "signals": [{"text": s.text, "stage": s.stage.value if s.stage else None,
                          "kind": s.kind} for s in loc.signals]}
-
-
-class _Progress:
-    """A counter on standard error (the input's length is unknown while streaming)."""
-
-    def __init__(self) -> None:
-        from rich.console import Console
-        from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
-
-        self._progress = Progress(SpinnerColumn(), TextColumn("{task.completed} texts located"),
-                                  TimeElapsedColumn(), transient=True,
-                                  console=Console(stderr=True))
-        self._progress.start()
-        self._task = self._progress.add_task("locate", total=None)
-        self._n = 0
-
-    def advance(self) -> None:
-        self._n += 1
-        if self._n % 200 == 0:
-            self._progress.update(self._task, completed=self._n)
-
-    def close(self) -> None:
-        self._progress.update(self._task, completed=self._n)
-        self._progress.stop()

@@ -711,6 +711,6 @@ def open_workspace(url: str | None = None, **options: Any) -> DealService:
         settings = Settings(db=url) if url else Settings()
     except SettingsError:
         shown = url if url else "BUYERSYNC_DB"
-        raise BadInput("bad_url", where="--db", url=shown,
+        raise BadInput("bad_url", where="db", url=shown,
                        detail="unknown kind of database") from None
     return DealService(settings=settings, **options)

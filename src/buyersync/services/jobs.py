@@ -221,7 +221,7 @@ def work(service: DealService, *, once: bool = False, concurrency: int = 1,
     """Run a worker on this workspace's queue: until stopped (SIGINT, SIGTERM), or with
     `once` until the queue is empty. A SQLite workspace has no queue (BadInput)."""
     if not has_queue(service):
-        raise BadInput("queue_needs_postgresql", where="--db")
+        raise BadInput("queue_needs_postgresql", where="db")
     from buyersync.store.jobqueue import QUEUE
 
     queue_app(service).run_worker(queues=[QUEUE], wait=not once, concurrency=concurrency,
@@ -232,7 +232,7 @@ def list_jobs(service: DealService, *, status: str | None = None,
               limit: int = 50) -> list[Any]:
     """The newest jobs of the queue (store.jobqueue.QueuedJob); BadInput on SQLite."""
     if not has_queue(service):
-        raise BadInput("queue_needs_postgresql", where="--db")
+        raise BadInput("queue_needs_postgresql", where="db")
     from buyersync.store.jobqueue import list_jobs as listed
 
     return list(listed(service.engine, status=status, limit=limit))

@@ -61,16 +61,16 @@ def parse_url(url: str) -> URL:
     try:
         parsed = make_url(raw)
     except exc.ArgumentError:
-        raise BadInput("bad_url", where="--db", url=_shown(raw),
+        raise BadInput("bad_url", where="db", url=_shown(raw),
                        detail="not a database URL") from None
     backend = parsed.get_backend_name()
     if backend == "postgresql":
         if parsed.drivername == "postgresql":
             parsed = parsed.set(drivername="postgresql+psycopg")
         if not parsed.database:
-            raise BadInput("bad_url", where="--db", url=_shown(raw), detail="no database name")
+            raise BadInput("bad_url", where="db", url=_shown(raw), detail="no database name")
     elif backend != "sqlite":
-        raise BadInput("bad_url", where="--db", url=_shown(raw),
+        raise BadInput("bad_url", where="db", url=_shown(raw),
                        detail=f"unsupported database {backend!r}")
     return parsed
 
@@ -96,7 +96,7 @@ def make_engine(url: str | URL, *, create_folder: bool = False) -> Engine:
             if create_folder:
                 folder.mkdir(parents=True, exist_ok=True)
             elif not folder.is_dir():
-                raise BadInput("db_unavailable", where="--db", url=shown_url(parsed),
+                raise BadInput("db_unavailable", where="db", url=shown_url(parsed),
                                detail=f"folder {folder} does not exist")
         kwargs: dict[str, Any] = {"json_serializer": serializer}
         if memory:
@@ -225,7 +225,7 @@ def shown_url(url: URL) -> str:
 
 def unavailable(engine: Engine, error: exc.DBAPIError) -> BadInput:
     first = str(error.orig).strip().splitlines()[0] if error.orig else str(error)
-    return BadInput("db_unavailable", where="--db", url=shown_url(engine.url), detail=first)
+    return BadInput("db_unavailable", where="db", url=shown_url(engine.url), detail=first)
 
 
 @contextmanager
@@ -278,11 +278,16 @@ def _alembic_config(conn: Connection) -> Any:
 
 
 def current_revision(engine: Engine) -> str | None:
+    with connect(engine, write=False) as conn:
+        return revision_on(conn)
+
+
+def revision_on(conn: Connection) -> str | None:
+    """The schema revision of the database `conn` is in (its transaction's view)."""
     from alembic.migration import MigrationContext
 
-    with connect(engine, write=False) as conn:
-        rev = MigrationContext.configure(conn).get_current_revision()
-        return str(rev) if rev else None
+    rev = MigrationContext.configure(conn).get_current_revision()
+    return str(rev) if rev else None
 
 
 def _migrate(engine: Engine, action: Callable[[Any, Connection], None]) -> None:

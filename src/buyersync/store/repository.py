@@ -386,7 +386,7 @@ class DealRepository:
                 query = query.where(deals.c[column] == str(value))
         if where.warning is not None:
             if not _CODE.match(where.warning):
-                raise BadInput("field", where="--warning", field="warning",
+                raise BadInput("field", where="warning", field="warning",
                                detail=f"expected a warning code such as following; "
                                       f"got {where.warning[:40]!r}")
             query = query.where(deals.c.warnings.like(f"%,{where.warning},%"))

@@ -3,6 +3,7 @@ them in the user's language from data/messages.yaml (`render(lang)`; str(error) 
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from functools import cache
 from importlib import resources
 from typing import Any
@@ -24,6 +25,6 @@ def _messages() -> dict[str, dict[str, str]]:
 class TenderFileError(BadInput):
     """A tender or datasheet file that cannot be read: corrupt, encrypted, scanned, too big."""
 
-    def render(self, lang: object = "en") -> str:
+    def render(self, lang: object = "en", words: Mapping[str, str] | None = None) -> str:
         template = _messages().get(self.key) or _messages()["unreadable"]
         return template[lang_of(lang)].format(**{k: str(v) for k, v in self.values.items()})
