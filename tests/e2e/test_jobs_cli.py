@@ -74,7 +74,7 @@ def test_on_postgresql_jobs_wait_in_the_queue_until_a_worker_does_them(pg_url, t
     ok(run("jobs", "queue", "locate", str(source), "--output", str(out), db=pg_url))
     waiting = json.loads(ok(run("jobs", "list", "--format", "json", db=pg_url)))
     assert [(j["task"], j["status"]) for j in waiting] == [
-        ("buyersync.locate", "todo"), ("buyersync.refresh", "todo")]
+        ("buyersync.locate", "todo"), ("buyersync.refresh_range", "todo")]
     assert not out.exists()
     ok(run("jobs", "worker", "--once", db=pg_url))
     done = json.loads(ok(run("jobs", "list", "--format", "json", db=pg_url)))

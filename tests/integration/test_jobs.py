@@ -147,7 +147,7 @@ def test_each_queued_job_is_done_exactly_once_by_two_workers(pg_url, tmp_path):
                 time.sleep(0.2)
             queued = [jobs.submit(service, "crm", jobs.job_args(
                 "crm", file=f, source="csv", actor="tester")).job_id for f in files]
-            queued.append(jobs.submit(service, "refresh", {}).job_id)
+            queued += jobs.submit(service, "refresh", {}).job_ids
             while {j.status for j in jobs.list_jobs(service, limit=100)} - {"succeeded",
                                                                                "failed"}:
                 assert time.monotonic() < deadline, jobs.list_jobs(service, limit=100)
@@ -192,7 +192,7 @@ def test_queue_schema_lives_apart_and_a_refresh_waits_only_once(pg_url):
             jobs.submit(service, "refresh", {})
         waiting = jobs.list_jobs(service, status="todo")
         assert [(j.id, j.task, j.status) for j in waiting] == [
-            (first.job_id, "buyersync.refresh", "todo")]
+            (first.job_id, "buyersync.refresh_range", "todo")]
         jobs.work(service, once=True)
         assert [j.status for j in jobs.list_jobs(service)] == ["succeeded"]
     # the workspace's own tables do not see the queue's; a downgrade drops it whole
@@ -222,3 +222,31 @@ def test_refresh_leaves_every_current_analysis_in_the_cache(real_service):
         found = db.in_transaction(real_service.engine,
                                   lambda conn, d=deal_id: cache.probe(conn, d, key), write=False)
         assert found is not None and found.stamp == analysis_cache.stamp(found) and found.payload
+
+
+def test_the_ranges_of_a_refresh_cover_every_deal_once(db_url, clock):
+    with DealService(db_url, analyzer=tagged_analyzer, clock=clock) as service:
+        ids = sorted(service.create(deal(name=f"d{i}", evidence=[{"text": "[goal] x"}]))
+                     for i in range(7))
+        ranges = jobs.refresh_ranges(service, span=3)
+        assert ranges == [(None, ids[2]), (ids[2], ids[5]), (ids[5], None)]
+        seen = [jobs.refresh_all(service, after=a, until=u).seen for a, u in ranges]
+        assert seen == [3, 3, 1]
+
+
+def test_a_queued_refresh_is_shared_out_in_ranges(pg_url, clock, monkeypatch):
+    with DealService(pg_url, analyzer=tagged_analyzer, clock=clock) as old:
+        ids = [old.create(deal(name=f"deal {i}", evidence=[{"text": f"[{tag}] note"}]))
+               for i, tag in enumerate(TAGS)]
+    monkeypatch.setattr(jobs, "REFRESH_SPAN", 3)
+    clock.advance(1)
+    calls: list[str] = []
+    with DealService(pg_url, analyzer=later_analyzer(calls), clock=clock) as new:
+        queued = jobs.submit(new, "refresh", {"actor": "ops"})
+        assert queued.queued and len(queued.job_ids) == 3  # 7 deals, 3 per range
+        jobs.work(new, once=True)
+        done = jobs.list_jobs(new)
+        assert sorted(j.id for j in done) == sorted(queued.job_ids)
+        assert {(j.task, j.status) for j in done} == {("buyersync.refresh_range", "succeeded")}
+        assert sorted(calls) == sorted(ids)  # every deal re-analysed, once
+        assert all(new.get(i).history[-1].cause == "refresh" for i in ids)

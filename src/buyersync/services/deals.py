@@ -652,18 +652,19 @@ class DealService:
     # -- re-analysis ------------------------------------------------------------------------
 
     def refresh_page(self, after: str | None = None, limit: int = 50, *,
+                     until: str | None = None,
                      actor: str | None = None) -> tuple[builtins.list[str], int]:
-        """Re-analyse one page of deals (in id order, after the id `after`) with the
-        current model and knowledge, in one transaction, and save those whose analysis
-        moved: the brief, where each evidence item now puts the customer, a history row
-        (cause `refresh`) when the stage or the drivers moved, a plan snapshot when the
-        brief changed. Deals whose analysis did not move are left untouched (their
-        version stays). Returns (the ids of the page, how many changed); an empty page
+        """Re-analyse one page of deals (in id order, after the id `after`, up to the id
+        `until`) with the current model and knowledge, in one transaction, and save those
+        whose analysis moved: the brief, where each evidence item now puts the customer,
+        a history row (cause `refresh`) when the stage or the drivers moved, a plan
+        snapshot when the brief changed. Deals whose analysis did not move are left
+        untouched (their version stays). Returns (the ids of the page, how many changed); an empty page
         means every deal was seen."""
         who = actor if actor is not None else self.actor
 
         def work(repo: DealRepository) -> tuple[list[str], int]:
-            ids = repo.ids_after(after, limit)
+            ids = repo.ids_after(after, limit, until)
             repo.lock_many(ids)
             changed = 0
             for before in repo.get_many(ids):
@@ -695,6 +696,11 @@ class DealService:
 
         result: tuple[list[str], int] = self._write(work)
         return result
+
+    def id_boundaries(self, span: int) -> builtins.list[str]:
+        """Every `span`-th deal id in id order: where to cut the workspace into ranges."""
+        found: list[str] = self._read(lambda repo: repo.id_boundaries(span))
+        return found
 
 
 __all__ = ["DealFilter", "DealService", "DealSummary", "DealView", "EvidenceView",

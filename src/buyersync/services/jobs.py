@@ -37,6 +37,11 @@ if TYPE_CHECKING:
 
 Kind = Literal["refresh", "crm", "mail", "locate"]
 KINDS: tuple[str, ...] = ("refresh", "crm", "mail", "locate")
+#: the tasks of the queue: the kinds, and `refresh_range`, one part of a queued refresh
+TASKS: tuple[str, ...] = (*KINDS, "refresh_range")
+#: deals per `refresh_range` job: a queued refresh is cut into ranges that every worker
+#: shares (2 million deals make 4,000 jobs)
+REFRESH_SPAN = 500
 Progress = Callable[[int, int], None]
 #: deals re-analysed per transaction: the write lock is held for one page at a time
 REFRESH_PAGE = 50
@@ -54,20 +59,23 @@ class Submitted(BaseModel):
     kind: str
     queued: bool
     job_id: int | None = None
+    #: every job queued (a refresh is queued as one job per range of deals)
+    job_ids: list[int] = []
     result: dict[str, Any] | None = None
 
 
 def refresh_all(service: DealService, *, progress: Progress | None = None,
-                page: int = REFRESH_PAGE) -> RefreshReport:
+                page: int = REFRESH_PAGE, after: str | None = None,
+                until: str | None = None) -> RefreshReport:
     """Re-analyse every deal of the workspace with the current model and knowledge, one
     page per transaction, and (with the real analyser) leave each page's analyses in the
     workspace's analysis cache (services/analysis_cache.py) for the first viewer;
-    `progress(done, total)` after each page."""
+    `progress(done, total)` after each page. With `after`/`until`, only the deals whose
+    ids lie in that range (after `after`, up to `until`)."""
     report = RefreshReport()
-    total = service.count()
-    after: str | None = None
+    total = service.count() if after is None and until is None else 0
     while True:
-        ids, changed = service.refresh_page(after, page)
+        ids, changed = service.refresh_page(after, page, until=until)
         if not ids:
             break
         if service.cache_key is not None:
@@ -80,6 +88,16 @@ def refresh_all(service: DealService, *, progress: Progress | None = None,
         if progress:
             progress(report.seen, max(total, report.seen))
     return report
+
+
+def refresh_ranges(service: DealService,
+                   span: int | None = None) -> list[tuple[str | None, str | None]]:
+    """The workspace cut into ranges of `span` deals (REFRESH_SPAN), (after, until] in id order;
+    the first starts at the beginning and the last is open-ended, so that deals saved
+    meanwhile fall in one of them."""
+    ends: list[str | None] = [*service.id_boundaries(span or REFRESH_SPAN), None]
+    starts: list[str | None] = [None, *ends[:-1]]
+    return list(zip(starts, ends, strict=True))
 
 
 def job_args(kind: str, **given: Any) -> dict[str, Any]:
@@ -121,10 +139,11 @@ def run_job(service: DealService | None, kind: str, args: dict[str, Any], *,
     if service is None:
         raise TypeError("this job needs the workspace")
     actor = args.get("actor")
-    if kind == "refresh":
+    if kind in ("refresh", "refresh_range"):
         saved_actor, service.actor = service.actor, actor or service.actor
         try:
-            return refresh_all(service, progress=progress).model_dump()
+            return refresh_all(service, progress=progress, after=args.get("after"),
+                               until=args.get("until")).model_dump()
         finally:
             service.actor = saved_actor
     if kind == "crm":
@@ -179,7 +198,7 @@ def queue_app(service: DealService) -> App:
     connector = procrastinate.PsycopgConnector(conninfo=queue_conninfo(service.engine.url),
                                                min_size=1, max_size=4)
     app = procrastinate.App(connector=connector)
-    for kind in KINDS:
+    for kind in TASKS:
         def task(kind: str = kind, **args: Any) -> dict[str, Any]:
             return run_job(service, kind, args)
 
@@ -195,8 +214,9 @@ def _named(task: Callable[..., dict[str, Any]], kind: str) -> Callable[..., dict
 def submit(service: DealService, kind: str, args: dict[str, Any], *, queue: bool = True,
            progress: Progress | None = None) -> Submitted:
     """Queue a job on a PostgreSQL workspace (`queue`), or run it inline (SQLite, or
-    `queue=False`). Only one `refresh` waits in the queue at a time: queueing another
-    while one waits is a BadInput naming it."""
+    `queue=False`). A refresh is queued as one `refresh_range` job per range of deals
+    (`refresh_ranges`), so that every worker takes a share; while a range of an earlier
+    refresh still waits, queueing another is a BadInput naming it."""
     if not (queue and has_queue(service)):
         return Submitted(kind=kind, queued=False,
                          result=run_job(service, kind, args, progress=progress))
@@ -207,13 +227,21 @@ def submit(service: DealService, kind: str, args: dict[str, Any], *, queue: bool
     app = queue_app(service)
     with app.open():
         try:
-            job_id = app.configure_task(
-                TASK_PREFIX + kind, queue=QUEUE,
-                queueing_lock=TASK_PREFIX + kind if kind == "refresh" else None,
-            ).defer(**args)
+            if kind == "refresh":
+                name = TASK_PREFIX + "refresh_range"
+                first, *rest = [{**args, "after": a, "until": u}
+                                for a, u in refresh_ranges(service)]
+                # the first range carries the lock: a refresh whose first range still
+                # waits refuses another before anything is queued
+                ids = [app.configure_task(name, queue=QUEUE,
+                                          queueing_lock=TASK_PREFIX + "refresh").defer(**first)]
+                if rest:
+                    ids += app.configure_task(name, queue=QUEUE).batch_defer(*rest)
+            else:
+                ids = [app.configure_task(TASK_PREFIX + kind, queue=QUEUE).defer(**args)]
         except AlreadyEnqueued:
             raise BadInput("job_waiting", where="--queue", kind=kind) from None
-    return Submitted(kind=kind, queued=True, job_id=job_id)
+    return Submitted(kind=kind, queued=True, job_id=ids[0], job_ids=ids)
 
 
 def work(service: DealService, *, once: bool = False, concurrency: int = 1,

@@ -189,12 +189,22 @@ class DealRepository:
     def count(self) -> int:
         return int(self.conn.execute(select(func.count()).select_from(deals)).scalar_one())
 
-    def ids_after(self, after: str | None, limit: int) -> list[str]:
-        """A page of deal ids in id order, after `after` (keyset paging: stable while the
-        deals of earlier pages change)."""
+    def ids_after(self, after: str | None, limit: int, until: str | None = None) -> list[str]:
+        """A page of deal ids in id order, after `after` and up to `until` (keyset paging:
+        stable while the deals of earlier pages change)."""
         query = select(deals.c.id).order_by(deals.c.id).limit(limit)
         if after is not None:
             query = query.where(deals.c.id > after)
+        if until is not None:
+            query = query.where(deals.c.id <= until)
+        return list(self.conn.execute(query).scalars())
+
+    def id_boundaries(self, span: int) -> list[str]:
+        """Every `span`-th deal id in id order (one query): the ends of ranges of `span`
+        deals, for splitting work over the whole workspace."""
+        ranked = select(deals.c.id, func.row_number().over(order_by=deals.c.id).label("n")
+                        ).subquery()
+        query = select(ranked.c.id).where(ranked.c.n % span == 0).order_by(ranked.c.id)
         return list(self.conn.execute(query).scalars())
 
     def get(self, deal_id: str) -> StoredDeal | None:
