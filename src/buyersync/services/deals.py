@@ -24,7 +24,7 @@ from types import TracebackType
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
-from sqlalchemy import Connection, Engine
+from sqlalchemy import Engine
 
 from buyersync.config import Settings
 from buyersync.errors import BadInput, Conflict, NotFound
@@ -59,6 +59,8 @@ Audit = Callable[[Any], tuple[str, str | None, dict[str, Any]]]
 Edit = Callable[[Deal, Stage], dict[str, Any]]
 Clock = Callable[[], dt.datetime]
 Progress = Callable[[int, int], None]
+#: runs `work(repository)` in one transaction: (work, write, retry on a conflict) → result
+Transact = Callable[[Callable[[DealRepository], Any], bool, bool], Any]
 
 #: a new evidence item located with at least this confidence, at another stage than the
 #: one the seller gave, moves the deal to its evidence-located stage
@@ -110,8 +112,14 @@ class DealService:
 
     def __init__(self, target: Engine | str | None = None, *, settings: Settings | None = None,
                  analyzer: Analyzer | None = None, clock: Clock | None = None,
-                 migrate: bool = True, actor: str | None = None) -> None:
+                 migrate: bool = True, actor: str | None = None,
+                 transact: Transact | None = None) -> None:
+        """`transact` replaces the database for the deals themselves (a unit test's fake
+        repository, tests/unit/test_deal_service_fake.py); the engine then is an empty
+        in-memory workspace for the rest (team figures, reference cases)."""
         self.settings = settings or Settings()
+        if transact is not None and target is None:
+            target = "sqlite://"
         #: who writes through this service (the CLI's user): every write is then audited,
         #: in the same transaction as the change; a call's `actor=` overrides it
         self.actor = actor
@@ -133,8 +141,14 @@ class DealService:
         self.cache_key: str | None = "analysis" if analyzer is None else None
         self.now: Clock = clock or _utcnow
         self._learned: tuple[Any, Any] | None = None
+        self._transact: Transact = transact or self._on_database
         if migrate:
             db.ensure_schema(self.engine)
+
+    def _on_database(self, work: Callable[[DealRepository], Any], write: bool,
+                     retry: bool) -> Any:
+        return db.in_transaction(self.engine, lambda conn: work(DealRepository(conn)),
+                                 write=write, retry_conflicts=retry)
 
     def forget_references(self) -> None:
         """Read the reference cases again at the next analysis."""
@@ -177,18 +191,17 @@ class DealService:
         commit together or not at all)."""
         who = actor if actor is not None else self.actor
 
-        def run(conn: Connection) -> Any:
-            result = work(DealRepository(conn))
+        def run(repo: DealRepository) -> Any:
+            result = work(repo)
             if audit is not None and who is not None:
                 action, deal_id, detail = audit(result)
-                team_store.record_on(conn, who, action, deal_id, **detail)
+                team_store.record_on(repo.conn, who, action, deal_id, **detail)
             return result
 
-        return db.in_transaction(self.engine, run, write=True)
+        return self._transact(run, True, False)
 
     def _read(self, work: Callable[[DealRepository], Any]) -> Any:
-        return db.in_transaction(self.engine, lambda conn: work(DealRepository(conn)),
-                                 write=False)
+        return self._transact(work, False, False)
 
     def _stalled_before(self) -> dt.datetime:
         return self.now() - dt.timedelta(days=self.settings.stalled_days)
@@ -264,8 +277,7 @@ class DealService:
 
         who = actor if actor is not None else self.actor
         # a deal with a carried id that another process inserted meanwhile: try again
-        db.in_transaction(self.engine, lambda conn: work(DealRepository(conn)), write=True,
-                          retry_conflicts=bool(carried))
+        self._transact(work, True, bool(carried))
         return [(s.deal.id or "", s.deal.name) for s, _, _ in prepared]
 
     def _prepare(self, new: NewDeal, cause: Cause) -> tuple[StoredDeal, Analysis]:
