@@ -155,7 +155,7 @@ def probe(conn: Connection, deal_id: str, key: str) -> Probe | None:
 def put(conn: Connection, deal_id: str, key: str, stamp: str, payload: str,
         revision: int) -> None:
     """Write the entry over any under the same key, and drop the deal's entries made
-    from an older revision (they can never be used again)."""
+    from an older revision or on another day (they can never be used again)."""
     values = {"deal_id": deal_id, "key": key, "stamp": stamp, "payload": payload}
     dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
     upsert = dialect.insert(analysis_cache).values(values)
@@ -165,7 +165,9 @@ def put(conn: Connection, deal_id: str, key: str, stamp: str, payload: str,
     current = select(deals.c.id).where(deals.c.id == deal_id, deals.c.revision == revision)
     conn.execute(delete(analysis_cache).where(
         analysis_cache.c.deal_id == deal_id,
-        ~analysis_cache.c.stamp.startswith(f"{revision}|"), current.exists()))
+        ~analysis_cache.c.stamp.startswith(f"{revision}|")
+        | ~analysis_cache.c.stamp.contains(f"|{dt.date.today().isoformat()}"),
+        current.exists()))
 
 
 def clear(conn: Connection, deal_ids: Iterable[str] | None = None) -> int:
