@@ -1,13 +1,15 @@
-"""`buyersync serve` and `buyersync users add`, run as a person runs them."""
+"""`buyersync serve` and `buyersync users`, run as a person runs them."""
 
 from __future__ import annotations
 
+import json
 import os
 import subprocess
 import sys
 
 from sqlalchemy import select
 
+from buyersync.services.team import verify_password
 from buyersync.store import team as team_store
 from buyersync.store.db import make_engine
 
@@ -51,3 +53,28 @@ def test_users_add_refuses_a_short_password(tmp_path):
     done = run("users", "add", "sam", "--password-stdin",
                "--db", f"sqlite:///{tmp_path / 'w.sqlite3'}", stdin="short\n")
     assert done.returncode == 2 and "8 or more characters" in done.stderr
+
+
+def test_users_are_listed_removed_and_given_a_new_password_through_the_team_service(tmp_path):
+    db = f"sqlite:///{tmp_path / 'w.sqlite3'}"
+    for name in ("mona", "sam"):
+        added = run("users", "add", name, "--password-stdin", "--db", db,
+                    stdin="a long enough secret\n")
+        assert added.returncode == 0, added.stderr
+    removed = run("users", "remove", "sam", "--db", db, env={"BUYERSYNC_LANG": "zh"})
+    assert removed.returncode == 0 and "已移除用户 sam" in removed.stdout
+    listed = json.loads(run("users", "list", "--format", "json", "--db", db).stdout)
+    assert [(u["username"], u["active"]) for u in listed] == [("mona", True), ("sam", False)]
+    changed = run("users", "password", "mona", "--password-stdin", "--db", db,
+                  stdin="another long secret\n")
+    assert changed.returncode == 0, changed.stderr
+    engine = make_engine(db)
+    try:
+        user = team_store.get_user(engine, "mona")
+        actions = [(e["action"], e["detail"].get("user")) for e in team_store.audit_entries(engine)]
+    finally:
+        engine.dispose()
+    assert user is not None and verify_password(user.password_hash, "another long secret")
+    assert ("user_remove", "sam") in actions and ("user_password", "mona") in actions
+    unknown = run("users", "remove", "nobody", "--db", db)
+    assert unknown.returncode == 2 and unknown.stderr.count("\n") == 1

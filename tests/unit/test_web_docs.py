@@ -27,7 +27,8 @@ def _command(*path: str) -> Any:
 
 
 def test_every_option_of_the_web_commands_is_documented():
-    for path in (("serve",), ("users", "add"), ("tokens", "create"), ("tokens", "list"),
+    for path in (("serve",), ("users", "add"), ("users", "list"), ("users", "remove"),
+                 ("users", "password"), ("tokens", "create"), ("tokens", "list"),
                  ("tokens", "revoke")):
         assert f"`{' '.join(path)} " in DOC, f"{' '.join(path)} is not in docs/web.md"
         for param in _command(*path).params:

@@ -26,7 +26,7 @@ __all__ = ["COMMAND_MODULES", "app", "build_app", "main"]
 
 # The order is the order of `buyersync --help`.
 COMMAND_MODULES: tuple[str, ...] = ("analysis", "model", "workspace", "learn", "references", "mail",
-                                     "web", "tender", "tokens", "assistant", "jobs", "scale")
+                                     "web", "users", "tender", "tokens", "assistant", "jobs", "scale")
 
 
 def build_app() -> typer.Typer:

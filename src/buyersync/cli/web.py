@@ -1,4 +1,5 @@
-"""The web commands of `buyersync`: `serve` (the deal room and the HTTP API) and `users`.
+"""The web command of `buyersync`: `serve` (the deal room and the HTTP API); the accounts
+it signs people in with are `buyersync users` (cli/users.py).
 
 Keep imports inside the command functions: this module is imported on every CLI start.
 """
@@ -6,7 +7,6 @@ Keep imports inside the command functions: this module is imported on every CLI 
 from __future__ import annotations
 
 import sys
-from enum import StrEnum
 from typing import Annotated
 
 import typer
@@ -19,17 +19,7 @@ def _help(key: str) -> str:
     return t(f"commands.help_{key}", cli_lang())
 
 
-users_app = typer.Typer(help=_help("users"), no_args_is_help=True)
-
-
-class RoleOpt(StrEnum):
-    seller = "seller"
-    manager = "manager"
-    admin = "admin"
-
-
 DbOption = Annotated[str | None, typer.Option("--db", help=_help("db"))]
-MIN_PASSWORD = 8
 
 
 def _fail(line: str) -> typer.Exit:
@@ -121,46 +111,6 @@ def serve(
                 host=host.strip("[]"), port=port, log_level="warning", access_log=False)
 
 
-def users_add(
-    name: Annotated[str, typer.Argument(help=_help("user_name"))],
-    role: Annotated[RoleOpt, typer.Option(help=_help("role"))] = RoleOpt.seller,
-    team: Annotated[str | None, typer.Option(help=_help("user_team"))] = None,
-    password_stdin: Annotated[bool, typer.Option(
-        "--password-stdin", help=_help("password_stdin"))] = False,
-    db: DbOption = None,
-) -> None:
-    """Add a user (or reset an existing user's password, role and team)."""
-    from buyersync.config import Settings
-
-    settings = _settings(db)
-    assert isinstance(settings, Settings)
-    name = name.strip()
-    if not name or len(name) > 200:
-        raise _fail(t("commands.user_name_length", cli_lang()))
-    if password_stdin:
-        password = sys.stdin.readline().rstrip("\r\n")
-    else:
-        password = typer.prompt(t("commands.password_prompt", cli_lang()), hide_input=True, confirmation_prompt=True)
-    if len(password) < MIN_PASSWORD:
-        raise _fail(t("commands.password_short", cli_lang(), n=MIN_PASSWORD))
-    from buyersync.services.team import TeamService
-    from buyersync.store.db import ensure_schema, make_engine
-
-    engine = make_engine(settings.database_url(), create_folder=settings.embedded)
-    try:
-        ensure_schema(engine)
-        from buyersync.cli.common import cli_actor
-
-        TeamService.on(engine).add_user(name, password, role.value, team, actor=cli_actor())
-    finally:
-        engine.dispose()
-    saved = t("commands.user_saved_team", cli_lang(), name=name, role=role.value, team=team) if team \
-        else t("commands.user_saved", cli_lang(), name=name, role=role.value)
-    sys.stdout.write(f"buyersync: {saved}\n")
-
-
 def register(app: typer.Typer) -> None:
     """Add this module's commands to the main app."""
     app.command()(serve)
-    users_app.command("add")(users_add)
-    app.add_typer(users_app, name="users")

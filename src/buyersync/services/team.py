@@ -41,11 +41,20 @@ if TYPE_CHECKING:
     from buyersync.store.team import User
 
 __all__ = ["LOCAL", "MIN_PASSWORD", "ROLES", "AccessPolicy", "DealScope", "Principal",
-           "SignInRefused", "TeamService", "TeamStore", "hash_password", "shell_principal",
+           "SignInRefused", "TeamService", "TeamStore", "check_user_name", "hash_password",
+           "shell_principal",
            "verify_password"]
 
 MIN_PASSWORD = 8
 MAX_NAME = 200
+
+
+def check_user_name(username: str) -> str:
+    """The name, stripped; a BadInput unless it has 1 to 200 characters."""
+    name = username.strip()
+    if not name or len(name) > MAX_NAME:
+        raise BadInput("user_name", where="user", field="name")
+    return name
 
 
 # -- who is asking ----------------------------------------------------------------------------
@@ -301,9 +310,7 @@ class TeamService:
     # -- accounts -------------------------------------------------------------------------
 
     def _checked(self, username: str, password: str | None, role: str | None) -> str:
-        name = username.strip()
-        if not name or len(name) > MAX_NAME:
-            raise BadInput("user_name", where="user", field="name")
+        name = check_user_name(username)
         if password is not None and len(password) < MIN_PASSWORD:
             raise BadInput("user_password", where="user", field="password", n=MIN_PASSWORD)
         if role is not None and role not in ROLES:
