@@ -57,7 +57,6 @@ DEBT: dict[str, int] = {
     "services/backup.py": 9,
     "services/batch.py": 2,
     "services/dealfile.py": 2,
-    "services/deals.py": 6,
     "services/evaluation.py": 1,
     "store/db.py": 4,
     "store/repository.py": 1,

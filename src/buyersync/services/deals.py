@@ -240,8 +240,8 @@ class DealService:
             new = item if isinstance(item, NewDeal) else NewDeal(item)
             if new.deal.id is not None:
                 if new.deal.id in carried:
-                    raise BadInput("field", where="import", field="id",
-                                   detail=f"two deals in this import carry the id {new.deal.id!r}")
+                    raise BadInput("duplicate_id", where="import", field="id",
+                                   id=repr(new.deal.id))
                 carried.add(new.deal.id)
             stored, analysis = self._prepare(new, cause)
             prepared.append((stored, analysis, new.deal.id is not None))
@@ -414,8 +414,8 @@ class DealService:
         """Replace a deal's fields (the deal as a file would hold it). With `version` (as
         `DealView.version` gave it), a deal that changed since is a Conflict instead."""
         if deal.id is not None and deal.id != deal_id:
-            raise BadInput("field", where="deal", field="id",
-                           detail=f"the deal says id {deal.id!r} but {deal_id!r} is being updated")
+            raise BadInput("id_mismatch", where="deal", field="id", given=repr(deal.id),
+                           updating=repr(deal_id))
         check_history(deal, "deal")
 
         def work(repo: DealRepository) -> StoredDeal:
@@ -574,11 +574,10 @@ class DealService:
         try:
             outcome = Outcome(outcome)
         except ValueError:
-            raise BadInput("field", where="outcome", field="outcome",
-                           detail=f"expected open, won or lost; got {outcome!r}") from None
+            raise BadInput("outcome_value", where="outcome", field="outcome",
+                           got=repr(outcome)) from None
         if lost_reason is not None and outcome != Outcome.lost:
-            raise BadInput("field", where="outcome", field="lost_reason",
-                           detail="a reason goes with a lost deal only")
+            raise BadInput("reason_needs_lost", where="outcome", field="lost_reason")
 
         def work(repo: DealRepository) -> StoredDeal:
             before = self._must(repo.get(deal_id) if repo.lock(deal_id) else None, deal_id)
@@ -655,8 +654,7 @@ class DealService:
         except ValidationError as e:
             raise bad_input_from(e, "filter") from None
         if limit is not None and not 0 <= limit <= MAX_PAGE or offset < 0:
-            raise BadInput("field", where="list", field="limit",
-                           detail=f"expected 0 to {MAX_PAGE} deals per page and offset ≥ 0")
+            raise BadInput("page_range", where="list", field="limit", max=MAX_PAGE)
         found: list[DealSummary] = self._read(lambda repo: repo.list(
             where, stalled_before=self._stalled_before(), limit=limit, offset=offset))
         return found
@@ -729,6 +727,5 @@ def open_workspace(url: str | None = None, **options: Any) -> DealService:
         settings = Settings(db=url) if url else Settings()
     except SettingsError:
         shown = url if url else "BUYERSYNC_DB"
-        raise BadInput("bad_url", where="db", url=shown,
-                       detail="unknown kind of database") from None
+        raise BadInput("bad_url_kind", where="db", url=shown) from None
     return DealService(settings=settings, **options)
