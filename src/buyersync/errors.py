@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from buyersync.text import has, t
+from buyersync.text import Words, has, t
 
 
 class BadInput(Exception):
@@ -29,9 +29,9 @@ class BadInput(Exception):
         CLI's {"db": "--db"}), else `errors.where_NAME` words it ("the workspace
         database")."""
         key = f"errors.{self.key}" if has(f"errors.{self.key}") else "errors.field"
-        values = {k: str(v) for k, v in self.values.items()}
+        values: dict[str, object] = {k: v if isinstance(v, Words) else str(v) for k, v in self.values.items()}
         where = values.get("where")
-        if where is not None:
+        if isinstance(where, str):
             if words and where in words:
                 values["where"] = words[where]
             elif has(f"errors.where_{where}"):

@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import insert, select
 
 from buyersync.errors import BadInput
-from buyersync.services.backup import read_backup, write_backup
+from buyersync.services.backup import EPHEMERAL, read_backup, write_backup
 from buyersync.services.deals import DealService
 from buyersync.store import db
 from tests.integration.conftest import Clock, deal, tagged_analyzer
@@ -31,10 +31,13 @@ def fill(service: DealService, clock: Clock) -> None:
 
 
 def snapshot(engine) -> dict[str, list[dict]]:
-    """Every row of every table, in key order."""
+    """Every row of every table that holds workspace content (not sign-in state or
+    caches: backup.EPHEMERAL), in key order."""
     out = {}
     with engine.connect() as conn:
         for table in db.full_metadata().sorted_tables:
+            if table.name in EPHEMERAL:
+                continue
             query = select(table).order_by(*table.primary_key.columns)
             out[table.name] = [dict(r._mapping) for r in conn.execute(query)]
     return out

@@ -308,7 +308,8 @@ def deals_import_crm(
     if report.unknown_columns:
         err.print(f"[yellow]{_w('columns_unused')}[/] " + ", ".join(report.unknown_columns))
     for problem in report.skipped:
-        err.print(f"[yellow]{_w('row_skipped', file=problem.file, row=problem.row, error=problem.error)}[/]")
+        line = _w("row_skipped", file=problem.file, row=problem.row, error=problem.render(_L))
+        err.print(f"[yellow]{line}[/]")
 
 
 @deals_app.command("load-demo")

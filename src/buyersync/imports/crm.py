@@ -18,7 +18,7 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any, Protocol
 
-from pydantic import BaseModel, Field, ValidationError
+from pydantic import BaseModel, Field, PrivateAttr, ValidationError
 
 from buyersync.errors import BadInput
 from buyersync.imports.maps import CrmMap, load_map, norm
@@ -26,6 +26,7 @@ from buyersync.imports.readers import Cell, Table, read_table
 from buyersync.method.model import Deal
 from buyersync.method.stages import Stage
 from buyersync.store.records import Cause, NewDeal
+from buyersync.text import Words
 
 Progress = Callable[[int, int], None]
 
@@ -42,7 +43,22 @@ _NUMBER = re.compile(r"[^\d.,\-]")
 class RowProblem(BaseModel):
     file: str
     row: int
-    error: str
+    error: str  # in English: the JSON report's field
+    _words: Words | None = PrivateAttr(default=None)
+
+    @classmethod
+    def of(cls, file: str, row: int, words: Words) -> RowProblem:
+        problem = cls(file=file, row=row, error=str(words))
+        problem._words = words
+        return problem
+
+    @property
+    def words(self) -> Words | str:
+        return self._words if self._words is not None else self.error
+
+    def render(self, lang: object) -> str:
+        """What was wrong with the row, in the reader's language."""
+        return self._words.render(lang) if self._words is not None else self.error
 
 
 class ImportedDeal(BaseModel):
@@ -59,7 +75,9 @@ class CrmReport(BaseModel):
 
 
 class BadRow(Exception):
-    pass
+    def __init__(self, words: Words) -> None:
+        self.words = words
+        super().__init__(str(words))
 
 
 class _Columns:
@@ -106,7 +124,7 @@ def _flag(value: Cell, crm: CrmMap, column: str) -> bool | None:
         return True
     if text in (f.casefold() for f in crm.false_values):
         return False
-    raise BadRow(f"{column}: expected true or false; got {str(value)[:40]!r}")
+    raise BadRow(Words("detail.expected_flag", column=column, got=repr(str(value)[:40])))
 
 
 def _amount(value: Cell, crm: CrmMap, column: str) -> float | None:
@@ -120,7 +138,7 @@ def _amount(value: Cell, crm: CrmMap, column: str) -> float | None:
     try:
         return float(text)
     except ValueError:
-        raise BadRow(f"{column}: expected an amount; got {str(value)[:40]!r}") from None
+        raise BadRow(Words("detail.expected_amount", column=column, got=repr(str(value)[:40]))) from None
 
 
 def parse_moment(value: Cell, crm: CrmMap, column: str) -> dt.datetime | None:
@@ -147,7 +165,7 @@ def _parse_text_moment(text: str, crm: CrmMap, column: str) -> dt.datetime:
             return dt.datetime.strptime(text, fmt)
         except ValueError:
             continue
-    raise BadRow(f"{column}: expected a date such as 2026-03-01; got {text[:40]!r}")
+    raise BadRow(Words("detail.expected_date", column=column, got=repr(text[:40])))
 
 
 def _header_name(cols: _Columns, field: str) -> str:
@@ -158,7 +176,7 @@ def _deal(row: dict[str, Cell], cols: _Columns, crm: CrmMap,
           moves: list[tuple[dt.datetime, Stage]]) -> NewDeal:
     name = _text(cols.get(row, "name"))
     if not name:
-        raise BadRow(f"{_header_name(cols, 'name')}: a deal needs a name")
+        raise BadRow(Words("detail.needs_name", column=_header_name(cols, "name")))
     data: dict[str, Any] = dict(crm.defaults)
     data["name"] = name
     crm_id = _text(cols.get(row, "id"))
@@ -181,8 +199,8 @@ def _deal(row: dict[str, Cell], cols: _Columns, crm: CrmMap,
         elif mapped in ("won", "lost"):
             outcome = mapped
         elif mapped is not None:
-            raise BadRow(f"{_header_name(cols, 'stage')}: {raw_stage!r} is not in the stage "
-                         f"map (add it under `stages:` in a map file)")
+            raise BadRow(Words("detail.not_in_stage_map", column=_header_name(cols, "stage"),
+                               value=repr(raw_stage)))
     won = _flag(cols.get(row, "won"), crm, _header_name(cols, "won"))
     closed = _flag(cols.get(row, "is_closed"), crm, _header_name(cols, "is_closed"))
     if won:
@@ -230,7 +248,7 @@ def _deal(row: dict[str, Cell], cols: _Columns, crm: CrmMap,
     except ValidationError as e:
         first = e.errors()[0]
         field = ".".join(str(p) for p in first["loc"])
-        raise BadRow(f"{field}: {first['msg']}") from None
+        raise BadRow(Words("detail.field_problem", field=field, problem=first["msg"])) from None
     if created is not None and not moves and deal.stage is not None:
         # with no history, the deal entered its CRM stage when it was created
         moves = [(created, deal.stage)]
@@ -247,7 +265,7 @@ def _history(path: Path, crm: CrmMap, report: CrmReport,
     if missing:
         names = {str(k): v for k, v in crm.history.columns.items()}
         wanted = "; ".join(f"{f}: {' or '.join(names.get(f, [f]))}" for f in missing)
-        raise BadInput("message", where=str(path), detail=f"no column for {wanted}")
+        raise BadInput("message", where=str(path), detail=Words("detail.no_column_for", wanted=wanted))
     moves: dict[str, list[tuple[dt.datetime, Stage]]] = defaultdict(list)
     for number, row in table.rows:
         try:
@@ -255,16 +273,16 @@ def _history(path: Path, crm: CrmMap, report: CrmReport,
             raw = _text(cols.get(row, "stage"))
             at = parse_moment(cols.get(row, "at"), crm, _header_name(cols, "at"))
             if not deal_id or not raw or at is None:
-                raise BadRow("needs an opportunity id, a stage and a date")
+                raise BadRow(Words("detail.history_needs"))
             mapped = crm.stage_of(raw)
             if isinstance(mapped, Stage):
                 moves[crm.id_prefix + deal_id].append((at, mapped))
             elif mapped not in ("won", "lost", None):
-                raise BadRow(f"{_header_name(cols, 'stage')}: {raw!r} is not in the stage map "
-                             "(add it under `stages:` in a map file)")
+                raise BadRow(Words("detail.not_in_stage_map", column=_header_name(cols, "stage"),
+                                   value=repr(raw)))
             report.history_rows += 1
         except BadRow as e:
-            strict_errors.append(RowProblem(file=path.name, row=number, error=str(e)))
+            strict_errors.append(RowProblem.of(path.name, number, e.words))
     for items in moves.values():
         items.sort(key=lambda m: m[0])
     return moves
@@ -282,8 +300,7 @@ def import_crm(service: DealSink, file: Path, *, source: str,
     cols = _Columns(table, dict(crm.columns), crm.ignore)
     if "name" not in cols.found:
         raise BadInput("message", where=str(file),
-                       detail="no column for the deal name (expected "
-                              + " or ".join(crm.columns.get("name", ["name"])) + ")")
+                       detail=Words("detail.no_name_column", names=" or ".join(crm.columns.get("name", ["name"]))))
     report.unknown_columns = cols.unknown
     new: list[NewDeal] = []
     seen: dict[str, int] = {}
@@ -295,21 +312,21 @@ def import_crm(service: DealSink, file: Path, *, source: str,
             item = _deal(row, cols, crm, deal_moves)
             if item.deal.id is not None:
                 if item.deal.id in seen:
-                    raise BadRow(f"the same id as row {seen[item.deal.id]}")
+                    raise BadRow(Words("detail.same_id_as_row", row=seen[item.deal.id]))
                 seen[item.deal.id] = number
             new.append(item)
         except BadRow as e:
-            problems.append(RowProblem(file=file.name, row=number, error=str(e)))
+            problems.append(RowProblem.of(file.name, number, e.words))
         if progress and i % 200 == 0:
             progress(i, total * 3)
     for deal_id in moves:
-        problems.append(RowProblem(file=history.name if history else "", row=0,
-                                   error=f"history for {deal_id!r}, which is not in {file.name}"))
+        problems.append(RowProblem.of(history.name if history else "", 0,
+                                       Words("detail.history_orphan", deal=repr(deal_id), file=file.name)))
     if strict and problems:
         first = problems[0]
-        more = f" (and {len(problems) - 1} more bad rows)" if len(problems) > 1 else ""
-        raise BadInput("row_strict", where=first.file, row=first.row,
-                       detail=f"{first.error}{more}")
+        detail = Words("detail.more_bad_rows", problem=first.words, n=len(problems) - 1) \
+            if len(problems) > 1 else first.words
+        raise BadInput("row_strict", where=first.file, row=first.row, detail=detail)
     report.skipped = problems
     if new:
         def told(done: int, of: int) -> None:

@@ -14,6 +14,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from buyersync.errors import BadInput
 from buyersync.method.stages import Stage
+from buyersync.text import Words
 
 SOURCES = ("salesforce", "hubspot", "csv")
 FIELDS = ("id", "name", "customer", "stage", "amount", "currency", "owner", "created",
@@ -96,7 +97,7 @@ def _read_yaml(text: str, where: str) -> dict[str, Any]:
     except yaml.YAMLError as e:
         mark = getattr(e, "problem_mark", None)
         raise BadInput("syntax", where=where, fmt="YAML", line=mark.line + 1 if mark else "?",
-                       detail=getattr(e, "problem", None) or "invalid YAML") from None
+                       detail=getattr(e, "problem", None) or Words("detail.invalid_yaml")) from None
     except (ValueError, OverflowError, RecursionError) as e:  # 2026-02-30, 4,300+ digits
         detail = str(e).splitlines()[0][:120] if str(e) else type(e).__name__
         raise BadInput("bad_value", where=where, fmt="YAML", detail=detail) from None
@@ -110,7 +111,7 @@ def _read_yaml(text: str, where: str) -> dict[str, Any]:
 def builtin(source: str) -> dict[str, Any]:
     if source not in SOURCES:
         raise BadInput("field", where="from", field="from",
-                       detail=f"expected one of {', '.join(SOURCES)}; got {source!r}")
+                       detail=Words("detail.one_of", allowed=", ".join(SOURCES), got=repr(source)))
     text = resources.files("buyersync.imports").joinpath("maps", f"{source}.yaml").read_text(
         "utf-8")
     return _read_yaml(text, f"{source}.yaml")
@@ -144,5 +145,5 @@ def load_map(source: str, map_file: Path | None = None) -> CrmMap:
     except ValidationError as e:
         first = e.errors()[0]
         field = ".".join(str(p) for p in first["loc"])
-        detail = "unknown key" if first["type"] == "extra_forbidden" else first["msg"]
+        detail = Words("detail.unknown_key") if first["type"] == "extra_forbidden" else first["msg"]
         raise BadInput("field", where=where, field=field, detail=detail) from None

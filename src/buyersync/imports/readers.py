@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from buyersync.errors import BadInput
+from buyersync.text import Words
 
 Cell = str | int | float | bool | dt.datetime | dt.date | None
 MAX_COLUMNS = 500
@@ -39,7 +40,7 @@ def read_table(path: Path, sheet: str | None = None) -> Table:
         return _xlsx(path, sheet)
     if suffix == ".xls":
         raise BadInput("message", where=where,
-                       detail="old .xls files are not supported; save as .xlsx or .csv")
+                       detail=Words("detail.xls_old"))
     raw = path.read_bytes()
     for encoding in ("utf-8-sig", "gb18030"):
         try:
@@ -76,7 +77,7 @@ def _header(cells: list[Any], where: str) -> list[str]:
     while header and not header[-1]:
         header.pop()
     if len(header) > MAX_COLUMNS:
-        raise BadInput("message", where=where, detail=f"more than {MAX_COLUMNS} columns")
+        raise BadInput("message", where=where, detail=Words("detail.too_many_columns", limit=MAX_COLUMNS))
     return [h or f"column {i + 1}" for i, h in enumerate(header)]
 
 
@@ -88,14 +89,14 @@ def _xlsx(path: Path, sheet: str | None) -> Table:
         with warnings.catch_warnings():
             # exports from other tools often carry no default style; openpyxl says so,
             # harmlessly, on every such file
-            warnings.filterwarnings("ignore", message="Workbook contains no default style",
-                                    category=UserWarning)
+            warnings.filterwarnings(  # text-ok: openpyxl's warning, matched to be silenced
+                "ignore", message="Workbook contains no default style", category=UserWarning)
             book = load_workbook(path, read_only=True, data_only=True)
     except Exception as e:  # openpyxl raises many kinds for a damaged or foreign file
-        raise BadInput("unreadable", where=where, detail=f"not an .xlsx workbook: {e}") from None
+        raise BadInput("unreadable", where=where, detail=Words("detail.not_xlsx", reason=e)) from None
     try:
         if sheet is not None and sheet not in book.sheetnames:
-            raise BadInput("message", where=where, detail=f"no sheet named {sheet!r}")
+            raise BadInput("message", where=where, detail=Words("detail.no_sheet", sheet=repr(sheet)))
         ws = book[sheet] if sheet else book.worksheets[0]
         header: list[str] | None = None
         rows: list[tuple[int, dict[str, Cell]]] = []

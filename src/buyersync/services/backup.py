@@ -26,6 +26,7 @@ from sqlalchemy import Connection, Date, DateTime, Engine, Table, delete, exc, f
 from buyersync.errors import BadInput
 from buyersync.services.dealfile import bad_value, loads_json
 from buyersync.store import db
+from buyersync.text import Words
 
 FORMAT = "buyersync-backup"
 VERSION = 1
@@ -34,7 +35,7 @@ BATCH = 1000
 
 #: sign-in state and cached analyses, not workspace content: never copied (a restored
 #: session would be a session nobody opened); a restore ends them all
-EPHEMERAL = ("sessions", "signin_failures", "analysis_cache", "page_cache")
+EPHEMERAL = ("sessions", "signin_failures", "analysis_cache", "page_cache", "workspace_version")
 
 
 def _tables() -> list[Table]:
@@ -105,7 +106,7 @@ def _lines(source: Path | TextIO, where: str) -> Iterator[tuple[int, dict[str, A
             except ValueError as e:  # nested too deep, an integer of 4,300+ digits
                 raise bad_value(e, f"{where}:{n}", "JSON") from None
             if not isinstance(item, dict):
-                raise BadInput("jsonl_line", where=where, line=n, detail="expected an object")
+                raise BadInput("jsonl_line", where=where, line=n, detail=Words("detail.expected_object"))
             yield n, item
 
     if isinstance(source, Path):
@@ -151,11 +152,11 @@ def read_backup(engine: Engine, source: Path | TextIO, *, force: bool = False,
         lines = _lines(source, where)
         first = next(lines, None)
         if first is None or first[1].get("format") != FORMAT:
-            raise BadInput("message", where=where, detail="not a buyersync backup")
+            raise BadInput("message", where=where, detail=Words("detail.not_backup"))
         header = first[1]
         if header.get("version") != VERSION:
             raise BadInput("message", where=where,
-                           detail=f"backup version {header.get('version')} is not supported")
+                           detail=Words("detail.backup_version", version=header.get("version")))
         existing = sum(int(conn.execute(select(func.count()).select_from(t)).scalar_one())
                        for t in tables.values())
         users_before = int(conn.execute(select(func.count()).select_from(tables["users"]))
@@ -186,15 +187,15 @@ def read_backup(engine: Engine, source: Path | TextIO, *, force: bool = False,
 
         for n, item in lines:
             if ended is not None:
-                raise BadInput("jsonl_line", where=where, line=n, detail="data after the end line")
+                raise BadInput("jsonl_line", where=where, line=n, detail=Words("detail.after_end"))
             if item.get("end"):
                 ended = item
                 continue
             name, row = item.get("t"), item.get("r")
             if name not in tables or not isinstance(row, dict):
                 raise BadInput("jsonl_line", where=where, line=n,
-                               detail=f"unknown table {name!r}" if name not in tables
-                               else "expected a row object")
+                               detail=Words("detail.unknown_table", name=repr(name)) if name not in tables
+                               else Words("detail.expected_row"))
             if name != current:
                 flush()
                 current = name
@@ -202,7 +203,7 @@ def read_backup(engine: Engine, source: Path | TextIO, *, force: bool = False,
             unknown = set(row) - set(convert)
             if unknown:
                 raise BadInput("jsonl_line", where=where, line=n,
-                               detail=f"unknown column(s) {', '.join(sorted(unknown))} in {name}")
+                               detail=Words("detail.unknown_columns", names=", ".join(sorted(unknown)), table=name))
             try:
                 pending.append({k: convert[k](v) for k, v in row.items()})
             except (TypeError, ValueError) as e:
@@ -213,11 +214,11 @@ def read_backup(engine: Engine, source: Path | TextIO, *, force: bool = False,
         flush()
         if ended is None:
             raise BadInput("message", where=where,
-                           detail="the backup is incomplete (no end line); nothing was restored")
+                           detail=Words("detail.backup_incomplete"))
         expected = {k: int(v) for k, v in (ended.get("counts") or {}).items()}
         if {k: v for k, v in counts.items() if v or k in expected} != expected:
             raise BadInput("message", where=where,
-                           detail="row counts do not match the end line; nothing was restored")
+                           detail=Words("detail.backup_counts"))
         replaced = (users_before, counts["users"]) if force and users_before else None
         from buyersync.store.team import record_on
 

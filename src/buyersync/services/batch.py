@@ -58,11 +58,13 @@ def locate_stream(src: IO[str], dst: IO[str], *,
         try:
             item = _loads(line)
             if not isinstance(item, dict):
-                raise ValueError("expected an object {\"id\", \"text\"}")
+                raise ValueError(  # text-ok: the JSON Lines `error` field (CONTRACT), read by programs
+                    "expected an object {\"id\", \"text\"}")
             item_id = item.get("id")
             text = item.get("text")
             if not isinstance(text, str) or not text.strip():
-                raise ValueError("field `text`: expected a non-empty string")
+                raise ValueError(  # text-ok: the JSON Lines `error` field (CONTRACT), read by programs
+                    "field `text`: expected a non-empty string")
         except ValueError as e:  # json.JSONDecodeError is a ValueError
             failed.append((number, str(e)))
             pending.append((item_id, None, str(e)))

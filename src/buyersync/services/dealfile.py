@@ -14,6 +14,7 @@ from pydantic import ValidationError
 
 from buyersync.errors import BadInput
 from buyersync.method.model import Deal
+from buyersync.text import Words
 
 MAX_FILE_BYTES = 10 * 1024 * 1024
 #: nodes a YAML document may hold once its aliases are expanded (a deal file has
@@ -54,7 +55,7 @@ def read_deal_file(path: str) -> Deal:
                 raise BadInput("too_large", where=where, size=size, limit=MAX_FILE_BYTES)
             raw = p.read_bytes()
         except IsADirectoryError:
-            raise BadInput("unreadable", where=where, detail="it is a folder") from None
+            raise BadInput("unreadable", where=where, detail=Words("detail.is_folder")) from None
         except OSError as e:
             raise BadInput("unreadable", where=where, detail=e.strerror or e) from None
     if len(raw) > MAX_FILE_BYTES:
@@ -177,9 +178,9 @@ def bad_input_from(error: ValidationError, where: str) -> BadInput:
     """The first validation error as one line naming the field and what was expected."""
     first = error.errors()[0]
     field = ".".join(str(p) for p in first["loc"]) or "(deal)"
-    detail = first["msg"]
+    detail: str | Words = first["msg"]
     if first["type"] == "extra_forbidden":
-        detail = "unknown field"
+        detail = Words("detail.unknown_field")
     elif "input" in first and first["type"] not in ("missing",):
         detail = f"{detail}; got {_SHORT.repr(first['input'])[:60]}"
     return BadInput("field", where=where, field=field, detail=detail)

@@ -414,7 +414,7 @@ class DealService:
         """Replace a deal's fields (the deal as a file would hold it). With `version` (as
         `DealView.version` gave it), a deal that changed since is a Conflict instead."""
         if deal.id is not None and deal.id != deal_id:
-            raise BadInput("id_mismatch", where="deal", field="id", given=repr(deal.id),
+            raise BadInput("deal_id_mismatch", where="deal", field="id", given=repr(deal.id),
                            updating=repr(deal_id))
         check_history(deal, "deal")
 

@@ -10,6 +10,7 @@ from typing import Any
 from buyersync.errors import BadInput
 from buyersync.locate.corpus import read_labelled
 from buyersync.method.stages import STAGES, Stage
+from buyersync.text import Words
 
 
 def evidence_files(folder: Path) -> list[Path]:
@@ -20,7 +21,7 @@ def evidence_files(folder: Path) -> list[Path]:
     files = sorted(folder.glob("*evidence*.jsonl")) + sorted(folder.glob("real/*.jsonl"))
     if not files:
         raise BadInput("field", where=str(folder), field="(folder)",
-                       detail="no *evidence*.jsonl or real/*.jsonl file to score")
+                       detail=Words("detail.nothing_to_score"))
     return files
 
 

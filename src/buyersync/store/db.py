@@ -37,6 +37,7 @@ from sqlalchemy.engine import URL, make_url
 from sqlalchemy.pool import StaticPool
 
 from buyersync.errors import BadInput
+from buyersync.text import Words
 
 BUSY_TIMEOUT_MS = 30_000
 #: kept-open connections per process. A web worker runs sync routes on up to 40 threads
@@ -62,16 +63,16 @@ def parse_url(url: str) -> URL:
         parsed = make_url(raw)
     except exc.ArgumentError:
         raise BadInput("bad_url", where="db", url=_shown(raw),
-                       detail="not a database URL") from None
+                       detail=Words("detail.not_db_url")) from None
     backend = parsed.get_backend_name()
     if backend == "postgresql":
         if parsed.drivername == "postgresql":
             parsed = parsed.set(drivername="postgresql+psycopg")
         if not parsed.database:
-            raise BadInput("bad_url", where="db", url=_shown(raw), detail="no database name")
+            raise BadInput("bad_url", where="db", url=_shown(raw), detail=Words("detail.no_db_name"))
     elif backend != "sqlite":
         raise BadInput("bad_url", where="db", url=_shown(raw),
-                       detail=f"unsupported database {backend!r}")
+                       detail=Words("detail.unsupported_db", name=repr(backend)))
     return parsed
 
 
@@ -97,7 +98,7 @@ def make_engine(url: str | URL, *, create_folder: bool = False) -> Engine:
                 folder.mkdir(parents=True, exist_ok=True)
             elif not folder.is_dir():
                 raise BadInput("db_unavailable", where="db", url=shown_url(parsed),
-                               detail=f"folder {folder} does not exist")
+                               detail=Words("detail.no_folder", folder=folder))
         kwargs: dict[str, Any] = {"json_serializer": serializer}
         if memory:
             kwargs["poolclass"] = StaticPool

@@ -39,6 +39,7 @@ from buyersync.store.tables import (
     planned_actions,
     stage_history,
 )
+from buyersync.text import Words
 
 CHUNK = 500  # ids per IN (…) and rows per INSERT batch: well inside every database's limits
 _CODE = re.compile(r"^[a-z_]{1,40}$")
@@ -397,8 +398,7 @@ class DealRepository:
         if where.warning is not None:
             if not _CODE.match(where.warning):
                 raise BadInput("field", where="warning", field="warning",
-                               detail=f"expected a warning code such as following; "
-                                      f"got {where.warning[:40]!r}")
+                               detail=Words("detail.warning_code", got=repr(where.warning[:40])))
             query = query.where(deals.c.warnings.like(f"%,{where.warning},%"))
         stalled = (deals.c.outcome == "open") & (deals.c.stage_since <= stalled_before)
         if where.stalled is True:

@@ -20,7 +20,7 @@ from importlib import resources
 
 import yaml
 
-__all__ = ["COUNTS", "LANGS", "both", "form", "has", "lang_of", "t", "table"]
+__all__ = ["COUNTS", "LANGS", "Words", "both", "form", "has", "lang_of", "t", "table"]
 
 LANGS: tuple[str, str] = ("zh", "en")
 #: placeholders that count something; a message whose language holds plural forms
@@ -71,6 +71,35 @@ def form(text: object, values: Mapping[str, object]) -> str:
 
 
 def t(key: str, lang: object, /, **values: object) -> str:
-    """The message `key` in `lang` (zh or en; a Lang enum works too), placeholders filled."""
+    """The message `key` in `lang` (zh or en; a Lang enum works too), placeholders filled.
+    A value that is itself `Words` is worded in the same language."""
+    values = {k: v.render(lang) if isinstance(v, Words) else v for k, v in values.items()}
     text = form(_entry(key)[lang_of(lang)], values)
     return text.format(**values) if values else text
+
+
+class Words:
+    """A message named where it arises and worded where it is shown: a lower floor that
+    does not know the reader's language says `Words("errors.no_column", field="name")`;
+    the entry point calls `render(lang)`. `str()` is English, for logs and tests."""
+
+    __slots__ = ("key", "values")
+
+    def __init__(self, key: str, /, **values: object) -> None:
+        self.key = key
+        self.values = values
+
+    def render(self, lang: object) -> str:
+        return t(self.key, lang, **self.values)
+
+    def __str__(self) -> str:
+        return self.render("en")
+
+    def __repr__(self) -> str:
+        return f"Words({self.key!r}, **{self.values!r})"
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Words) and (self.key, self.values) == (other.key, other.values)
+
+    def __hash__(self) -> int:
+        return hash(self.key)

@@ -24,6 +24,7 @@ import buyersync
 from buyersync.config import Settings
 from buyersync.errors import BadInput, Conflict, NotFound
 from buyersync.method.stages import Lang
+from buyersync.text import t
 from buyersync.web.deps import CsrfFailed, Forbidden, NotSignedIn, WebContext, page_lang
 from buyersync.web.errors import field_errors
 from buyersync.web.guard import RequestGuard
@@ -166,11 +167,11 @@ def _add_error_answers(app: FastAPI) -> None:
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(request: Request, error: RequestValidationError) -> Response:
-        return _unprocessable(request, field_errors(error.errors()))
+        return _unprocessable(request, field_errors(error.errors(), lang=page_lang(request)))
 
     @app.exception_handler(ValidationError)
     async def _invalid_model(request: Request, error: ValidationError) -> Response:
-        return _unprocessable(request, field_errors(error.errors(), prefix=("body",)))
+        return _unprocessable(request, field_errors(error.errors(), prefix=("body",), lang=page_lang(request)))
 
     @app.exception_handler(BadInput)
     async def _bad_input(request: Request, error: BadInput) -> Response:
@@ -179,7 +180,7 @@ def _add_error_answers(app: FastAPI) -> None:
         field = str(error.field) if error.field else "body"
         problem = {"loc": ["body", *field.split(".")], "msg": error.render(page_lang(request)),
                    "type": error.key}
-        return _unprocessable(request, field_errors([problem]))
+        return _unprocessable(request, field_errors([problem], lang=page_lang(request)))
 
     @app.exception_handler(NotFound)
     async def _not_found(request: Request, error: NotFound) -> Response:
@@ -190,7 +191,7 @@ def _add_error_answers(app: FastAPI) -> None:
     @app.exception_handler(404)
     async def _no_route(request: Request, error: Exception) -> Response:
         if _is_api(request) or request.url.path.startswith("/static/"):
-            detail = getattr(error, "detail", "Not Found")
+            detail = getattr(error, "detail", None) or t("detail.not_found", page_lang(request))
             return JSONResponse({"detail": detail}, status_code=404)
         return error_page(request, 404, "error_not_found")
 
@@ -206,7 +207,7 @@ def _add_error_answers(app: FastAPI) -> None:
     @app.exception_handler(NotSignedIn)
     async def _not_signed_in(request: Request, error: NotSignedIn) -> Response:
         if _is_api(request):
-            return JSONResponse({"detail": "sign in first"}, status_code=401,
+            return JSONResponse({"detail": t("detail.sign_in_first", page_lang(request))}, status_code=401,
                                 headers={"WWW-Authenticate": 'Cookie realm="buyersync"'})  # text-ok: an HTTP header
         target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
         if request.headers.get("hx-request"):
@@ -218,13 +219,13 @@ def _add_error_answers(app: FastAPI) -> None:
     @app.exception_handler(Forbidden)
     async def _forbidden(request: Request, error: Forbidden) -> Response:
         if _is_api(request):
-            return JSONResponse({"detail": "not allowed"}, status_code=403)
+            return JSONResponse({"detail": t("detail.not_allowed", page_lang(request))}, status_code=403)
         return error_page(request, 403, "error_forbidden")
 
     @app.exception_handler(CsrfFailed)
     async def _csrf(request: Request, error: CsrfFailed) -> Response:
         if _is_api(request):
-            return JSONResponse({"detail": "missing or wrong CSRF token"}, status_code=403)
+            return JSONResponse({"detail": t("detail.csrf", page_lang(request))}, status_code=403)
         return error_page(request, 403, "error_csrf")
 
 

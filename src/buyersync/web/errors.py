@@ -9,6 +9,8 @@ from typing import Any
 
 from fastapi.encoders import jsonable_encoder
 
+from buyersync.text import t
+
 _WHERE = ("body", "query", "path", "header", "cookie")
 
 
@@ -20,7 +22,7 @@ def field_name(loc: Sequence[Any]) -> str:
     return ".".join(parts) or "body"
 
 
-def field_errors(errors: Sequence[Any], prefix: tuple[str, ...] = ()) -> dict[str, Any]:
+def field_errors(errors: Sequence[Any], prefix: tuple[str, ...] = (), lang: object = "en") -> dict[str, Any]:
     detail: list[dict[str, Any]] = []
     for e in errors:
         item = {k: e[k] for k in ("type", "loc", "msg") if k in e}
@@ -29,14 +31,14 @@ def field_errors(errors: Sequence[Any], prefix: tuple[str, ...] = ()) -> dict[st
         if "input" in e and _shown(e["input"]) is not None:
             item["input"] = _shown(e["input"])
         detail.append(item)
-    first = detail[0] if detail else {"loc": ["body"], "msg": "invalid input"}
+    first = detail[0] if detail else {"loc": ["body"], "msg": t("detail.invalid_input", lang)}
     field = field_name(first["loc"])
     if first.get("type") == "extra_forbidden":
-        message = f"{field}: unknown field"
+        message = t("detail.field_problem", lang, field=field, problem=t("detail.unknown_field", lang))
     elif first.get("type") == "missing":
-        message = f"{field}: required"
+        message = t("detail.field_problem", lang, field=field, problem=t("detail.required", lang))
     else:
-        message = f"{field}: {first['msg']}"
+        message = t("detail.field_problem", lang, field=field, problem=first["msg"])
     return {"detail": jsonable_encoder(detail, custom_encoder={bytes: _bytes}),
             "field": field, "message": message}
 
