@@ -11,9 +11,9 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING
+from typing import Any, Protocol
 
-from sqlalchemy import Connection, exc
+from sqlalchemy import Connection, Engine, exc
 
 from buyersync.errors import NotFound
 from buyersync.method.model import Analysis
@@ -21,8 +21,21 @@ from buyersync.store import cache, db
 from buyersync.store.records import StoredDeal
 from buyersync.store.repository import DealRepository
 
-if TYPE_CHECKING:
-    from buyersync.services.deals import DealService
+
+class DealService(Protocol):
+    """What the cache needs of the deal service (services/deals.py), named here so that
+    the service may use the cache without the two importing each other."""
+
+    cache_key: str | None
+    engine: Engine
+    settings: Any
+
+    def analyze(self, deal: Any, /) -> Analysis: ...
+    def forget_references(self) -> None: ...
+    @property
+    def get(self) -> Callable[..., Any]: ...
+    @property
+    def list(self) -> Callable[..., Any]: ...
 
 
 def stamp(probe: cache.Probe, today: dt.date | None = None) -> str:
