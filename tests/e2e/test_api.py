@@ -46,6 +46,21 @@ def saved(client: TestClient, **fields: object) -> str:
     return deal_id
 
 
+def test_a_saved_deal_is_the_same_object_from_the_api_and_from_deals_show(client, tmp_path):
+    deal_id = saved(client)
+    client.post(f"/api/v1/deals/{deal_id}/evidence", json={"text": TENDER})
+    api = client.get(f"/api/v1/deals/{deal_id}").json()
+    cli = subprocess.run([sys.executable, "-m", "buyersync.cli", "deals", "show", deal_id,
+                          "--db", f"sqlite:///{tmp_path / 'w.sqlite3'}", "--format", "json"],
+                         capture_output=True, text=True, timeout=120)
+    assert cli.returncode == 0, cli.stderr
+    shown = json.loads(cli.stdout)
+    # the API is `deals show` plus the workspace's timestamps (docs/web.md)
+    assert {k: v for k, v in api.items() if k in shown} == shown
+    assert set(api) - set(shown) == {"created_at", "updated_at", "stage_since", "days_in_stage", "stalled"}
+    assert api["id"] == deal_id and api["evidence"][-1]["text"] == TENDER
+
+
 # -- locate and analyze ---------------------------------------------------------------------
 
 def test_locate_returns_the_contract_object_for_a_tender_notice(client):

@@ -64,8 +64,8 @@ def test_evidence_added_by_an_assistant_reads_back(real_service: DealService):
     added, shown = call(real_service, steps)
     view = real_service.get(deal_id)
     assert answer(added) == view.analysis.model_dump(mode="json")
-    assert answer(shown) == {**deal_document(view.deal),
-                             "analysis": view.analysis.model_dump(mode="json")}
+    fields = deal_document(view.deal)
+    assert answer(shown) == {**fields, "analysis": view.analysis.model_dump(mode="json")}
     assert answer(shown)["evidence"][-1] == {
         "text": "The CFO joins the review next week and asks for the ROI.",
         "date": "2026-04-02", "source": "call"}

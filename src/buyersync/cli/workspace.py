@@ -141,9 +141,9 @@ def deals_list(
 
 
 def _show_json(view: Any) -> dict[str, Any]:
-    from buyersync.services.dealdoc import deal_document
+    from buyersync.services.dealdoc import deal_json
 
-    return {**deal_document(view.deal), "analysis": view.analysis.model_dump(mode="json")}
+    return deal_json(view)
 
 
 @deals_app.command("show")

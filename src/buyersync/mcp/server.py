@@ -174,10 +174,9 @@ def build_server(service: Callable[[], "DealService"], gate: Callable[[Any], Gat
         """A saved deal (its fields, with `id`) and its current `analysis`. Same object as
         `buyersync deals show ID --format json`."""
         def work() -> Any:
-            from buyersync.services.dealdoc import deal_document
+            from buyersync.services.dealdoc import deal_json
 
-            view = readable(deal_id, gate_of(_request(ctx)))
-            return {**deal_document(view.deal), "analysis": view.analysis.model_dump(mode="json")}
+            return deal_json(readable(deal_id, gate_of(_request(ctx))))
         return guarded(work)()
 
     @server.tool(title="Find saved deals", annotations=read_only)

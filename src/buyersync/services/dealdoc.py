@@ -18,6 +18,24 @@ def deal_document(deal: Deal) -> dict[str, Any]:
     return {k: v for k, v in data.items() if v not in ([], {})}
 
 
+#: what the workspace knows of a saved deal besides its fields and analysis
+_WORKSPACE_FIELDS = ("created_at", "updated_at", "stage_since", "days_in_stage", "stalled")
+
+
+def deal_json(view: Any, *, workspace: bool = False) -> dict[str, Any]:
+    """A saved deal as every entry point shows it (`deals show --format json`, the
+    assistants' get_deal, the API's GET /api/v1/deals/ID): the deal's fields with `id` and
+    its `analysis` (CONTRACT). `workspace`: also when it was saved and how long it has been
+    in its stage (the API, whose clients keep their copy fresh by them)."""
+    data: dict[str, Any] = {**deal_document(view.deal),
+                            "analysis": view.analysis.model_dump(mode="json")}
+    for name in _WORKSPACE_FIELDS if workspace else ():
+        if hasattr(view, name):
+            value = getattr(view, name)
+            data[name] = value.isoformat() if isinstance(value, dt.datetime | dt.date) else value
+    return data
+
+
 class _Dumper(yaml.SafeDumper):
     pass
 

@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 
 from buyersync.method.model import Analysis, Deal, Evidence
@@ -99,22 +98,11 @@ class DealAccess:
 
 
 def deal_json(view: DealView) -> dict[str, Any]:
-    """As `buyersync deals show --format json` (the deal's fields with `id`, plus `analysis`),
-    and the workspace's timestamps besides."""
-    from buyersync.services.dealdoc import deal_document
+    """The one serializer of a saved deal (services/dealdoc.py): what `deals show` prints,
+    with the workspace's timestamps besides."""
+    from buyersync.services.dealdoc import deal_json as serialize
 
-    data: dict[str, Any] = {**deal_document(view.deal),
-                            "analysis": view.analysis.model_dump(mode="json")}
-    for name in ("created_at", "updated_at", "stage_since", "days_in_stage", "stalled"):
-        if hasattr(view, name):
-            data[name] = _jsonable(getattr(view, name))
-    return data
-
-
-def _jsonable(value: Any) -> Any:
-    if isinstance(value, dt.datetime | dt.date):
-        return value.isoformat()
-    return value
+    return serialize(view, workspace=True)
 
 
 __all__ = ["DealAccess", "Forbidden", "deal_json", "summaries"]
