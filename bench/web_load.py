@@ -203,6 +203,9 @@ class Phase:
     client_cpu: float = 0.0
     connections: int = 0
 
+    def failed(self, why: str) -> None:
+        self.errors[why] = self.errors.get(why, 0) + 1
+
 
 async def open_loop(port: int, raw: bytes, rate: float, n: int, phase: Phase) -> None:
     pool = Pool(port)
@@ -212,9 +215,9 @@ async def open_loop(port: int, raw: bytes, rate: float, n: int, phase: Phase) ->
         try:
             status = await pool.send(raw)
             if status != 200:
-                phase.errors[f"HTTP {status}"] = phase.errors.get(f"HTTP {status}", 0) + 1
+                phase.failed(f"HTTP {status}")
         except (OSError, asyncio.IncompleteReadError) as e:
-            phase.errors[type(e).__name__] = phase.errors.get(type(e).__name__, 0) + 1
+            phase.failed(type(e).__name__)
         phase.latencies.append(loop.time() - due)  # from when it was due: queueing counts
 
     start = loop.time() + 0.05
@@ -244,9 +247,9 @@ async def closed_loop(port: int, raw: bytes, connections: int, n: int, phase: Ph
             try:
                 status = await pool.send(raw)
                 if status != 200:
-                    phase.errors[f"HTTP {status}"] = phase.errors.get(f"HTTP {status}", 0) + 1
+                    phase.failed(f"HTTP {status}")
             except (OSError, asyncio.IncompleteReadError) as e:
-                phase.errors[type(e).__name__] = phase.errors.get(type(e).__name__, 0) + 1
+                phase.failed(type(e).__name__)
                 pool = Pool(port)
             phase.latencies.append(loop.time() - t0)
         pool.close()

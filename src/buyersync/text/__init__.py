@@ -98,8 +98,3 @@ class Words:
     def __repr__(self) -> str:
         return f"Words({self.key!r}, **{self.values!r})"
 
-    def __eq__(self, other: object) -> bool:
-        return isinstance(other, Words) and (self.key, self.values) == (other.key, other.values)
-
-    def __hash__(self) -> int:
-        return hash(self.key)
