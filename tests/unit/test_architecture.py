@@ -19,12 +19,13 @@ BELOW_ENTRY = BELOW_SERVICES | {"services"}
 #: room → the rooms of the project it may import (docs/architecture.md). `store.records`
 #: names one module: the records the CRM importer hands to whoever saves them.
 ALLOWED: dict[str, set[str]] = {
-    "text": set(),
+    "datafile": set(),  # the package's YAML files through a compiled copy (basement)
+    "text": {"datafile"},
     "errors": {"text"},
     "config": {"text"},
     "quickenv": set(),  # the environment for the CLI's cold start, beside config.py
-    "method": set(),
-    "locate": {"method", "text", "errors"},
+    "method": {"datafile"},
+    "locate": {"method", "text", "errors", "datafile"},
     "learning": {"method"},
     "tender": {"method", "text", "errors"},
     "store": {"locate", "method", "text", "errors", "config"},

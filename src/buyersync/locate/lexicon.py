@@ -14,6 +14,7 @@ from functools import cache
 from importlib import resources
 from typing import Any
 
+from buyersync.datafile import load_yaml
 from buyersync.method import knowledge as kb
 from buyersync.method.stages import STAGES, Stage
 
@@ -173,10 +174,7 @@ def default_modifiers() -> Modifiers:
 
 @cache
 def _cue_data() -> dict[str, Any]:
-    import yaml
-
-    ref = resources.files("buyersync.locate").joinpath("data", "cues.yaml")
-    data: dict[str, Any] = yaml.safe_load(ref.read_text(encoding="utf-8"))
+    data: dict[str, Any] = load_yaml(resources.files("buyersync.locate").joinpath("data", "cues.yaml"))
     return data
 
 

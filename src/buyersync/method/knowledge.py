@@ -15,6 +15,7 @@ from typing import Any
 
 import yaml
 
+from buyersync.datafile import load_yaml
 from buyersync.method.stages import Lang, Stage
 
 try:  # the C loader is several times faster on start-up
@@ -24,8 +25,7 @@ except AttributeError:  # pragma: no cover - depends on how PyYAML was built
 
 
 def _read(name: str) -> Any:
-    text = resources.files("buyersync.method").joinpath("data", name).read_text("utf-8")
-    return yaml.load(text, Loader=_Loader)
+    return load_yaml(resources.files("buyersync.method").joinpath("data", name))
 
 
 @cache

@@ -6,7 +6,7 @@ named `FILE.KEY` and filled with `str.format` placeholders:
 
     t("errors.not_found", "zh", where="deal.yaml")  # → "deal.yaml：文件不存在"
 
-This is the basement: it imports nothing of the project, so every floor may use it. The
+This is the basement: it imports nothing of the project but the data file reader, so every floor may use it. The
 language is always passed in: the entry points decide it (from `Settings` for the CLI,
 from the request for the web); lower layers raise typed errors and never choose one.
 The web pages' own words stay in `web/ui.yaml`; the method's knowledge in `method/data/`.
@@ -18,7 +18,7 @@ from collections.abc import Mapping
 from functools import cache
 from importlib import resources
 
-import yaml
+from buyersync.datafile import load_yaml
 
 __all__ = ["COUNTS", "LANGS", "Words", "both", "form", "has", "lang_of", "t", "table"]
 
@@ -26,14 +26,12 @@ LANGS: tuple[str, str] = ("zh", "en")
 #: placeholders that count something; a message whose language holds plural forms
 #: ({one: …, other: …}, as English does) picks one by the first of them it is given
 COUNTS: tuple[str, ...] = ("n", "count", "days")
-_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)  # the C loader: start-up reads these files
 
 
 @cache
 def table(room: str) -> Mapping[str, Mapping[str, str]]:
     """All entries of `text/ROOM.yaml`: key → {"zh": …, "en": …}."""
-    source = resources.files("buyersync.text").joinpath(f"{room}.yaml")
-    data: dict[str, dict[str, str]] = yaml.load(source.read_text("utf-8"), Loader=_LOADER) or {}
+    data: dict[str, dict[str, str]] = load_yaml(resources.files("buyersync.text").joinpath(f"{room}.yaml")) or {}
     return data
 
 

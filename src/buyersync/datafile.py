@@ -1,0 +1,82 @@
+"""The package's YAML data files, read through a compiled copy kept beside them.
+
+Parsing YAML is the largest part of reading the knowledge at start-up (signals.yaml alone
+costs tens of milliseconds with the C loader); loading the same data from a `marshal` copy
+costs well under one. The copy is named by a hash of the file's bytes, so an edited file is
+never answered from an old copy: it is parsed again and a new copy replaces the old one. The
+copies live in the folder's `__pycache__`, as Python keeps its bytecode; where that cannot
+be written (a read-only install), the file is simply parsed each time.
+
+This is the basement: it imports nothing of the project, so every floor that reads data
+files may use it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import marshal
+import os
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from importlib.resources.abc import Traversable
+
+__all__ = ["compiled_path", "load_yaml"]
+
+# what a marshal copy may hold: YAML's plain types (a date, say, is not one: no copy is made)
+_PLAIN = (str, int, float, bool, type(None))
+
+
+def load_yaml(source: Traversable) -> Any:
+    """The data of a YAML file (safe loading, the C loader where PyYAML has it)."""
+    data = source.read_bytes()
+    copy = compiled_path(source, data) if isinstance(source, Path) else None
+    if copy is not None:
+        try:
+            return marshal.loads(copy.read_bytes())
+        except (OSError, EOFError, ValueError, TypeError):
+            pass  # no copy yet, or a damaged one: parse the file
+    value = _parse(data)
+    if copy is not None and _plain(value):
+        _store(copy, value)
+    return value
+
+
+def compiled_path(source: Path, data: bytes) -> Path:
+    """Where the compiled copy of `source` holding exactly `data` lives."""
+    digest = hashlib.blake2b(data, digest_size=16).hexdigest()
+    return source.parent / "__pycache__" / f"{source.name}.{digest}.{sys.implementation.cache_tag}.marshal"
+
+
+def _parse(data: bytes) -> Any:
+    import yaml
+
+    return yaml.load(data.decode("utf-8"), Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+
+
+def _plain(value: Any) -> bool:
+    if isinstance(value, dict):
+        return all(_plain(k) and _plain(v) for k, v in value.items())
+    if isinstance(value, list):
+        return all(_plain(v) for v in value)
+    return isinstance(value, _PLAIN)
+
+
+def _store(copy: Path, value: Any) -> None:
+    """Write the copy (atomically: a reader never sees half a file) and drop older copies of
+    the same file. Any failure leaves things as they were: the copy only saves time."""
+    name, _, tag = copy.name.rsplit(".", 3)[:3]
+    tmp = copy.with_name(f"{copy.name}.{os.getpid()}.tmp")
+    try:
+        copy.parent.mkdir(exist_ok=True)
+        tmp.write_bytes(marshal.dumps(value))
+        os.replace(tmp, copy)
+        for old in copy.parent.glob(f"{name}.*.{tag}.marshal"):
+            if old != copy and old.name.rsplit(".", 3)[0] == name:
+                old.unlink(missing_ok=True)
+    except OSError:
+        with contextlib.suppress(OSError):
+            tmp.unlink(missing_ok=True)
