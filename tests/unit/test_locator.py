@@ -36,6 +36,22 @@ def test_lexicon_spans_stay_aligned_when_lower_case_changes_length():
     assert text[hit.start : hit.end] == "BAFO"
 
 
+def test_lexicon_finds_a_phrase_inside_a_longer_one_that_does_not_match():
+    # the longer phrase starts earlier and fails further on: the shorter one still counts
+    # (pyahocorasick's iter_long found nothing in either text)
+    lex = Lexicon([(" roi", "value", 1.0), ("your roi deck", "value", 1.0)])
+    assert [h.text for h in lex.find("your ROI d")] == [" ROI"]
+    lex = Lexicon([("知识产权", "goal", 1.0), ("国家知识产权局", "goal", 1.0)])
+    assert [h.text for h in lex.find("国家知识产权")] == ["知识产权"]
+
+
+def test_lexicon_reads_past_a_lone_surrogate():
+    lex = Lexicon([("rfp", "solution", 1.0)])
+    text = "\ud800 please see the RFP"
+    (hit,) = lex.find(text)
+    assert (hit.start, hit.text) == (text.index("RFP"), "RFP")
+
+
 def test_headings_only_count_at_the_top_of_a_document():
     headings = default_headings()
     assert headings.find("中标候选人公示\n项目名称：某某工程").label == "cost"
