@@ -70,7 +70,7 @@ def test_a_workspace_and_the_web_analyse_with_the_settings_priors(tmp_path):
                                                          "stage": "solution"})
             assert quick.status_code == 200
             assert quick.json()["tradeoff"]["win_probability"] in OURS
-            # the deal room in the other language reads through its own reading service
-            other = client.app.state.ctx.reader(Lang.zh).get(deal_id)  # type: ignore[attr-defined]
+            # the deal room in the other language: the same service, planned in Chinese
+            other = client.app.state.ctx.deals.get(deal_id, lang=Lang.zh)  # type: ignore[attr-defined]
             assert other.analysis.lang is Lang.zh
             assert other.analysis.tradeoff.win_probability in OURS

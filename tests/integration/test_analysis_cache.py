@@ -10,6 +10,7 @@ from pathlib import Path
 from sqlalchemy import func, select, update
 
 from buyersync.method.model import Deal
+from buyersync.method.stages import Lang
 from buyersync.services.analysis import analyze
 from buyersync.services.analysis_cache import refresh
 from buyersync.services.deals import DealService
@@ -140,3 +141,20 @@ def test_every_write_moves_the_revision(db_url):
         service.record_outcome(deal_id, "won")
         service.update(deal_id, service.export(deal_id))
         assert revision() == 3
+
+
+def test_one_service_plans_in_any_language_and_caches_each_language_apart(db_url):
+    first, counted = worker(db_url)
+    second, counted_second = worker(db_url)
+    with first, second:
+        deal_id = first.create(a_deal())
+        counted.calls = 0
+        own = first.get(deal_id)
+        zh = first.get(deal_id, lang=Lang.zh)
+        assert counted.calls == 2
+        assert (own.analysis.lang, zh.analysis.lang) == (Lang.en, Lang.zh)
+        assert zh.deal == own.deal, "the deal itself is shown as saved"
+        assert sorted(k for k, _ in entries(first)) == ["analysis", "analysis:zh"]
+        again = second.get(deal_id, lang=Lang.zh)
+        assert counted_second.calls == 0, "the Chinese plan is read from the cache"
+        assert again.analysis == zh.analysis

@@ -17,6 +17,7 @@ from sqlalchemy import Connection, Engine, exc
 
 from buyersync.errors import NotFound
 from buyersync.method.model import Analysis
+from buyersync.method.stages import Lang
 from buyersync.store import cache, db
 from buyersync.store.records import StoredDeal
 from buyersync.store.repository import DealRepository
@@ -31,6 +32,7 @@ class DealService(Protocol):
     settings: Any
 
     def analyze(self, deal: Any, /) -> Analysis: ...
+    def analyze_in(self, deal: Any, lang: Lang | None, /) -> Analysis: ...
     def forget_references(self) -> None: ...
     @property
     def get(self) -> Callable[..., Any]: ...
@@ -46,11 +48,20 @@ def stamp(probe: cache.Probe, today: dt.date | None = None) -> str:
             f"{day.isoformat()}")
 
 
-def analysis_of(service: DealService, deal_id: str) -> tuple[StoredDeal, Analysis]:
-    """The stored deal and its analysis (without the team's trade-off, which the view
-    adds): one read transaction, and the analyser only when the cache has no current one."""
+def key_of(service: DealService, lang: Lang | None) -> str:
+    """The cache key of a service's analyses planned in `lang` (None: the deal's own
+    language): each language has an entry of its own."""
     key = service.cache_key
     assert key is not None, "a service with its own analyzer does not cache"
+    return key if lang is None else f"{key}:{lang.value}"
+
+
+def analysis_of(service: DealService, deal_id: str,
+                lang: Lang | None = None) -> tuple[StoredDeal, Analysis]:
+    """The stored deal and its analysis planned in `lang` (None: the deal's own language),
+    without the team's trade-off, which the view adds: one read transaction, and the
+    analyser only when the cache has no current one."""
+    key = key_of(service, lang)
 
     def read(conn: Connection) -> tuple[StoredDeal | None, cache.Probe | None]:
         stored = DealRepository(conn).get(deal_id)
@@ -65,7 +76,7 @@ def analysis_of(service: DealService, deal_id: str) -> tuple[StoredDeal, Analysi
     if found.stamp == wanted and found.payload:
         return stored, Analysis.model_validate_json(found.payload)
     service.forget_references()  # another worker may have imported some meanwhile
-    analysis = service.analyze(stored.deal)
+    analysis = service.analyze_in(stored.deal, lang)
     save(service, deal_id, key, wanted, analysis, found.revision)
     return stored, analysis
 

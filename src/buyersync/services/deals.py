@@ -29,7 +29,7 @@ from sqlalchemy import Engine
 from buyersync.config import Settings
 from buyersync.errors import BadInput, Conflict, NotFound
 from buyersync.method.model import Analysis, Deal, Evidence, Location, ReferenceCase
-from buyersync.method.stages import Driver, Outcome, Stage
+from buyersync.method.stages import Driver, Lang, Outcome, Stage
 from buyersync.services import history as hist
 from buyersync.services import references as reference_service
 from buyersync.services.analysis import Analyser, Positions
@@ -353,13 +353,22 @@ class DealService:
 
     # -- reading ----------------------------------------------------------------------------
 
-    def get(self, deal_id: str) -> DealView:
+    def get(self, deal_id: str, *, lang: Lang | None = None) -> DealView:
+        """The deal with its analysis, planned in `lang` (None: the deal's own language);
+        each language's analysis is cached apart."""
         if self.cache_key is not None:  # cached by deal revision, for every worker
             from buyersync.services.analysis_cache import analysis_of
 
-            return self._view(*analysis_of(self, deal_id))
+            return self._view(*analysis_of(self, deal_id, lang))
         stored = self._must(self._read(lambda repo: repo.get(deal_id)), deal_id)
-        return self._view(stored)
+        return self._view(stored, self.analyze_in(stored.deal, lang))
+
+    def analyze_in(self, deal: Deal, lang: Lang | None) -> Analysis:
+        """The deal's analysis planned in `lang` (None: the deal's own language). A deal's
+        `lang` only chooses the words of its plan (services/analysis.py `deal_lang`), so
+        any analyser serves any language."""
+        return self.analyze(deal if lang is None or deal.lang is lang
+                            else deal.model_copy(update={"lang": lang}))
 
     def _view(self, stored: StoredDeal, analysis: Analysis | None = None) -> DealView:
         analysis = self._with_team(analysis or self.analyze(stored.deal))

@@ -23,7 +23,6 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 import buyersync
 from buyersync.config import Settings
 from buyersync.errors import BadInput, Conflict, NotFound
-from buyersync.method.stages import Lang
 from buyersync.text import t
 from buyersync.web.deps import CsrfFailed, Forbidden, NotSignedIn, WebContext, page_lang
 from buyersync.web.errors import field_errors
@@ -105,8 +104,7 @@ def create_app(settings: Settings | None = None, *, deals: DealService | None = 
         docs_url=None,  # Swagger UI would load from a CDN; the pages load nothing external
         redoc_url=None,
     )
-    app.state.ctx = WebContext(settings=settings, engine=engine, deals=deals, env=make_env(),
-                               readers=_readers(deals))
+    app.state.ctx = WebContext(settings=settings, engine=engine, deals=deals, env=make_env())
     # the guard runs inside the session (it needs to know who is signed in for its body
     # limit), and outside everything else; see web/guard.py
     app.add_middleware(RequestGuard, team=settings.team, allowed_hosts=settings.host_names,
@@ -140,22 +138,6 @@ def app_from_env() -> FastAPI:
     `buyersync serve --workers N` builds, and what a production server runs
     (`uvicorn --factory buyersync.web.app:app_from_env --workers N`, docs/web.md)."""
     return create_app()
-
-
-def _readers(deals: DealService) -> dict[Lang, DealService]:
-    """A reading service per page language, sharing the engine: a deal room in the other
-    language gets its plan planned once, in that language, instead of twice."""
-    from buyersync.services.analysis import analyze
-    from buyersync.services.deals import DealService
-
-    def in_lang(lang: Lang) -> DealService:
-        reader = DealService(deals.engine, settings=deals.settings, migrate=False,
-                             analyzer=lambda deal: analyze(deal, lang=lang, priors=deals.priors))
-        if deals.cache_key is not None:  # the standard analyzer: cache it per language
-            reader.cache_key = f"analysis:{lang.value}"
-        return reader
-
-    return {lang: in_lang(lang) for lang in Lang}
 
 
 def _is_api(request: Request) -> bool:

@@ -63,7 +63,7 @@ class DealAccess:
 
     def get(self, deal_id: str, lang: Lang | None = None) -> DealView:
         """The deal with its analysis, planned in `lang` when given (else the deal's own)."""
-        view = self.ctx.reader(lang).get(deal_id)
+        view = self.ctx.deals.get(deal_id, lang=lang)
         self.ctx.check(self.who, view.deal.owner, deal_id, policy=self.policy)
         return view
 

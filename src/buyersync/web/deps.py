@@ -43,8 +43,6 @@ class WebContext:
     engine: Engine
     deals: DealService
     env: Environment
-    #: services that plan in one page language (for reading; writes go through `deals`)
-    readers: dict[Lang, DealService] = field(default_factory=dict)
     limiter: SignInLimiter | None = None
     #: users, sign-in and the access rules (services/team.py)
     accounts: TeamService = field(init=False)
@@ -53,9 +51,6 @@ class WebContext:
         from buyersync.store.team import SqlTeamStore
 
         self.accounts = TeamService(SqlTeamStore(self.engine, self.limiter))
-
-    def reader(self, lang: Lang | None) -> DealService:
-        return self.readers.get(lang, self.deals) if lang is not None else self.deals
 
     @property
     def team(self) -> bool:

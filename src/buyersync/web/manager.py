@@ -27,7 +27,7 @@ def _view_context(request: Request, ctx: Ctx, who: Who, lang: UiLang, period: in
     if not ctx.policy(who).sees_pipeline:
         raise Forbidden
     open_deals = summaries(ctx, who, outcome=Outcome.open, limit=10_000)
-    view = manager_view(ctx.reader(lang), open_deals, period_days=period)
+    view = manager_view(ctx.deals, open_deals, period_days=period)
     return base_context(request, lang, who) | {"view": view, "plays": list(Play),
                                                "period": period}
 
