@@ -103,3 +103,23 @@ def test_a_line_orjson_refuses_gets_the_standard_parser_answer_and_message():
         json.loads('{"id": 2,\n')
     except ValueError as e:
         assert failed == [(3, str(e))] and rows[2]["error"] == str(e)
+
+
+def test_scores_rounded_in_bulk_are_the_doubles_round_gives():
+    from buyersync.locate.locator import _rounded_many
+
+    rng = np.random.default_rng(3)
+    rows = (rng.dirichlet(np.full(9, 0.3), size=3_000)).tolist()
+    # exact halves and their neighbours, where a shortcut would round the other way
+    halves = [(n + 0.5) / 1e4 for n in rng.integers(0, 10_000, size=1_000).tolist()]
+    rows += [[h, float(np.nextafter(h, 0)), float(np.nextafter(h, 1)), 0.0, 1.0, 5e-05,
+              0.00015, 0.99995, 0.123456] for h in halves]
+
+    def one_by_one(scores: list[float]) -> list[float]:
+        out = [round(v, 4) for v in scores]
+        top = out.index(max(out))
+        out[top] = round(out[top] + 1.0 - sum(out), 4)
+        return out
+
+    bulk = _rounded_many(rows)
+    assert [[v.hex() for v in r] for r in bulk] == [[v.hex() for v in one_by_one(r)] for r in rows]

@@ -55,7 +55,7 @@ class Locator:
         self.led_without_cue = LED_WITHOUT_CUE
 
     def locate(self, text: str) -> Location:
-        return _location(self._judge(split_message(text[:MAX_LOCATE_CHARS]), None))
+        return _location(self._finish([self._judge(split_message(text[:MAX_LOCATE_CHARS]), None)])[0])
 
     def locate_many(self, texts: list[str]) -> list[Location]:
         """`locate` for a batch of texts: the same answers, with the model run once for all."""
@@ -65,15 +65,22 @@ class Locator:
         """`locate_many` as plain tuples (no validated objects): the streaming path's form."""
         messages = [split_message(t[:MAX_LOCATE_CHARS]) for t in texts]
         if self.model is None:
-            return [self._judge(m, None) for m in messages]
+            return self._finish([self._judge(m, None) for m in messages])
         stage, comp, feats = self.model.score_many([m.body for m in messages])
-        return [self._judge(m, (s, c, f))
-                for m, s, c, f in zip(messages, stage, comp, feats, strict=True)]
+        return self._finish([self._judge(m, (s, c, f))
+                             for m, s, c, f in zip(messages, stage, comp, feats, strict=True)])
+
+    def _finish(self, weighed: list[_Weighed]) -> list[Judged]:
+        """Round the scores of many texts at once, and say which answers are in doubt."""
+        rounded = _rounded_many([w[1] for w in weighed])
+        sure_at = self.sure_at
+        return [(stage, r, competitor_led, signals, r[best] < sure_at)
+                for (stage, _, competitor_led, signals, best), r in zip(weighed, rounded, strict=True)]
 
     def _judge(self, message: Message,
                predicted: tuple[list[float], list[float], tuple[np.ndarray, np.ndarray]] | None
-               ) -> Judged:
-        """Stage, rounded scores, competitor verdict, signals and doubt for one message.
+               ) -> _Weighed:
+        """Stage, scores, competitor verdict, signals and the best stage's index for one message.
 
         Scores are kept as lists in STAGES order: a dict keyed by the Stage enum costs a
         Python-level hash on every access, and this runs once for every located text.
@@ -114,7 +121,6 @@ class Locator:
         scores = [r / total for r in raw]
         best = scores.index(max(scores))
         stage = STAGES[best]
-        rounded = _rounded(scores)
 
         led = sum(h.weight for h in hits if h.label == COMPETITOR_LED)
         not_led = sum(h.weight for h in hits if h.label == NOT_LED)
@@ -129,9 +135,8 @@ class Locator:
             # enough to say a competitor shaped the stage; a cue showing its hand is needed
             verdict = "false" if odds["false"] > odds["null"] else "null"
         competitor_led = None if verdict == "null" else verdict == "true"
-        return (stage, rounded, competitor_led,
-                self._signals(text, stage, hits, reading, competitor_led, features),
-                rounded[best] < self.sure_at)
+        return (stage, scores, competitor_led,
+                self._signals(text, stage, hits, reading, competitor_led, features), best)
 
     def _signals(self, text: str, stage: Stage, hits: list[Hit], reading: Reading,
                  competitor_led: bool | None,
@@ -219,15 +224,37 @@ def _whole_words(text: str, a: int, b: int) -> tuple[int, int]:
 
 def _rounded(scores: list[float]) -> list[float]:
     """Scores to 4 places that still sum to 1: the rounding error goes to the largest."""
-    out = [round(v, 4) for v in scores]
-    top = out.index(max(out))
-    out[top] = round(out[top] + 1.0 - sum(out), 4)
+    return _rounded_many([scores])[0]
+
+
+def _rounded_many(rows: list[list[float]]) -> list[list[float]]:
+    """`_rounded` for many rows: `round(v, 4)` of every score in one set of array operations.
+
+    round(v, 4) is the double nearest to v·10⁴ rounded to an integer n, over 10⁴; the
+    product y = v·10⁴ in floating point is within 10⁻¹² of the exact one, so unless y is
+    within 10⁻⁶ of a half, n = floor(y + ½) and n / 10⁴ (a correctly rounded division) is
+    the same double. Rows with such a near-half (or a negative or odd value) are rounded by
+    `round` itself. The correction of the largest score stays in Python: `sum` is Python's.
+    """
+    if not rows:
+        return []
+    a = np.array(rows, dtype=np.float64)
+    y = a * 10000.0
+    out: list[list[float]] = (np.floor(y + 0.5) / 10000.0).tolist()
+    odd = (np.abs(y - np.floor(y) - 0.5) < 1e-6) | np.signbit(a) | ~np.isfinite(a) | (a > 1.0)
+    for i in np.flatnonzero(odd.any(axis=1)).tolist():
+        out[i] = [round(v, 4) for v in rows[i]]
+    for row in out:
+        top = row.index(max(row))
+        row[top] = round(row[top] + 1.0 - sum(row), 4)
     return out
 
 
 # (stage, scores rounded to 4 places in STAGES order, competitor_led,
 #  signals as (text, stage or None, kind), uncertain)
 Judged = tuple[Stage, list[float], bool | None, list[tuple[str, Stage | None, str]], bool]
+# the same before rounding: (stage, scores, competitor_led, signals, index of the best stage)
+_Weighed = tuple[Stage, list[float], bool | None, list[tuple[str, Stage | None, str]], int]
 
 
 def _location(j: Judged) -> Location:
