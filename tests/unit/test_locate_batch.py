@@ -50,10 +50,12 @@ def test_the_shipped_table_finds_every_term_and_nothing_else():
     assert (model._table.lookup(np.arange(1, 1000, dtype=np.uint64) * np.uint64(7919)) == -1).all()
 
 
-@pytest.mark.parametrize("copies", [1, 5])  # a few texts one by one; many in one sparse product
-def test_batch_features_and_scores_equal_one_text_at_a_time(copies):
+# a few texts one by one; many in one sparse product, with one-character grams found by
+# direct index, or (a character past U+FFFF in the batch) by the hash table
+@pytest.mark.parametrize(("copies", "extra"), [(1, []), (5, []), (5, ["\U0001f600 p 招"])])
+def test_batch_features_and_scores_equal_one_text_at_a_time(copies, extra):
     model = small_model()
-    texts = TEXTS * copies
+    texts = TEXTS * copies + extra
     assert (len(texts) >= SPARSE_FROM) == (copies > 1)
     batch = model.predict_many(texts)
     for text, (stage, comp, (idx, w)) in zip(texts, batch, strict=True):

@@ -25,6 +25,7 @@ NGRAM_RANGE = (1, 4)
 COMPETITOR_CLASSES = ("true", "false", "null")
 MODEL_FILE = "stage_model.npz"
 SPARSE_FROM = 32  # batches this large are scored with one sparse product (SciPy)
+_DIRECT = 0x10000  # one-character grams below this code point are found by direct index
 
 
 def normalise(text: str) -> str:
@@ -107,6 +108,7 @@ class StageModel:
             else _HashTable.build(term_hashes(self.terms))
         self._joint: np.ndarray | None = None  # (V, 12) float64: both classifiers, for batches
         self._columns: list[np.ndarray] | None = None
+        self._direct: np.ndarray | None = None  # see _unigrams
 
     def features(self, text: str) -> tuple[np.ndarray, np.ndarray]:
         """The text's TF-IDF vector as (feature indices, l2-normalised weights)."""
@@ -126,7 +128,9 @@ class StageModel:
         all texts at once, joined by a NUL. A gram that crosses a NUL is no term of the
         vocabulary (normalised text has none), so every gram is simply looked up.
         """
-        c = _codes("\x00".join(map(normalise, texts)))
+        narrow = np.frombuffer("\x00".join(map(normalise, texts)).encode("utf-32-le", "surrogatepass"),
+                               dtype=np.uint32)
+        c = narrow.astype(np.uint64)
         doc_of = np.cumsum(c == 0, dtype=np.int32)  # the text each position belongs to
         index, starts = [], []
         h = c
@@ -135,7 +139,10 @@ class StageModel:
                 h = h[:-1] * _P + c[n - 1 :]
             if n < NGRAM_RANGE[0] or not len(h):
                 continue
-            found = self._table.lookup(_mix(h, n))
+            if n == 1 and len(narrow) and int(narrow.max()) < _DIRECT:
+                found = self._unigrams()[narrow]  # one gather instead of a hash probe
+            else:
+                found = self._table.lookup(_mix(h, n))
             at = np.flatnonzero(found >= 0)
             index.append(found[at])
             starts.append(at)
@@ -156,6 +163,13 @@ class StageModel:
         w = w / np.where(norms > 0, norms, 1.0)[key_doc]
         indptr = np.searchsorted(key_doc, np.arange(len(texts) + 1))
         return indptr, key_feature, w
+
+    def _unigrams(self) -> np.ndarray:
+        """The feature of each one-character gram of the Basic Multilingual Plane, by code
+        point: the hash table's own answers, looked up once."""
+        if self._direct is None:
+            self._direct = self._table.lookup(_mix(np.arange(_DIRECT, dtype=np.uint64), 1))
+        return self._direct
 
     def features_many(self, texts: list[str]) -> list[tuple[np.ndarray, np.ndarray]]:
         """`features` for many texts in one set of array operations (batch location)."""
