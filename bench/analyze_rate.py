@@ -7,7 +7,7 @@ The cold start is a whole process (interpreter start, imports, model and lexicon
 analysis, JSON out), timed as CPU seconds (user + system, what a shared machine's load
 distorts least) and wall seconds, median of N runs. Side by side, in the same rounds: the
 floors it cannot go under — a bare interpreter, and one that only imports the libraries
-`analyze` needs (NumPy, pydantic, Typer) — and, measured in separate fresh processes, where
+`analyze` needs (Typer, pydantic, PyYAML) — and, measured in separate fresh processes, where
 the time goes: each stage's CPU time in the order the command meets it.
 """
 
@@ -29,11 +29,12 @@ ROOT = Path(__file__).resolve().parents[1]
 
 # each step runs after the ones before it, in one fresh interpreter; its CPU time is printed
 STAGES = [
-    ("libraries: typer, pydantic, numpy", "import typer, pydantic, numpy"),
+    ("libraries: typer, pydantic, yaml", "import typer, pydantic, yaml"),
     ("the command line (buyersync.cli)", "import buyersync.cli"),
     ("analysis code (services, planner, locator)",
      "import buyersync.services.analysis, buyersync.services.dealfile"),
-    ("model load (shipped tables)", "from buyersync.locate.model import shipped_model; shipped_model()"),
+    ("model tables (the file mapped, no NumPy)",
+     "from buyersync.locate.tables import shipped_tables; shipped_tables()"),
     ("lexicon, headings, cues", "from buyersync.locate import default_locator; default_locator()"),
     ("read the deal file", "d = buyersync.services.dealfile.read_deal_file(FILE)"),
     ("the analysis", "r = buyersync.services.analysis.analyze(d)"),
@@ -94,7 +95,7 @@ def main() -> None:
         "buyersync analyze FILE --format json": [sys.executable, "-m", "buyersync.cli", "analyze",
                                                  str(demo), "--format", "json"],
         "python -c pass": [sys.executable, "-c", "pass"],
-        "python -c 'import typer, pydantic, numpy'": [sys.executable, "-c", "import typer, pydantic, numpy"],
+        "python -c 'import typer, pydantic, yaml'": [sys.executable, "-c", "import typer, pydantic, yaml"],
     }
     runs: dict[str, list[tuple[float, float]]] = {k: [] for k in commands}
     for cmd in commands.values():

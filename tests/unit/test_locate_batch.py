@@ -8,8 +8,7 @@ import json
 import numpy as np
 import pytest
 
-from buyersync.locate import default_locator
-from buyersync.locate.model import SPARSE_FROM, StageModel, term_hashes
+from buyersync.locate.model import SPARSE_FROM, StageModel, shipped_model, term_hashes
 
 TEXTS = ["收到招标代理发来的招标文件，下周三开标。", "x", "a\x00b", "BAFO due Friday; net-60 terms.",
          "The CFO asked for the payback period before the board meets.",
@@ -43,7 +42,7 @@ def test_the_saved_model_loads_with_its_hash_table_and_scores_the_same(tmp_path)
 
 
 def test_the_shipped_table_finds_every_term_and_nothing_else():
-    model = default_locator().model
+    model = shipped_model()
     assert model is not None
     found = model._table.lookup(term_hashes(model.terms))
     assert list(found) == list(range(len(model.terms)))

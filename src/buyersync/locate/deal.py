@@ -9,9 +9,8 @@ one vague late note cannot drag a customer back from a tender to its first probl
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, Sequence
-
-import numpy as np
 
 from buyersync.method.model import Location
 from buyersync.method.stages import STAGES, Driver, Stage
@@ -22,18 +21,21 @@ BACK = 0.08        # shared by the stages behind (pull-backs), halving with each
 FLOOR = 0.02       # no item rules a stage out completely
 
 
-def _transitions() -> np.ndarray:
+def _transitions() -> list[list[float]]:
+    """Row i: the chance of each stage after an item that showed stage i (nine numbers:
+    NumPy would cost more to import than this whole filter costs to run)."""
     n = len(STAGES)
-    t = np.zeros((n, n))
+    t = [[0.0] * n for _ in range(n)]
     for i in range(n):
         ahead = [0.5**k for k in range(n - i - 1)]
         behind = [0.5**k for k in range(i)]
-        t[i, i] = STAY
+        t[i][i] = STAY
         for k, w in enumerate(ahead):
-            t[i, i + 1 + k] = FORWARD * w / sum(ahead)
+            t[i][i + 1 + k] = FORWARD * w / sum(ahead)
         for k, w in enumerate(behind):
-            t[i, i - 1 - k] = BACK * w / sum(behind)
-        t[i] /= t[i].sum()
+            t[i][i - 1 - k] = BACK * w / sum(behind)
+        total = math.fsum(t[i])
+        t[i] = [v / total for v in t[i]]
     return t
 
 
@@ -41,7 +43,7 @@ TRANSITIONS = _transitions()
 
 
 def stage_path(locations: Sequence[Location | None],
-               same_day: Sequence[bool] | None = None) -> np.ndarray | None:
+               same_day: Sequence[bool] | None = None) -> list[float] | None:
     """P(stage after the newest item | all items), as an array in stage order.
 
     `same_day[i]` says item i is dated the same day as the item before it: the two are
@@ -51,13 +53,14 @@ def stage_path(locations: Sequence[Location | None],
             for i, loc in enumerate(locations) if loc is not None]
     if not kept:
         return None
-    belief = np.full(len(STAGES), 1.0 / len(STAGES))
+    n = len(STAGES)
+    belief = [1.0 / n] * n
     for i, (loc, together) in enumerate(kept):
         if i and not together:
-            belief = belief @ TRANSITIONS
-        emission = np.array([loc.scores[s] for s in STAGES]) + FLOOR
-        belief = belief * emission
-        belief /= belief.sum()
+            belief = [math.fsum(belief[a] * TRANSITIONS[a][b] for a in range(n)) for b in range(n)]
+        belief = [p * (loc.scores[s] + FLOOR) for p, s in zip(belief, STAGES, strict=True)]
+        total = math.fsum(belief)
+        belief = [p / total for p in belief]
     return belief
 
 
@@ -66,8 +69,8 @@ def current_stage(locations: Sequence[Location | None],
     belief = stage_path(locations, same_day)
     if belief is None:
         return None
-    best = int(np.argmax(belief))
-    return STAGES[best], float(belief[best])
+    best = belief.index(max(belief))
+    return STAGES[best], belief[best]
 
 
 def inferred_drivers(locations: Sequence[Location | None], stage: Stage,

@@ -12,8 +12,7 @@ import math
 import re
 from dataclasses import replace
 from functools import cache
-
-import numpy as np
+from typing import TYPE_CHECKING, Any
 
 from buyersync.locate.clean import Message, split_message
 from buyersync.locate.lexicon import (
@@ -27,10 +26,13 @@ from buyersync.locate.lexicon import (
     default_lexicon,
     default_modifiers,
 )
-from buyersync.locate.model import COMPETITOR_CLASSES, StageModel, normalise, shipped_model
 from buyersync.locate.reading import Reading, read_stage_phrases
+from buyersync.locate.tables import COMPETITOR_CLASSES, Features, ScoringModel, ShippedModel, normalise, shipped_tables
 from buyersync.method.model import Location, Signal
 from buyersync.method.stages import STAGES, Stage
+
+if TYPE_CHECKING:
+    from buyersync.locate.model import StageModel
 
 MAX_LOCATE_CHARS = 20_000  # a tender can be long; the opening carries its type
 _STAGE_KEYS = frozenset(s.value for s in STAGES)
@@ -39,7 +41,7 @@ LED_WITHOUT_CUE = 0.42  # the model's own probability needed to call a text comp
 
 
 class Locator:
-    def __init__(self, lexicon: Lexicon, model: StageModel | None, gamma: float = 0.35,
+    def __init__(self, lexicon: Lexicon, model: ScoringModel | None, gamma: float = 0.35,
                  comp_gamma: float = 0.8, null_bias: float = 0.0,
                  headings: Headings | None = None, modifiers: Modifiers | None = None,
                  temperature: float = 1.0, sure_at: float = 0.0) -> None:
@@ -78,7 +80,7 @@ class Locator:
                 for (stage, _, competitor_led, signals, best), r in zip(weighed, rounded, strict=True)]
 
     def _judge(self, message: Message,
-               predicted: tuple[list[float], list[float], tuple[np.ndarray, np.ndarray]] | None
+               predicted: tuple[list[float], list[float], Features] | None
                ) -> _Weighed:
         """Stage, scores, competitor verdict, signals and the best stage's index for one message.
 
@@ -140,7 +142,7 @@ class Locator:
 
     def _signals(self, text: str, stage: Stage, hits: list[Hit], reading: Reading,
                  competitor_led: bool | None,
-                 features: tuple[np.ndarray, np.ndarray] | None) -> list[tuple[str, Stage | None, str]]:
+                 features: Features | None) -> list[tuple[str, Stage | None, str]]:
         # the decisive sentence's phrases first, then the rest
         mine = sorted((p for p in reading.phrases if p.stage is stage and p.weight > 0),
                       key=lambda p: -p.salience)
@@ -161,19 +163,16 @@ class Locator:
                 unique.append(s)
         return unique[:6]
 
-    def _model_spans(self, text: str, stage: Stage, idx: np.ndarray, w: np.ndarray,
+    def _model_spans(self, text: str, stage: Stage, idx: Any, w: Any,
                      top: int = 8) -> list[str]:
         """The stretches of text whose n-grams pushed hardest toward `stage`, verbatim."""
         assert self.model is not None
         if not len(idx):
             return []
-        row = self.model.stage_weights(stage, idx, w)
         terms = self.model.terms
         lowered = text.lower()
         spans: list[tuple[int, int]] = []
-        order = np.argpartition(-row, top * 3)[: top * 3] if len(row) > top * 3 else np.arange(len(row))
-        ranked = order[np.argsort(-row[order])]
-        for weight, j in zip(row[ranked].tolist(), idx[ranked].tolist(), strict=True):
+        for weight, j in self.model.top_features(stage, idx, w, top * 3):
             if weight <= 0:
                 break
             gram = terms[j]
@@ -224,7 +223,10 @@ def _whole_words(text: str, a: int, b: int) -> tuple[int, int]:
 
 def _rounded(scores: list[float]) -> list[float]:
     """Scores to 4 places that still sum to 1: the rounding error goes to the largest."""
-    return _rounded_many([scores])[0]
+    out = [round(v, 4) for v in scores]
+    top = out.index(max(out))
+    out[top] = round(out[top] + 1.0 - sum(out), 4)
+    return out
 
 
 def _rounded_many(rows: list[list[float]]) -> list[list[float]]:
@@ -236,8 +238,10 @@ def _rounded_many(rows: list[list[float]]) -> list[list[float]]:
     the same double. Rows with such a near-half (or a negative or odd value) are rounded by
     `round` itself. The correction of the largest score stays in Python: `sum` is Python's.
     """
-    if not rows:
-        return []
+    if len(rows) < 32:  # a deal's few texts: not worth NumPy's import
+        return [_rounded(row) for row in rows]
+    import numpy as np
+
     a = np.array(rows, dtype=np.float64)
     y = a * 10000.0
     out: list[list[float]] = (np.floor(y + 0.5) / 10000.0).tolist()
@@ -269,7 +273,8 @@ def _location(j: Judged) -> Location:
 
 @cache
 def default_locator() -> Locator:
-    model = shipped_model()
+    tables = shipped_tables()  # a process's first texts are scored without importing NumPy
+    model: ScoringModel | None = ShippedModel(tables, _numpy_model) if tables else _numpy_model()
     meta = model.meta if model else {}
     headings = default_headings()
     if "heading_weight" in meta:
@@ -279,6 +284,12 @@ def default_locator() -> Locator:
                    modifiers=default_modifiers(),
                    temperature=float(meta.get("temperature", 1.0)),
                    sure_at=float(meta.get("sure_at", 0.0)))
+
+
+def _numpy_model() -> StageModel | None:
+    from buyersync.locate.model import shipped_model
+
+    return shipped_model()
 
 
 def locate(text: str) -> Location:

@@ -11,6 +11,7 @@ imported only there).
 from __future__ import annotations
 
 import json
+import math
 from dataclasses import dataclass, field
 from functools import cache
 from importlib import resources
@@ -19,17 +20,16 @@ from typing import Any
 
 import numpy as np
 
+from buyersync.locate import tables
+from buyersync.locate.tables import softmax
 from buyersync.method.stages import STAGES, Stage
 
 NGRAM_RANGE = (1, 4)
-COMPETITOR_CLASSES = ("true", "false", "null")
-MODEL_FILE = "stage_model.npz"
+COMPETITOR_CLASSES = tables.COMPETITOR_CLASSES
+MODEL_FILE = tables.MODEL_FILE
+normalise = tables.normalise
 SPARSE_FROM = 32  # batches this large are scored with one sparse product (SciPy)
 _DIRECT = 0x10000  # one-character grams below this code point are found by direct index
-
-
-def normalise(text: str) -> str:
-    return " ".join(text.replace("\x00", " ").lower().split())
 
 
 def ngrams(text: str) -> list[str]:
@@ -117,8 +117,9 @@ class StageModel:
         if not len(found):
             return np.zeros(0, dtype=np.int64), np.zeros(0)
         idx, counts = np.unique(found.astype(np.int64), return_counts=True)
-        w = (1.0 + np.log(counts)) * self.idf[idx]
-        norm = float(np.sqrt(w @ w)) or 1.0
+        # the arithmetic of locate/tables.py, which scores a process's first texts without NumPy
+        w = (1.0 + np.fromiter(map(math.log, counts.tolist()), np.float64, len(counts))) * self.idf[idx]
+        norm = float(np.sqrt(np.cumsum(w * w)[-1])) or 1.0
         return idx, w / norm
 
     def _sparse(self, texts: list[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -222,10 +223,10 @@ class StageModel:
 
     def predict_features(self, idx: np.ndarray, w: np.ndarray
                          ) -> tuple[dict[Stage, float], dict[str, float]]:
-        stage = _softmax(w @ self.stage_coef[idx] + self.stage_bias)
-        comp = _softmax(w @ self.comp_coef[idx] + self.comp_bias)
-        return (dict(zip(STAGES, stage.tolist(), strict=True)),
-                dict(zip(COMPETITOR_CLASSES, comp.tolist(), strict=True)))
+        stage = _linear(w, self.stage_coef, idx, self.stage_bias)
+        comp = _linear(w, self.comp_coef, idx, self.comp_bias)
+        return (dict(zip(STAGES, stage, strict=True)),
+                dict(zip(COMPETITOR_CLASSES, comp, strict=True)))
 
     def stage_weights(self, stage: Stage, idx: np.ndarray, w: np.ndarray) -> np.ndarray:
         """How much each of a text's features pushes toward `stage`."""
@@ -234,6 +235,17 @@ class StageModel:
             self._columns = [np.ascontiguousarray(self.stage_coef[:, j]) for j in range(len(STAGES))]
         out: np.ndarray = self._columns[k][idx] * w
         return out
+
+    def top_features(self, stage: Stage, idx: np.ndarray, w: np.ndarray, k: int
+                     ) -> list[tuple[float, int]]:
+        """The `k` features that push hardest toward `stage`, as (weight, feature), largest
+        first; equal weights in feature order (as `tables.ranked` orders them)."""
+        row = self.stage_weights(stage, idx, w)
+        cand = np.arange(len(row))
+        if len(row) > k:  # only values up to the k-th largest can place, ties at the cut included
+            cand = np.flatnonzero(row >= np.partition(row, len(row) - k)[len(row) - k])
+        order = cand[np.lexsort((idx[cand], -row[cand]))][:k]
+        return list(zip(row[order].tolist(), idx[order].tolist(), strict=True))
 
     def save(self, path: Path) -> None:
         """One uncompressed .npz: loading it is a copy, with the hash table ready to use."""
@@ -315,10 +327,11 @@ class _HashTable:
         return out
 
 
-def _softmax(z: np.ndarray) -> np.ndarray:
-    e = np.exp(z - z.max())
-    out: np.ndarray = e / e.sum()
-    return out
+def _linear(w: np.ndarray, coef: np.ndarray, idx: np.ndarray, bias: np.ndarray) -> list[float]:
+    """softmax(w · coef[idx] + bias) with the sums running in feature order (`cumsum`)."""
+    if not len(idx):
+        return softmax(bias.tolist())
+    return softmax((np.cumsum(w[:, None] * coef[idx], axis=0)[-1] + bias).tolist())
 
 
 @cache
