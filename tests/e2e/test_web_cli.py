@@ -4,9 +4,13 @@ from __future__ import annotations
 
 import json
 import os
+import socket
 import subprocess
 import sys
+import time
 
+import httpx
+import pytest
 from sqlalchemy import select
 
 from buyersync.services.team import verify_password
@@ -25,6 +29,39 @@ def test_serve_in_local_mode_refuses_to_listen_beyond_this_computer(tmp_path):
     assert done.returncode == 2
     assert done.stderr.count("\n") == 1 and "refusing to listen on 0.0.0.0" in done.stderr
     assert "Traceback" not in done.stderr and done.stdout == ""
+
+
+@pytest.mark.parametrize("workers", ["1", "2"])
+def test_serve_loads_the_demo_into_the_workspace_its_workers_serve(tmp_path, workers):
+    """One wiring (web/app.py `workspace`, `create_app`) for one worker and for several:
+    the demo deals `serve` loads are the ones every worker's app lists."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    db = f"sqlite:///{tmp_path / 'w.sqlite3'}"
+    base = {k: v for k, v in os.environ.items() if not k.startswith("BUYERSYNC_")}
+    server = subprocess.Popen(
+        [sys.executable, "-m", "buyersync.cli", "serve", "--port", str(port), "--db", db,
+         "--demo", "--workers", workers], stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL, env=base)
+    try:
+        deadline = time.monotonic() + 120
+        while True:
+            try:
+                listed = httpx.get(f"http://127.0.0.1:{port}/api/v1/deals", timeout=10)
+                break
+            except httpx.TransportError:
+                assert server.poll() is None, "the server stopped"
+                assert time.monotonic() < deadline, "the server did not start"
+                time.sleep(0.3)
+        assert listed.status_code == 200
+        names = {d["name"] for d in listed.json()}
+        from buyersync.services.demo import demo_deals
+
+        assert names == {d.name for d in demo_deals()}
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
 
 
 def test_serve_in_team_mode_needs_a_secret_key(tmp_path):

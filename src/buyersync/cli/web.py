@@ -76,12 +76,9 @@ def serve(
         raise _fail(t("commands.local_only", cli_lang(), host=host))
     import uvicorn
 
-    from buyersync.services.deals import DealService
-    from buyersync.store.db import make_engine
-    from buyersync.web.app import create_app
+    from buyersync.web.app import create_app, workspace
 
-    engine = make_engine(settings.database_url(), create_folder=settings.embedded)
-    service = DealService(engine, settings=settings)
+    service = workspace(settings)
     if demo if demo is not None else settings.embedded:
         from buyersync.services.demo import load_demo
 
@@ -99,9 +96,10 @@ def serve(
                     log_level="warning", access_log=False)
         return
     # several processes, each building the app from the same settings (web/app.py's
-    # app_from_env); they share nothing but the database, the session key included
+    # app_from_env: create_app again); they share nothing but the database, the session
+    # key included
     service.close()
-    engine.dispose()
+    service.engine.dispose()
     import secrets
 
     from buyersync.config import export_for_workers

@@ -71,20 +71,29 @@ class SecurityHeaders:
         await self.app(scope, receive, send_with_headers)
 
 
-def create_app(settings: Settings | None = None, *, deals: DealService | None = None) -> FastAPI:
-    """The web app on `settings` (default: from BUYERSYNC_* variables). `deals` is the deal
-    service to use (default: one on the settings' workspace, migrated on first use)."""
+def workspace(settings: Settings) -> DealService:
+    """The deal service on the settings' workspace, the schema migrated on first use: the
+    one place the web's workspace is opened, by `create_app` in every worker and by
+    `buyersync serve` to load the demo deals before the workers start."""
     from buyersync.services.deals import DealService
     from buyersync.store import team as _team  # noqa: F401  (its tables join the metadata)
     from buyersync.store.db import make_engine
+
+    engine = make_engine(settings.database_url(), create_folder=settings.embedded)
+    return DealService(engine, settings=settings)
+
+
+def create_app(settings: Settings | None = None, *, deals: DealService | None = None) -> FastAPI:
+    """The web app on `settings` (default: from BUYERSYNC_* variables). `deals` is the deal
+    service to use (default: `workspace(settings)`)."""
+    from buyersync.store import team as _team  # noqa: F401  (its tables join the metadata)
 
     settings = settings or Settings()
     from buyersync.method.dates import set_default_order
 
     set_default_order(settings.date_order)
     if deals is None:
-        engine = make_engine(settings.database_url(), create_folder=settings.embedded)
-        deals = DealService(engine, settings=settings)  # migrates the schema on first use
+        deals = workspace(settings)
     engine = deals.engine
     running: list[Callable[[], contextlib.AbstractAsyncContextManager[None]]] = []
 
