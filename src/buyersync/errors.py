@@ -9,7 +9,9 @@ the English line, for logs and tests.
 
 from __future__ import annotations
 
+import reprlib
 from collections.abc import Mapping
+from typing import Any, NamedTuple
 
 from buyersync.text import Words, has, t
 
@@ -66,3 +68,55 @@ class Conflict(Exception):
     def render(self, lang: object = "en") -> str:
         kind = t(f"errors.kind_{self.kind}", lang) if has(f"errors.kind_{self.kind}") else self.kind
         return t(f"errors.conflict_{self.reason}", lang, kind=kind, ident=repr(self.ident))
+
+
+# what a line shows of a bad value: a little of it, never the whole (it may be huge)
+_SHORT = reprlib.Repr()
+_SHORT.maxlevel, _SHORT.maxdict, _SHORT.maxlist = 2, 4, 4
+_SHORT.maxstring, _SHORT.maxlong, _SHORT.maxother = 50, 40, 50
+
+
+class Problem(NamedTuple):
+    """The first problem of a validation error: its path (`("contacts", 0, "role")`),
+    that path as one field name (`contacts.0.role`), and what was wrong with it."""
+
+    loc: tuple[str | int, ...]
+    field: str
+    detail: str | Words
+
+    def words(self) -> Words:
+        """"field: what was wrong", for a line that names its own place (a CRM row)."""
+        return Words("detail.field_problem", field=self.field, problem=self.detail)
+
+
+def problem_of(error: Any, *, skip: int = 0) -> Problem:
+    """The first problem of a pydantic ValidationError (or one entry of its `errors()`):
+    the one helper every floor uses to turn validation into one clear line. `skip`
+    drops leading parts of the path that name no field (FastAPI's "body").
+
+    An unknown field and a missing one are worded from text/detail.yaml; any other
+    problem keeps pydantic's sentence (without its "Value error, " prefix) and shows a
+    little of the value it got. A problem of the whole object (an empty path) never
+    shows the value: that is every field at once, secrets among them."""
+    first = error if isinstance(error, Mapping) else error.errors()[0]
+    loc = tuple(first.get("loc", ()))[skip:]
+    kind = first.get("type")
+    detail: str | Words
+    if kind == "extra_forbidden":
+        detail = Words("detail.unknown_field")
+    elif kind == "missing":
+        detail = Words("detail.required")
+    else:
+        detail = str(first.get("msg", "")).removeprefix("Value error, ")
+        if loc and "input" in first:
+            detail = Words("detail.got", problem=detail, got=_SHORT.repr(first["input"])[:60])
+    return Problem(loc, ".".join(str(p) for p in loc), detail)
+
+
+def invalid(error: Any, where: str | Words) -> BadInput:
+    """A pydantic ValidationError as a BadInput: `where` (a file, an input), the field
+    and what was wrong (`problem_of`)."""
+    problem = problem_of(error)
+    if not problem.field:
+        return BadInput("message", where=where, detail=problem.detail)
+    return BadInput("field", where=where, field=problem.field, detail=problem.detail)

@@ -10,9 +10,11 @@ from functools import cache
 from typing import TYPE_CHECKING, Any, Literal
 
 if TYPE_CHECKING:
+    from collections.abc import Mapping
     from pathlib import Path
 
     from buyersync.config import Settings
+    from buyersync.errors import BadInput
 
 
 class OutFormat(StrEnum):
@@ -101,6 +103,21 @@ def cli_actor() -> str:
         return f"cli:{getpass.getuser()}"[:200]
     except Exception:  # no user name to be had (a container without one): still audited
         return "cli:?"
+
+
+def settings_error(error: Any, given: Mapping[str, str] | None = None) -> BadInput:
+    """A Settings validation error (errors.problem_of) as one line naming the variable
+    it came from (BUYERSYNC_NAME), or the option that gave the value (`given`: field →
+    option, {"db": "--db"})."""
+    from buyersync.errors import BadInput, problem_of
+
+    problem = problem_of(error)
+    if not problem.field:  # the settings as a whole (team mode without a key)
+        return BadInput("as_is", detail=problem.detail)
+    name = (given or {}).get(problem.field) or problem.field.upper()
+    if not name.startswith(("BUYERSYNC_", "--")):
+        name = f"BUYERSYNC_{name}"
+    return BadInput("setting", name=name, detail=problem.detail)
 
 
 #: how the terminal names what lower floors call by a neutral name (errors.BadInput's

@@ -11,7 +11,7 @@ from typing import Annotated
 
 import typer
 
-from buyersync.cli.common import cli_lang
+from buyersync.cli.common import cli_lang, settings_error
 from buyersync.text import t
 
 
@@ -40,10 +40,7 @@ def _settings(db: str | None, team: bool = False) -> object:
     try:
         return Settings(**values)  # type: ignore[arg-type]
     except ValidationError as e:
-        first = e.errors()[0]
-        where = ".".join(str(p) for p in first["loc"])
-        message = str(first["msg"]).removeprefix("Value error, ")
-        raise _fail(f"{where + ': ' if where else ''}{message}") from None
+        raise settings_error(e, {"db": "--db"} if db else None) from None
 
 
 def is_loopback(host: str) -> bool:

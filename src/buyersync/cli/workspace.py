@@ -360,12 +360,12 @@ def evidence_add(
             raise BadInput("field", where="--date", field="date", detail=str(e)) from None
     from pydantic import ValidationError
 
-    from buyersync.services.dealfile import bad_input_from
+    from buyersync.errors import invalid
 
     try:
         Evidence(text=body, date=day, source=source)
     except ValidationError as e:
-        raise bad_input_from(e, "--text") from None
+        raise invalid(e, "--text") from None
     with _service(db) as service:
         analysis = service.add_evidence(deal_id, body, day, source)
         deal = service.export(deal_id) if format is OutFormat.human else None

@@ -20,7 +20,7 @@ from typing import Any, Protocol
 
 from pydantic import BaseModel, Field, PrivateAttr, ValidationError
 
-from buyersync.errors import BadInput
+from buyersync.errors import BadInput, problem_of
 from buyersync.imports.maps import CrmMap, load_map, norm
 from buyersync.imports.readers import Cell, Table, read_table
 from buyersync.method.model import Deal
@@ -246,9 +246,7 @@ def _deal(row: dict[str, Cell], cols: _Columns, crm: CrmMap,
     try:
         deal = Deal.model_validate(data)
     except ValidationError as e:
-        first = e.errors()[0]
-        field = ".".join(str(p) for p in first["loc"])
-        raise BadRow(Words("detail.field_problem", field=field, problem=first["msg"])) from None
+        raise BadRow(problem_of(e).words()) from None
     if created is not None and not moves and deal.stage is not None:
         # with no history, the deal entered its CRM stage when it was created
         moves = [(created, deal.stage)]

@@ -12,7 +12,7 @@ from typing import Any, Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from buyersync.errors import BadInput
+from buyersync.errors import BadInput, invalid
 from buyersync.method.stages import Stage
 from buyersync.text import Words
 
@@ -143,7 +143,4 @@ def load_map(source: str, map_file: Path | None = None) -> CrmMap:
     try:
         return CrmMap.model_validate(data)
     except ValidationError as e:
-        first = e.errors()[0]
-        field = ".".join(str(p) for p in first["loc"])
-        detail = Words("detail.unknown_key") if first["type"] == "extra_forbidden" else first["msg"]
-        raise BadInput("field", where=where, field=field, detail=detail) from None
+        raise invalid(e, where) from None

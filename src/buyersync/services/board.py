@@ -15,8 +15,8 @@ from typing import Any
 from pydantic import ValidationError
 from sqlalchemy import Connection
 
+from buyersync.errors import invalid
 from buyersync.method.stages import STAGES, Stage
-from buyersync.services.dealfile import bad_input_from
 from buyersync.services.deals import DealService
 from buyersync.store import db
 from buyersync.store.records import DealFilter, DealSummary
@@ -62,7 +62,7 @@ def board(service: DealService, filters: Mapping[str, Any], visible: Mapping[str
         where = DealFilter.model_validate(dict(filters))
         seen = DealFilter.model_validate(dict(visible))
     except ValidationError as e:
-        raise bad_input_from(e, "filter") from None
+        raise invalid(e, "filter") from None
     page = max(0, min(page, MAX_PAGE)) if opened is not None else 0
     stalled_before = service.now() - dt.timedelta(days=service.settings.stalled_days)
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import reprlib
 import stat
 import sys
 from pathlib import Path
@@ -12,7 +11,7 @@ from typing import Any
 import yaml
 from pydantic import ValidationError
 
-from buyersync.errors import BadInput
+from buyersync.errors import BadInput, invalid
 from buyersync.method.model import Deal
 from buyersync.text import Words
 
@@ -22,11 +21,6 @@ MAX_FILE_BYTES = 10 * 1024 * 1024
 MAX_YAML_NODES = 1_000_000
 #: how deep a deal file may nest (a deal is 4 levels deep)
 MAX_DEPTH = 64
-
-# what an error line shows of a bad value: a little of it, never the whole (it may be huge)
-_SHORT = reprlib.Repr()
-_SHORT.maxlevel, _SHORT.maxdict, _SHORT.maxlist = 2, 4, 4
-_SHORT.maxstring, _SHORT.maxlong, _SHORT.maxother = 50, 40, 50
 
 try:
     _Loader: Any = yaml.CSafeLoader
@@ -170,20 +164,8 @@ def deal_from_data(data: Any, where: str) -> Deal:
     try:
         deal = Deal.model_validate(data)
     except ValidationError as e:
-        raise bad_input_from(e, where) from None
+        raise invalid(e, where) from None
     return check_history(deal, where)
-
-
-def bad_input_from(error: ValidationError, where: str) -> BadInput:
-    """The first validation error as one line naming the field and what was expected."""
-    first = error.errors()[0]
-    field = ".".join(str(p) for p in first["loc"]) or "(deal)"
-    detail: str | Words = first["msg"]
-    if first["type"] == "extra_forbidden":
-        detail = Words("detail.unknown_field")
-    elif "input" in first and first["type"] not in ("missing",):
-        detail = f"{detail}; got {_SHORT.repr(first['input'])[:60]}"
-    return BadInput("field", where=where, field=field, detail=detail)
 
 
 def check_history(deal: Deal, where: str) -> Deal:

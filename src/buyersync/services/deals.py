@@ -27,13 +27,13 @@ from pydantic import BaseModel, ValidationError
 from sqlalchemy import Engine
 
 from buyersync.config import Settings
-from buyersync.errors import BadInput, Conflict, NotFound
+from buyersync.errors import BadInput, Conflict, NotFound, invalid
 from buyersync.method.model import Analysis, Deal, Evidence, Location, ReferenceCase
 from buyersync.method.stages import Driver, Lang, Outcome, Stage
 from buyersync.services import history as hist
 from buyersync.services import references as reference_service
 from buyersync.services.analysis import Analyser, Positions
-from buyersync.services.dealfile import bad_input_from, check_history
+from buyersync.services.dealfile import check_history
 from buyersync.services.stats import WorkspaceStats, workspace_stats
 from buyersync.store import db
 from buyersync.store import team as team_store
@@ -451,7 +451,7 @@ class DealService:
             try:
                 deal = Deal.model_validate(before.deal.model_dump() | changes)
             except ValidationError as e:
-                raise bad_input_from(e, "deal") from None
+                raise invalid(e, "deal") from None
             after = self._commit(repo, before, deal, records=before.evidence,
                                  analysis=self.analyze(deal), cause="manual", now=self.now())
             return after, was
@@ -661,7 +661,7 @@ class DealService:
                 owners=builtins.list(owners) if owners is not None else None,
                 include_unowned=include_unowned))
         except ValidationError as e:
-            raise bad_input_from(e, "filter") from None
+            raise invalid(e, "filter") from None
         if limit is not None and not 0 <= limit <= MAX_PAGE or offset < 0:
             raise BadInput("page_range", where="list", field="limit", max=MAX_PAGE)
         found: list[DealSummary] = self._read(lambda repo: repo.list(

@@ -14,9 +14,10 @@ import yaml
 from pydantic import ValidationError
 from sqlalchemy import Engine
 
-from buyersync.errors import BadInput
+from buyersync.errors import BadInput, invalid
 from buyersync.method.model import ReferenceCase
 from buyersync.store import references as store
+from buyersync.text import Words
 
 MAX_FILE_BYTES = 5_000_000
 
@@ -46,10 +47,7 @@ def read_cases_file(path: str) -> list[ReferenceCase]:
         try:
             cases.append(ReferenceCase.model_validate(item))
         except ValidationError as e:
-            first = e.errors()[0]
-            field = ".".join(str(x) for x in first["loc"]) or "case"
-            raise BadInput("field", where=f"{path}: case {i}", field=field,
-                           detail=first["msg"]) from None
+            raise invalid(e, Words("detail.in_case", where=path, n=i)) from None
     return cases
 
 

@@ -9,6 +9,7 @@ from typing import Any
 
 from fastapi.encoders import jsonable_encoder
 
+from buyersync.errors import problem_of
 from buyersync.text import t
 
 _WHERE = ("body", "query", "path", "header", "cookie")
@@ -33,12 +34,9 @@ def field_errors(errors: Sequence[Any], prefix: tuple[str, ...] = (), lang: obje
         detail.append(item)
     first = detail[0] if detail else {"loc": ["body"], "msg": t("detail.invalid_input", lang)}
     field = field_name(first["loc"])
-    if first.get("type") == "extra_forbidden":
-        message = t("detail.field_problem", lang, field=field, problem=t("detail.unknown_field", lang))
-    elif first.get("type") == "missing":
-        message = t("detail.field_problem", lang, field=field, problem=t("detail.required", lang))
-    else:
-        message = t("detail.field_problem", lang, field=field, problem=first["msg"])
+    # worded as every other entry point words a validation problem (errors.problem_of)
+    raw = {**errors[0], "msg": first["msg"]} if errors else first
+    message = t("detail.field_problem", lang, field=field, problem=problem_of(raw).detail)
     return {"detail": jsonable_encoder(detail, custom_encoder={bytes: _bytes}),
             "field": field, "message": message}
 

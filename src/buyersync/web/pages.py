@@ -14,7 +14,7 @@ from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import ValidationError
 
-from buyersync.errors import BadInput, NotFound
+from buyersync.errors import BadInput, NotFound, problem_of
 from buyersync.method.model import Analysis, Deal, Evidence, Letter, LetterKind
 from buyersync.method.stages import (
     STAGES,
@@ -182,7 +182,7 @@ def create_deal(request: Request, ctx: Ctx, who: Who, lang: UiLang,
     except ValidationError as e:
         context = base_context(request, lang, who) | {
             "form": {"name": name, "customer": customer, "owner": owner, "text": text},
-            "form_error": str(e.errors()[0]["loc"][0])}
+            "form_error": str(problem_of(e).loc[0])}
         return respond(request, "new.html", context, status=422)
     new_id = DealAccess(ctx, who).create(deal)
     return RedirectResponse(f"/deals/{quote(new_id)}", status_code=303)
@@ -264,7 +264,7 @@ def add_evidence(deal_id: str, request: Request, ctx: Ctx, who: Who, lang: UiLan
         item = Evidence.model_validate({"text": text.strip(), "date": date or None,
                                         "source": source.strip() or None})
     except ValidationError as e:
-        field = str(e.errors()[0]["loc"][0])
+        field = str(problem_of(e).loc[0])
         context = room_context(request, ctx, who, lang, deal_id, form_error=field,
                                form={"text": text, "date": date, "source": source})
         return respond(request, "room.html", context, "room", status=200
