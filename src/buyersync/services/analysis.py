@@ -21,7 +21,7 @@ from buyersync.errors import BadInput
 from buyersync.locate.deal import current_stage, inferred_drivers
 from buyersync.method import knowledge as kb
 from buyersync.method.dates import chronological
-from buyersync.method.model import Analysis, Deal, Location, ReferenceCase, Signature
+from buyersync.method.model import Analysis, Deal, Evidence, Location, ReferenceCase, Signature
 from buyersync.method.planner import plan, strategy_of
 from buyersync.method.stages import Driver, Lang, Stage, Strategy
 from buyersync.method.textlang import detect
@@ -37,13 +37,23 @@ def deal_lang(deal: Deal) -> Lang:
     return detect(texts)
 
 
-def locate_evidence(deal: Deal) -> list[Location | None]:
-    """Where each evidence item puts the customer, in the deal's order (one model run)."""
-    from buyersync.locate import default_locator
+class Locator(Protocol):
+    """What the analysis needs of a locator (locate/locator.py `Locator`)."""
 
+    def locate(self, text: str) -> Location: ...
+    def locate_many(self, texts: list[str]) -> list[Location]: ...
+
+
+def locate_evidence(deal: Deal, locator: Locator | None = None) -> list[Location | None]:
+    """Where each evidence item puts the customer, in the deal's order (one model run).
+    `locator`: the shipped one unless given."""
     if not deal.evidence:
         return []
-    return list(default_locator().locate_many([e.text for e in deal.evidence]))
+    if locator is None:
+        from buyersync.locate import default_locator
+
+        locator = default_locator()
+    return list(locator.locate_many([e.text for e in deal.evidence]))
 
 
 def position(deal: Deal, locations: Locations) -> tuple[Stage, str, dict[Stage, Driver]]:
@@ -98,20 +108,39 @@ def analyze(deal: Deal, *, lang: Lang | None = None,
             priors: Mapping[str, Any] | None = None,
             references: Sequence[ReferenceCase] = (),
             signature: Signature | None = None,
-            locations: Locations | None = None) -> Analysis:
+            locations: Locations | None = None,
+            locator: Locator | None = None) -> Analysis:
     """The analysis of a deal. `lang` overrides the deal's language for the output;
     `priors` the trade-off priors (default: the shipped ones; entry points pass
     `load_priors(settings.priors)`); `references` are the team's reference cases the
     planner may quote; `signature` signs and dates its letters; `locations` (one per
-    evidence item, as `locate_evidence` gives them) spares locating the evidence again."""
+    evidence item, as `locate_evidence` gives them) spares locating the evidence again;
+    else `locator` (default: the shipped one) locates it."""
     if locations is None:
-        locations = locate_evidence(deal)
+        locations = locate_evidence(deal, locator)
     assert len(locations) == len(deal.evidence), "one location per evidence item"
     stage, source, drivers = position(deal, locations)
     return plan(deal, stage=stage, stage_source=source, lang=lang or deal_lang(deal),
                 drivers=drivers, locations=list(locations),
                 priors=priors if priors is not None else load_priors(None), today=dt.date.today(),
                 references=references, signature=signature)
+
+
+def quick_analysis(text: str, *, name: str, shaped_by: Driver | None = None,
+                   lang: Lang | None = None, priors: Mapping[str, Any] | None = None,
+                   locator: Locator | None = None) -> tuple[Location, Analysis]:
+    """A text analysed without a saved deal (the web's quick analysis): where it puts the
+    customer, and the plan for a deal named `name` with that text as its one evidence
+    item; `shaped_by` shaped the stages before the one the text shows. The text is
+    located once, for the answer and the plan alike."""
+    if locator is None:
+        from buyersync.locate import default_locator
+
+        locator = default_locator()
+    found = locator.locate(text)
+    deal = Deal(name=name, evidence=[Evidence(text=text)],
+                drivers={s: shaped_by for s in found.stage.before()} if shaped_by else {})
+    return found, analyze(deal, lang=lang, priors=priors, locations=[found], locator=locator)
 
 
 @runtime_checkable

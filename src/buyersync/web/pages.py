@@ -401,8 +401,7 @@ def quick(request: Request, who: Who, lang: UiLang) -> HTMLResponse:
 @router.post("/quick", response_class=HTMLResponse)
 def quick_analyse(request: Request, who: Who, lang: UiLang, text: FormPaste = "",
                   shaped_by: FormShort = "") -> HTMLResponse:
-    from buyersync.locate import locate
-    from buyersync.services.analysis import analyze
+    from buyersync.services.analysis import quick_analysis
 
     words = Words(lang)
     form = {"text": text, "shaped_by": shaped_by}
@@ -415,11 +414,9 @@ def quick_analyse(request: Request, who: Who, lang: UiLang, text: FormPaste = ""
     if len(text) > MAX_TEXT:
         cut = {"n": f"{len(text):,}", "limit": f"{MAX_TEXT:,}"}
         text = text[:MAX_TEXT]
-    loc = locate(text)
-    driver = _enum(Driver, shaped_by)
-    deal = Deal(name=words("quick_title"), evidence=[Evidence(text=text)],
-                drivers={s: driver for s in loc.stage.before()} if driver else {})
-    analysis = analyze(deal, lang=lang, priors=get_ctx(request).deals.priors)
+    loc, analysis = quick_analysis(text, name=words("quick_title"),
+                                   shaped_by=_enum(Driver, shaped_by), lang=lang,
+                                   priors=get_ctx(request).deals.priors)
     titles = {s.value: words.stage(s) for s in STAGES}
     titles |= {"competitor_led": words("competitor_led"), "not_led": words("quick_led_no")}
     context["result"] = {"loc": loc, "analysis": analysis, "text": text, "cut": cut,
