@@ -46,11 +46,21 @@ class WebContext:
     limiter: SignInLimiter | None = None
     #: users, sign-in and the access rules (services/team.py)
     accounts: TeamService = field(init=False)
+    #: the settings as JSON, part of every cached page's key (web/roomcache.py)
+    settings_json: str = field(init=False)
+    #: read cached pages on the event loop (see `reads_inline`)
+    inline: bool = field(init=False)
 
     def __post_init__(self) -> None:
         from buyersync.store.team import SqlTeamStore
 
         self.accounts = TeamService(SqlTeamStore(self.engine, self.limiter))
+        self.settings_json = self.settings.model_dump_json()
+        # local mode on SQLite: one person, a file on their own disk, where reading a
+        # cached page is one indexed row (~0.1 ms), less than handing the request to a
+        # worker thread and back. PostgreSQL (a network round trip) and team mode (the
+        # session lookup, and a refusal is audited: a write) keep the thread pool.
+        self.inline = not self.settings.team and self.engine.dialect.name == "sqlite"
 
     @property
     def team(self) -> bool:
@@ -130,6 +140,15 @@ def principal(request: Request, ctx: Ctx) -> Principal | None:
         return None
     # the cookie alone is not enough: its session must still be open and its user active
     return ctx.accounts.session_principal(name, token)
+
+
+def signed_in_principal(request: Request, ctx: WebContext) -> Principal:
+    """`principal`, for a route that reads it itself (on a worker thread): NotSignedIn
+    when nobody is."""
+    who = principal(request, ctx)
+    if who is None:
+        raise NotSignedIn
+    return who
 
 
 async def _principal(request: Request, ctx: Ctx) -> Principal | None:

@@ -6,13 +6,17 @@ Every form post carries the session's CSRF token (deps.check_csrf on the whole r
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+from collections.abc import Callable
 from typing import Annotated, Any, get_args
 from urllib.parse import quote
 
 from fastapi import APIRouter, Depends, Form, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
-from pydantic import ValidationError
+from pydantic import TypeAdapter, ValidationError
+from starlette.concurrency import run_in_threadpool
 
 from buyersync.errors import BadInput, NotFound, problem_of
 from buyersync.method.model import Analysis, Deal, Evidence, Letter, LetterKind
@@ -32,11 +36,35 @@ from buyersync.method.stages import (
 from buyersync.services.team import LOCAL, Principal
 from buyersync.web import edits, roomcache, views
 from buyersync.web.deals import DealAccess
-from buyersync.web.deps import Ctx, UiLang, Who, check_csrf, get_ctx, page_lang
+from buyersync.web.deps import (
+    Ctx,
+    UiLang,
+    Who,
+    check_csrf,
+    get_ctx,
+    page_lang,
+    signed_in_principal,
+)
 from buyersync.web.i18n import LANG_COOKIE, Words
 from buyersync.web.templating import render
 
 router = APIRouter(include_in_schema=False, dependencies=[Depends(check_csrf)])
+_INT = TypeAdapter(int)
+
+# The board and the deal room, the pages people open most, are light routes: plain
+# Starlette endpoints that read their few inputs themselves (language, who is asking, the
+# board's filters), since FastAPI's dependency solving cost more than a cached page's own
+# work. They do all their work, the sign-in check included, in one hand-over to the
+# thread pool; in local mode on SQLite (WebContext.inline) a cached page is read on the
+# event loop instead, and only a page to render goes to a thread. GET only: the router's
+# CSRF check has nothing to do.
+
+
+async def _light(request: Request, page: Callable[..., Response], *args: Any) -> Response:
+    if get_ctx(request).inline:
+        with contextlib.suppress(roomcache.NotCached):
+            return page(request, *args, may_render=False)
+    return await run_in_threadpool(page, request, *args)
 
 MAX_TEXT = 100_000
 FormText = Annotated[str, Form(max_length=MAX_TEXT)]
@@ -101,13 +129,36 @@ def _enum(kind: Any, value: str | None) -> Any:
         return None
 
 
-@router.get("/", response_class=HTMLResponse)
-def board(request: Request, ctx: Ctx, who: Who, lang: UiLang,
-          strategy: str | None = None, owner: str | None = None, warning: str | None = None,
-          stalled: str | None = None, outcome: str | None = "open", column: str | None = None,
-          page: int = 0) -> HTMLResponse:
+def _query(request: Request, name: str, default: str | None = None) -> str | None:
+    return request.query_params.get(name, default)
+
+
+def _page_number(request: Request) -> int:
+    """`page` as FastAPI would read an `int` query parameter: a 422 for one that is not."""
+    raw = request.query_params.get("page")
+    if raw is None:
+        return 0
+    try:
+        return int(_INT.validate_python(raw))
+    except ValidationError as e:
+        raise RequestValidationError(
+            [{**err, "loc": ("query", "page")} for err in e.errors()]) from None
+
+
+async def board(request: Request) -> Response:
+    """GET /, a light route (see the note at the top): the board of the deals `who` may see."""
+    return await _light(request, _board)
+
+
+def _board(request: Request, may_render: bool = True) -> HTMLResponse:
     from buyersync.services.board import board as read_board
 
+    ctx, lang = get_ctx(request), page_lang(request)
+    who = signed_in_principal(request, ctx)
+    strategy, owner, warning = _query(request, "strategy"), _query(request, "owner"), \
+        _query(request, "warning")
+    stalled, column = _query(request, "stalled"), _query(request, "column")
+    outcome, page = _query(request, "outcome", "open"), _page_number(request)
     outcome = outcome if outcome in ("open", "won", "lost", "all") else "open"
     chosen = {"strategy": _enum(Strategy, strategy), "warning": _enum(WarningCode, warning),
               "owner": (owner or "").strip()[:200] or None, "stalled": stalled in ("1", "on", "true"),
@@ -141,14 +192,20 @@ def board(request: Request, ctx: Ctx, who: Who, lang: UiLang,
     if chosen["stalled"] or chosen["owner"]:
         # who is stalled changes by the hour; an owner is free text (addresses without
         # end must not fill the cache): rendered every time
+        if not may_render:
+            raise roomcache.NotCached
         html, _ = render_marked()
     else:
         shown = repr((sorted((k, str(v)) for k, v in chosen.items()), outcome, opened,
                       min(max(page, 0), 1_000) if opened else 0))
         html = roomcache.cached_board(ctx, who, lang.value, request.url.path, shown,
-                                      partial, (filters, visible), render_marked)
+                                      partial, (filters, visible),
+                                      render_marked if may_render else None)
     csrf = (request.scope.get("session") or {}).get("csrf", "")
     return HTMLResponse(roomcache.with_csrf(html, csrf), headers={"Vary": VARY})
+
+
+router.add_route("/", board, methods=["GET"], include_in_schema=False)
 
 
 # -- new deal --------------------------------------------------------------------------------
@@ -237,8 +294,14 @@ def _partial(request: Request) -> bool:
             and not request.headers.get("hx-history-restore-request"))
 
 
-@router.get("/deals/{deal_id}", response_class=HTMLResponse)
-def deal_room(deal_id: str, request: Request, ctx: Ctx, who: Who, lang: UiLang) -> HTMLResponse:
+async def deal_room(request: Request) -> Response:
+    """GET /deals/{deal_id}, a light route (see the note at the top): the deal room."""
+    return await _light(request, _deal_room, request.path_params["deal_id"])
+
+
+def _deal_room(request: Request, deal_id: str, may_render: bool = True) -> HTMLResponse:
+    ctx, lang = get_ctx(request), page_lang(request)
+    who = signed_in_principal(request, ctx)
     partial = _partial(request)
 
     def render_marked() -> str:
@@ -246,12 +309,16 @@ def deal_room(deal_id: str, request: Request, ctx: Ctx, who: Who, lang: UiLang) 
         return render(ctx.env, "room.html", context, "room" if partial else None)
 
     html = roomcache.cached_room(ctx, who, lang.value, deal_id, request.url.path,
-                                 request.url.query, partial, render_marked)
+                                 request.url.query, partial,
+                                 render_marked if may_render else None)
     if html is None:  # an address that is not cached
         return respond(request, "room.html", room_context(request, ctx, who, lang, deal_id),
                        "room")
     csrf = (request.scope.get("session") or {}).get("csrf", "")
     return HTMLResponse(roomcache.with_csrf(html, csrf), headers={"Vary": VARY})
+
+
+router.add_route("/deals/{deal_id}", deal_room, methods=["GET"], include_in_schema=False)
 
 
 @router.post("/deals/{deal_id}/evidence", response_class=HTMLResponse)

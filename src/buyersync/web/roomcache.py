@@ -6,8 +6,12 @@ closed deals (the trade-off learns from them), the day (letters are dated, deadl
 count down), the days in stage, and who asks in which language at which address. The
 first view renders it and stores it; later views, on any worker, read one row and send
 it. The page's CSRF token is the one thing that differs per session: the cached copy
-holds a mark in its place (a NUL character, which no deal's text can hold), replaced on
-the way out.
+holds a mark in its place (`<csrf>`: a "<" reaches a page only from its templates, all
+data is escaped), replaced on the way out. The page is stored as it is, so a view reads
+one text and makes one replacement.
+
+A route that must not wait for a render (web/pages.py: a cached page read on the event
+loop) passes `render=None`: a page that would have to be rendered raises NotCached.
 """
 
 from __future__ import annotations
@@ -15,7 +19,6 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import hashlib
-import json
 from collections.abc import Callable
 
 from markupsafe import Markup
@@ -27,7 +30,13 @@ from buyersync.services.team import Principal
 from buyersync.store import cache, db
 from buyersync.web.deps import WebContext
 
-CSRF_MARK = Markup("\x00csrf\x00")
+CSRF_MARK = Markup("<csrf>")
+
+
+class NotCached(Exception):
+    """The page is not in the cache (or this address is not one to cache), and the caller
+    said it would not render it here."""
+
 #: what a room is made of besides its data: the analysis, the letters, the pages
 PAGE_PACKAGES = (*cache.KNOWLEDGE, "buyersync.services", "buyersync.web")
 #: query parameters a room reads; an address with any other is rendered, never cached
@@ -37,16 +46,17 @@ CACHED_QUERIES = {"": "", "letters=zh": "zh", "letters=en": "en"}
 
 def _key(ctx: WebContext, who: Principal, lang: str, path: str, query: str,
          partial: bool) -> str:
-    settings = ctx.settings.model_dump_json()
-    raw = "\x1f".join([lang, path, query, str(partial), repr(who), settings])
+    raw = "\x1f".join([lang, path, query, str(partial), repr(who), ctx.settings_json])
     return "room:" + hashlib.sha256(raw.encode()).hexdigest()[:40]
 
 
 def cached_room(ctx: WebContext, who: Principal, lang: str, deal_id: str, path: str,
-                query: str, partial: bool, render: Callable[[], str]) -> str | None:
+                query: str, partial: bool, render: Callable[[], str] | None) -> str | None:
     """The room's HTML with the CSRF mark (cached, or rendered by `render` and cached),
     after the access check; None when this address is not one to cache."""
     if query not in CACHED_QUERIES:
+        if render is None:
+            raise NotCached
         return None
     key = _key(ctx, who, lang, path, query, partial)
     found = db.in_transaction(ctx.engine, lambda conn: cache.probe(conn, deal_id, key),
@@ -62,13 +72,13 @@ def cached_room(ctx: WebContext, who: Principal, lang: str, deal_id: str, path: 
               f"{found.closed}|{dt.date.today().isoformat()}|{days}|{stalled}"
               f"{priors_stamp(ctx.settings.priors)}")
     if found.stamp == wanted and found.payload is not None:
-        return str(CSRF_MARK).join(json.loads(found.payload))
+        return found.payload
+    if render is None:
+        raise NotCached
     html = render()
-    # stored as the pieces around the marks (a database text may not hold a NUL)
-    pieces = json.dumps(html.split(str(CSRF_MARK)), ensure_ascii=False)
     with contextlib.suppress(exc.DBAPIError):  # busy: the next view renders it again
         db.in_transaction(ctx.engine, lambda conn: cache.put(
-            conn, deal_id, key, wanted, pieces, found.revision), write=True, attempts=2)
+            conn, deal_id, key, wanted, html, found.revision), write=True, attempts=2)
     return html
 
 
@@ -77,8 +87,8 @@ def with_csrf(html: str, token: str) -> str:
 
 
 def cached_board(ctx: WebContext, who: Principal, lang: str, path: str, query: str,
-                 partial: bool, scope: object, render: Callable[[], tuple[str, dt.datetime]],
-                 ) -> str:
+                 partial: bool, scope: object,
+                 render: Callable[[], tuple[str, dt.datetime]] | None) -> str:
     """The board's HTML with the CSRF mark: cached while no deal changed (the workspace's
     change count), the release and the day are the same and no card's days in stage
     moved on (`render` says until when its page holds); else rendered and cached."""
@@ -90,11 +100,12 @@ def cached_board(ctx: WebContext, who: Principal, lang: str, path: str, query: s
     made = f"{changes}|{cache.fingerprint(*PAGE_PACKAGES)}|{dt.date.today().isoformat()}|"
     if changes is not None and stamp is not None and payload is not None \
             and stamp.startswith(made) and now < dt.datetime.fromisoformat(stamp[len(made):]):
-        return str(CSRF_MARK).join(json.loads(payload))
+        return payload
+    if render is None:
+        raise NotCached
     html, until = render()
     if changes is not None:
-        pieces = json.dumps(html.split(str(CSRF_MARK)), ensure_ascii=False)
         with contextlib.suppress(exc.DBAPIError):
             db.in_transaction(ctx.engine, lambda conn: cache.put_page(
-                conn, key, made + until.isoformat(), pieces), write=True, attempts=2)
+                conn, key, made + until.isoformat(), html), write=True, attempts=2)
     return html
