@@ -36,6 +36,7 @@ from sqlalchemy import (
     delete,
     func,
     insert,
+    or_,
     select,
     update,
 )
@@ -123,7 +124,8 @@ class Probe:
 def _probe_query() -> Any:
     """Built once: the statement is the same for every deal and key (bound parameters)."""
     closed = deals.alias("closed_deals")
-    is_closed = closed.c.outcome.in_(("won", "lost"))
+    # two equalities, not IN: an IN list is expanded afresh on every execution
+    is_closed = or_(closed.c.outcome == "won", closed.c.outcome == "lost")
     c = analysis_cache
     return (select(
         deals.c.owner, deals.c.revision, deals.c.outcome, deals.c.stage_since,
