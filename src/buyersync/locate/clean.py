@@ -12,11 +12,10 @@ locate/data/mail.yaml. Plain notes pass through untouched, at the cost of one re
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 from functools import cache
 from html.parser import HTMLParser
 from importlib import resources
-from typing import Any
+from typing import Any, NamedTuple
 
 import yaml
 
@@ -36,9 +35,9 @@ _SEPARATOR = re.compile(r"^\s*(?:-{3,}\s*(?:original message|forwarded message|å
 _QUOTED = re.compile(r"^\s*>")
 
 
-@dataclass(frozen=True)
-class Message:
-    """A pasted text split into what is new and what is quoted or forwarded."""
+class Message(NamedTuple):
+    """A pasted text split into what is new and what is quoted or forwarded (a tuple: one is
+    made for every located text)."""
 
     body: str
     history: str = ""

@@ -110,15 +110,16 @@ class Locator:
         retold = (self.headings.retells or {}).get(heading.label, frozenset()) \
             if heading is not None and self.headings is not None else frozenset()
         reading = read_stage_phrases(text, hits, self.modifiers, retold)
-        gamma = self.gamma
-        log_raw = [math.log(max(p, 1e-300)) + min(gamma * r, 30.0)
+        gamma, log = self.gamma, math.log
+        # log(max(p, 1e-300)) + min(gamma × r, 30), without two builtin calls per stage
+        log_raw = [log(1e-300 if p < 1e-300 else p) + (30.0 if (g := gamma * r) > 30.0 else g)
                    for p, r in zip(probs, reading.scores.values(), strict=True)]
         if heading is not None and self.headings is not None:
             hits.append(heading)
             log_raw[_STAGE_INDEX[heading.label]] += self.headings.weight
         top = max(log_raw)
-        temperature = self.temperature
-        raw = [math.exp((v - top) / temperature) for v in log_raw]
+        temperature, exp = self.temperature, math.exp
+        raw = [exp((v - top) / temperature) for v in log_raw]
         total = sum(raw)
         scores = [r / total for r in raw]
         best = scores.index(max(scores))

@@ -107,7 +107,7 @@ class StageModel:
         self._table = _HashTable(*self.table) if self.table is not None \
             else _HashTable.build(term_hashes(self.terms))
         self._joint: np.ndarray | None = None  # (V, 12) float64: both classifiers, for batches
-        self._columns: list[np.ndarray] | None = None
+        self._columns: dict[Stage, np.ndarray] | None = None
         self._direct: np.ndarray | None = None  # see _unigrams
 
     def features(self, text: str) -> tuple[np.ndarray, np.ndarray]:
@@ -230,10 +230,9 @@ class StageModel:
 
     def stage_weights(self, stage: Stage, idx: np.ndarray, w: np.ndarray) -> np.ndarray:
         """How much each of a text's features pushes toward `stage`."""
-        k = STAGES.index(stage)
         if self._columns is None:  # one contiguous column per stage: a 1-D gather is cheaper
-            self._columns = [np.ascontiguousarray(self.stage_coef[:, j]) for j in range(len(STAGES))]
-        out: np.ndarray = self._columns[k][idx] * w
+            self._columns = {s: np.ascontiguousarray(self.stage_coef[:, j]) for j, s in enumerate(STAGES)}
+        out: np.ndarray = self._columns[stage].take(idx) * w
         return out
 
     def top_features(self, stage: Stage, idx: np.ndarray, w: np.ndarray, k: int
@@ -241,10 +240,13 @@ class StageModel:
         """The `k` features that push hardest toward `stage`, as (weight, feature), largest
         first; equal weights in feature order (as `tables.ranked` orders them)."""
         row = self.stage_weights(stage, idx, w)
-        cand = np.arange(len(row))
+        # a text's features ascend, so a stable sort by weight leaves equal weights in
+        # feature order (what lexsort by (weight, feature) gives, for less)
         if len(row) > k:  # only values up to the k-th largest can place, ties at the cut included
             cand = np.flatnonzero(row >= np.partition(row, len(row) - k)[len(row) - k])
-        order = cand[np.lexsort((idx[cand], -row[cand]))][:k]
+            order = cand[(-row[cand]).argsort(kind="stable")][:k]
+        else:
+            order = (-row).argsort(kind="stable")
         return list(zip(row[order].tolist(), idx[order].tolist(), strict=True))
 
     def save(self, path: Path) -> None:

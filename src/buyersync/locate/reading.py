@@ -44,7 +44,10 @@ class Reading:
 
 
 def _bounds(pattern: re.Pattern[str], text: str) -> list[int]:
-    return [0, *(m.end() for m in pattern.finditer(text)), len(text) + 1]
+    out = [0]
+    out += [m.end() for m in pattern.finditer(text)]
+    out.append(len(text) + 1)
+    return out
 
 
 def _span(bounds: list[int], at: int) -> tuple[int, int]:

@@ -112,10 +112,14 @@ _STAGE_JSON = [(f'"{s.value}"', f'"{s.value}": ') for s in STAGES]
 _BOOL = {True: "true", False: "false", None: "null"}
 
 
+# the scores object: each stage's key and the repr of its (float) score
+_SCORES = ", ".join(key + "%r" for _, key in _STAGE_JSON)
+
+
 def _row_line(item_id: Any, judged: Judged) -> str:
     """`json.dumps(_location_row(item_id, location), ensure_ascii=False) + "\\n"`, from a template."""
     stage, rounded, competitor_led, signals, uncertain = judged
-    scores = ", ".join([key + repr(v) for (_, key), v in zip(_STAGE_JSON, rounded, strict=True)])
+    scores = _SCORES % tuple(rounded)
     sigs = ", ".join([f'{{"text": {_string(t)}, "stage": {_STAGE_JSON[STAGES.index(s)][0] if s else "null"}, '
                       f'"kind": "{k}"}}' for t, s, k in signals])
     return (f'{{"id": {_value(item_id)}, "stage": "{stage.value}", '
