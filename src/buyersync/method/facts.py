@@ -107,16 +107,33 @@ def cues(kind: str) -> list[str]:
 
 
 @cache
+def _cue_set(kind: str) -> tuple[str, ...]:
+    return tuple(sorted(set(cues(kind)), key=len, reverse=True))
+
+
+@cache
 def _matcher(kind: str) -> re.Pattern[str] | None:
     """One pattern for all cues of a kind (a cue anywhere in the text, as `in` finds it);
     the facts file is read once per process (knowledge.facts_file is cached too)."""
-    found = sorted(set(cues(kind)), key=len, reverse=True)
+    found = _cue_set(kind)
     return re.compile("|".join(map(re.escape, found))) if found else None
 
 
+_PLAIN_SEARCHES = 64  # per kind: compiling its pattern costs more than this many `in` tests
+_searched: dict[str, int] = {}
+
+
 def has(text: str, kind: str) -> bool:
+    """Whether any cue of `kind` occurs in the text (case-insensitive). A process's first
+    questions are answered with plain `in` tests, later ones with the compiled pattern: the
+    same answer (a cue anywhere), but one `analyze` asks too few to repay compiling twenty
+    patterns."""
+    low = text.lower()
+    if (n := _searched.get(kind, 0)) < _PLAIN_SEARCHES:
+        _searched[kind] = n + 1
+        return any(cue in low for cue in _cue_set(kind))
     matcher = _matcher(kind)
-    return matcher is not None and matcher.search(text.lower()) is not None
+    return matcher is not None and matcher.search(low) is not None
 
 
 def sentences(text: str) -> list[str]:
