@@ -155,21 +155,36 @@ def test_the_sellers_own_turns_in_a_call_transcript_are_not_read_as_the_customer
     assert "proposal" not in body and "freezing" in body
 
 
-def test_the_uncertain_threshold_is_the_lowest_where_every_held_out_source_is_right_nine_in_ten():
+def test_the_uncertain_threshold_is_the_lowest_where_the_pool_and_every_large_source_are_right():
     import numpy as np
 
+    from buyersync.locate import training
     from buyersync.locate.training import sure_threshold
 
-    # source a: 30 sure and right, 10 at 0.45 (half right); b: 30 at 0.9 (28 right), 10 at 0.3 (2 right)
-    conf = np.array([0.9] * 30 + [0.45] * 10 + [0.9] * 30 + [0.3] * 10)
-    right = np.array([True] * 30 + [True, False] * 5 + [True] * 28 + [False] * 2 + [True] * 2 + [False] * 8)
-    sources = ["a"] * 40 + ["b"] * 40
-    sure = sure_threshold(conf, right, sources)
-    # from 0.31 the pool is right 63/70 = 90%, but source a only 35/40: a must not fall short
+    n = training.SURE_MIN_TEXTS
+    # large source a: 3n/4 at 0.9 all right, n/4 at 0.45 half right;
+    # large source b: 3n/4 at 0.9 (all but 2 right), n/4 at 0.3 (a fifth right)
+    q = n // 4
+    conf = np.array([0.9] * (3 * q) + [0.45] * q + [0.9] * (3 * q) + [0.3] * q)
+    right = np.array([True] * (3 * q) + [True] * (q // 2) + [False] * (q - q // 2)
+                     + [True] * (3 * q - 2) + [False] * 2 + [True] * (q // 5) + [False] * (q - q // 5))
+    sources = ["a"] * (4 * q) + ["b"] * (4 * q)
+    sure = sure_threshold(conf, right, sources, target=0.9, source_target=0.9)
+    # from 0.31 the pool is right often enough, but source a only 87.5%: a must not fall short
     assert sure["sure_at"] == 0.46
-    assert sure["sure_coverage"] == 0.75 and sure["sure_accuracy"] == round(58 / 60, 4)
-    pooled = sure_threshold(conf, right, ["a"] * 80)
+    assert sure["sure_coverage"] == 0.75
+    pooled = sure_threshold(conf, right, ["a"] * (8 * q), target=0.9, source_target=0.9)
     assert pooled["sure_at"] == 0.31  # judged as one source, 90% is reached lower (more texts sure)
+    # one text fewer and source a is too small to judge alone: it counts only in the pool
+    small = sure_threshold(conf, right, ["a"] * (4 * q - 1) + ["tiny"] + ["b"] * (4 * q),
+                           target=0.9, source_target=0.9)
+    assert small["sure_at"] == 0.31
+    few = ["big"] * (6 * q) + ["hard"] * 10
+    conf2 = np.array([0.9] * (6 * q) + [0.5] * 10)
+    right2 = np.array([True] * (6 * q) + [True] * 5 + [False] * 5)
+    assert sure_threshold(conf2, right2, few, target=0.9, source_target=0.9)["sure_at"] == 0.0
+    # were "hard" judged alone (50% right), nothing under 0.51 could be sure
+    assert training.SURE_MIN_TEXTS > 10
 
 
 def test_items_of_the_same_day_are_one_moment_not_a_step_back():

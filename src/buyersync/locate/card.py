@@ -68,7 +68,9 @@ def _calibration(cal: dict[str, Any], lang: str) -> list[str]:
              temperature=cal.get("temperature"), log_loss_before=cal.get("log_loss_before"),
              log_loss_after=cal.get("log_loss_after"), ece_before=_pct(cal.get("ece_before")),
              ece_after=_pct(cal.get("ece_after")), sure_at=_pct(cal.get("sure_at")),
-             target=_pct(cal.get("sure_target")), sure_coverage=_pct(cal.get("sure_coverage")),
+             target=_pct(cal.get("sure_target")),
+             source_target=_pct(cal.get("sure_source_target", cal.get("sure_target"))),
+             min_texts=cal.get("sure_min_texts", "?"), sure_coverage=_pct(cal.get("sure_coverage")),
              sure_accuracy=_pct(cal.get("sure_accuracy")))
     rows = [f"| {row['bin']} | {row['n']} | {_pct(row['confidence'])} | {_pct(row['accuracy'])} |"
             for row in cal.get("reliability") or []]
