@@ -66,6 +66,14 @@ def _reading(text: str, modifiers: Modifiers | None):
     return read_stage_phrases(text, lex.find(text), modifiers)
 
 
+def test_a_topic_word_inside_a_longer_word_is_not_read_as_held_or_negated():
+    # "spec" (a measures topic) sits inside "specifics": a not-yet cue must not move it
+    inside = _reading("We haven't collected specifics yet.", default_modifiers())
+    assert not any(p.stage in (Stage.measures, Stage.requirements) for p in inside.phrases)
+    alone = _reading("We haven't written the spec yet.", default_modifiers())
+    assert any(p.stage is Stage.requirements for p in alone.phrases)
+
+
 def test_a_negated_or_future_phrase_counts_for_the_stage_before_it():
     text = "They will issue an RFP in September."
     plain, read = _reading(text, None), _reading(text, default_modifiers())

@@ -65,7 +65,7 @@ def read_stage_phrases(text: str, hits: list[Hit], modifiers: Modifiers | None,
     if (cues or then) and modifiers is not None and modifiers.topics is not None:
         # a stage's work named plainly counts only if a cue modifies it (see below)
         topics = [g for g in modifiers.topics.find(text)
-                  if not any(h.start < g.end and g.start < h.end for h in hits)]
+                  if _whole_word(text, g) and not any(h.start < g.end and g.start < h.end for h in hits)]
         if topics:
             stage_hits = sorted([*stage_hits, *topics], key=lambda h: h.start)
     if not stage_hits:
@@ -128,6 +128,14 @@ def read_stage_phrases(text: str, hits: list[Hit], modifiers: Modifiers | None,
             scores[s] = best + REST * (sum(values) - best)
     phrases = [Phrase(t, s, w, per_sentence[at][s]) for at, s, w, t in placed]
     return Reading(scores, phrases, stage_hits)
+
+
+def _whole_word(text: str, h: Hit) -> bool:
+    """A Latin topic word stands alone ("spec" is not inside "specifics", "bid" not in "forbid")."""
+    before = text[h.start - 1] if h.start > 0 else " "
+    after = text[h.end] if h.end < len(text) else " "
+    return not ((before.isascii() and before.isalnum() and text[h.start].isascii())
+                or (after.isascii() and after.isalnum() and text[h.end - 1].isascii()))
 
 
 def modifiers_plain(modifiers: Modifiers | None) -> frozenset[str]:
