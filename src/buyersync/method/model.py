@@ -80,15 +80,7 @@ def _storable_text(value: str) -> str:
 Text = Annotated[str, Field(min_length=1, max_length=MAX_TEXT), AfterValidator(_storable_text)]
 
 
-class _Model(BaseModel):
-    """Every model here builds its validator and serializer on first use, not at import:
-    a command uses a few of them (`analyze` never validates a ReferenceCase), and building
-    them all cost `buyersync analyze` a third of its start."""
-
-    model_config = ConfigDict(defer_build=True)
-
-
-class _Strict(_Model):
+class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", use_enum_values=False)
 
     @field_validator("*", mode="after")
@@ -170,13 +162,13 @@ class ReferenceCase(_Strict):
     contact: ShortText | None = None
 
 
-class Signal(_Model):
+class Signal(BaseModel):
     text: str
     stage: Stage | None = None
     kind: Literal["stage", "competitor_led", "not_led"] = "stage"
 
 
-class Location(_Model):
+class Location(BaseModel):
     """Where one piece of evidence puts the customer (the `locate` object)."""
 
     stage: Stage
@@ -188,7 +180,7 @@ class Location(_Model):
                             "stage signal to tell; `stage` is then the best guess")
 
 
-class Move(_Model):
+class Move(BaseModel):
     id: str
     step: Step
     stage: Stage
@@ -199,7 +191,7 @@ class Move(_Model):
     day: int | None = Field(default=None, description="Day of the plan, when a deadline is near")
 
 
-class Warning(_Model):
+class Warning(BaseModel):
     code: WarningCode
     message: str
     rule: str
@@ -209,7 +201,7 @@ LetterKind = Literal["exchange_conditions", "walk_away", "clarification", "chall
                      "post_mortem"]
 
 
-class Letter(_Model):
+class Letter(BaseModel):
     kind: LetterKind
     subject: str
     body: str
@@ -217,7 +209,7 @@ class Letter(_Model):
     date: dt.date | None = None
 
 
-class Signature(_Model):
+class Signature(BaseModel):
     """Who signs a letter and on which day: the entry point knows them (the deal's owner,
     the settings, the clock); the planner only writes them in."""
 
@@ -226,7 +218,7 @@ class Signature(_Model):
     date: dt.date | None = None
 
 
-class Tradeoff(_Model):
+class Tradeoff(BaseModel):
     """Win probability of the plan against following, and the days the plan costs.
     `basis` says where the figures come from: the shipped priors, or the team's own closed
     deals (then `n` of them in the cell, and `low`–`high` is the 80% interval)."""
@@ -243,12 +235,12 @@ class Tradeoff(_Model):
     following_high: float | None = None
 
 
-class Diagnosis(_Model):
+class Diagnosis(BaseModel):
     root_stage: Stage
     explanation: str
 
 
-class TrackStage(_Model):
+class TrackStage(BaseModel):
     """One stage of the nine-stage track, as drawn for a seller."""
 
     stage: Stage
@@ -258,12 +250,12 @@ class TrackStage(_Model):
     target: bool
 
 
-class Reason(_Model):
+class Reason(BaseModel):
     rule: str
     text: str
 
 
-class Fact(_Model):
+class Fact(BaseModel):
     """One fact read from the evidence, quoted as written (`text`) with its kind."""
 
     kind: str
@@ -272,7 +264,7 @@ class Fact(_Model):
     evidence: int | None = Field(default=None, description="Index of the evidence item")
 
 
-class Analysis(_Model):
+class Analysis(BaseModel):
     """The `analyze` object: where the customer is and what to do about it."""
 
     stage: Stage
