@@ -53,14 +53,51 @@ def test_a_command_line_builds_only_its_command():
     assert app_for(["--help"]) is app and app_for([]) is app and app_for(["no-such"]) is app
 
 
-def test_analyze_imports_no_settings_library_no_numpy_no_web_no_database():
+def test_analyze_imports_no_settings_library_no_typer_no_numpy_no_web_no_database():
     code = ("import sys, runpy; sys.argv = ['buyersync', 'analyze', sys.argv[1], '--format', 'json'];"
             "import buyersync.cli as c\n"
             "try:\n    c.main()\nexcept SystemExit:\n    pass\n"
-            "heavy = ['pydantic_settings', 'numpy', 'scipy', 'fastapi', 'sqlalchemy', 'sklearn', 'httpx']\n"
+            "heavy = ['pydantic_settings', 'typer', 'click', 'numpy', 'scipy', 'fastapi', 'sqlalchemy',"
+            " 'sklearn', 'httpx']\n"
             "sys.stderr.write(' '.join(m for m in heavy if m in sys.modules))")
     env = {k: v for k, v in __import__("os").environ.items() if not k.upper().startswith("BUYERSYNC_")}
     done = subprocess.run([sys.executable, "-c", code, str(DEMO)], capture_output=True, text=True,
                           env=env, check=True)
     assert '"stage"' in done.stdout
     assert done.stderr.strip() == ""
+
+
+@pytest.mark.parametrize(("args", "parsed"), [
+    (["analyze", "d.yaml"], ("d.yaml", "human", None)),
+    (["analyze", "d.yaml", "--format", "json"], ("d.yaml", "json", None)),
+    (["analyze", "-f", "json", "--lang", "zh", "-"], ("-", "json", "zh")),
+    (["analyze", "--lang", "en", "d.json", "-f", "human"], ("d.json", "human", "en")),
+])
+def test_a_plain_analyze_line_is_parsed_without_typer(args, parsed):
+    from buyersync.cli.quick import parse
+
+    assert parse(args) == parsed
+
+
+@pytest.mark.parametrize("args", [
+    [], ["analyze"], ["locate", "x"], ["analyze", "--help"], ["analyze", "d.yaml", "--format=json"],
+    ["analyze", "d.yaml", "--format", "xml"], ["analyze", "d.yaml", "-f", "json", "-f", "human"],
+    ["analyze", "d.yaml", "e.yaml"], ["analyze", "d.yaml", "--lang"], ["analyze", "d.yaml", "--lang", "fr"],
+    ["analyze", "--", "d.yaml"], ["analyze", "d.yaml", "--db", "x"], ["analyze", "-x"],
+])
+def test_any_other_line_is_left_to_typer(args):
+    from buyersync.cli.quick import parse
+
+    assert parse(args) is None
+
+
+@pytest.mark.parametrize(("quick", "typed"), [
+    (["--format", "json"], ["--format=json"]),
+    (["-f", "human", "--lang", "zh"], ["-fhuman", "--lang=zh"]),
+])
+def test_the_plain_line_prints_what_typer_prints(quick, typed):
+    """The same command spelled so that the quick parser passes it on to Typer."""
+    base = [sys.executable, "-m", "buyersync.cli", "analyze", str(DEMO)]
+    by_quick = subprocess.run(base + quick, capture_output=True, text=True, check=True)
+    by_typer = subprocess.run(base + typed, capture_output=True, text=True, check=True)
+    assert by_quick.stdout == by_typer.stdout and by_quick.stdout.strip()

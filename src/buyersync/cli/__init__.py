@@ -8,19 +8,23 @@ To add a command module: write `buyersync/cli/NAME.py` with `register(app)`, the
 "NAME" to `COMMAND_MODULES` below. Nothing else wires commands.
 
 Heavy modules (the locator's model, the web app, the database) are imported inside the
-command functions, so that `buyersync analyze` starts fast.
+command functions, so that `buyersync analyze` starts fast; a plain `analyze` line does not
+even import Typer (`cli/quick.py`), so the app is built on first use (`app`).
 """
 
 from __future__ import annotations
 
 import sys
+from functools import cache
 from importlib import import_module
-
-import typer
+from typing import TYPE_CHECKING
 
 from buyersync.cli.common import OPTION_WORDS, cli_date_order, cli_debug, cli_lang, say
 from buyersync.errors import BadInput, Conflict, NotFound
 from buyersync.text import both, t
+
+if TYPE_CHECKING:
+    import typer
 
 __all__ = ["COMMAND_MODULES", "app", "build_app", "main"]
 
@@ -31,6 +35,8 @@ COMMAND_MODULES: tuple[str, ...] = ("analysis", "model", "workspace", "learn", "
 
 def build_app() -> typer.Typer:
     """The root Typer app with every command module registered on it."""
+    import typer
+
     root = typer.Typer(
         name="buyersync",
         help="\n\n".join(both("commands.app")[lang] for lang in ("en", "zh")),
@@ -43,7 +49,16 @@ def build_app() -> typer.Typer:
     return root
 
 
-app = build_app()
+@cache
+def _app() -> typer.Typer:
+    return build_app()
+
+
+def __getattr__(name: str) -> typer.Typer:
+    """`buyersync.cli.app`: the whole app, built when first asked for."""
+    if name == "app":
+        return _app()
+    raise AttributeError(name)
 
 
 def app_for(args: list[str]) -> typer.Typer:
@@ -54,6 +69,9 @@ def app_for(args: list[str]) -> typer.Typer:
     (no command, an option first, an unknown name) goes to the whole app, whose help and
     errors list every command.
     """
+    import typer
+
+    app = _app()
     name = args[0] if args else ""
     one = typer.Typer(name="buyersync", no_args_is_help=True, pretty_exceptions_enable=False,
                       add_completion=False)
@@ -75,7 +93,10 @@ def main() -> None:
         from buyersync.method.dates import set_default_order
 
         set_default_order(cli_date_order())  # how 02/04/2026 reads in deal files
-        app_for(sys.argv[1:])()
+        from buyersync.cli.quick import run
+
+        if not run(sys.argv[1:]):  # a plain `analyze` line runs without Typer
+            app_for(sys.argv[1:])()
     except BadInput as e:
         say(e.render(cli_lang(), words=OPTION_WORDS))
         sys.exit(2)

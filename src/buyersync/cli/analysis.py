@@ -51,21 +51,9 @@ def analyze(
     lang: LangOption = None,
 ) -> None:
     """Where the customer is, whether to stay in step, pull back or walk away, and what to do."""
-    from buyersync.cli.common import cli_priors
-    from buyersync.method.stages import Lang
-    from buyersync.services.analysis import analyze as run
-    from buyersync.services.analysis import load_priors
-    from buyersync.services.dealfile import read_deal_file
+    from buyersync.cli.quick import analyze_file
 
-    deal = read_deal_file(file)
-    result = run(deal, lang=Lang(lang.value) if lang else None,
-                 priors=load_priors(cli_priors()))
-    if format is OutFormat.json:
-        print_json(result.model_dump(mode="json"))
-    else:
-        from buyersync.cli.render import print_analysis
-
-        print_analysis(deal, result)
+    analyze_file(file, format, lang.value if lang else None)
 
 
 def locate(
