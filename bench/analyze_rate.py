@@ -1,13 +1,15 @@
 """Deals analysed per second in process, and `buyersync analyze FILE` as a cold start.
 
-Usage: python bench/analyze_rate.py [DEAL_FOLDER] [--rounds N] [--cold N]
+Usage: python bench/analyze_rate.py [DEAL_FOLDER] [--rounds N] [--cold N] [--against SRC]
 Default folder: the package's demo deals (plus ../shared/corpus/{deals,cases} when present).
+--against SRC: the same command run from another checkout's `src` folder (PYTHONPATH), in
+turn with this one, and the median of the pairs' CPU and wall ratios.
 
 The cold start is a whole process (interpreter start, imports, model and lexicon load, the
 analysis, JSON out), timed as CPU seconds (user + system, what a shared machine's load
 distorts least) and wall seconds, median of N runs. Side by side, in the same rounds: the
 floors it cannot go under — a bare interpreter, and one that only imports the libraries
-`analyze` needs (Typer, pydantic, PyYAML) — and, measured in separate fresh processes, where
+`analyze` needs (pydantic, PyYAML) — and, measured in separate fresh processes, where
 the time goes: each stage's CPU time in the order the command meets it.
 """
 
@@ -15,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import resource
 import statistics
 import subprocess
@@ -29,7 +32,7 @@ ROOT = Path(__file__).resolve().parents[1]
 
 # each step runs after the ones before it, in one fresh interpreter; its CPU time is printed
 STAGES = [
-    ("libraries: typer, pydantic, yaml", "import typer, pydantic, yaml"),
+    ("libraries: pydantic, yaml", "import yaml; from pydantic import BaseModel"),
     ("the command line (buyersync.cli)", "import buyersync.cli"),
     ("analysis code (services, planner, locator)",
      "import buyersync.services.analysis, buyersync.services.dealfile"),
@@ -52,11 +55,15 @@ def deal_files(folder: Path | None) -> list[Path]:
     return files
 
 
-def timed(cmd: list[str]) -> tuple[float, float]:
+# children use and write bytecode caches, as an installed command does
+ENV = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+
+
+def timed(cmd: list[str], env: dict[str, str] | None = None) -> tuple[float, float]:
     """(CPU seconds, wall seconds) of one whole process."""
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     t = time.perf_counter()
-    subprocess.run(cmd, check=True, capture_output=True)
+    subprocess.run(cmd, check=True, capture_output=True, env=env or ENV)
     wall = time.perf_counter() - t
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     return after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime, wall
@@ -68,7 +75,7 @@ def breakdown(file: Path) -> list[tuple[str, float]]:
         lines += ["t = time.process_time()", code, f"out.append(({name!r}, time.process_time() - t))"]
     lines.append("import json; print(json.dumps(out))")
     done = subprocess.run([sys.executable, "-c", "\n".join(lines), str(file)], check=True,
-                          capture_output=True, text=True)
+                          capture_output=True, text=True, env=ENV)
     return [(name, float(secs)) for name, secs in json.loads(done.stdout.splitlines()[-1])]
 
 
@@ -77,6 +84,7 @@ def main() -> None:
     ap.add_argument("folder", nargs="?", type=Path)
     ap.add_argument("--rounds", type=int, default=20)
     ap.add_argument("--cold", type=int, default=11, help="cold runs of each command")
+    ap.add_argument("--against", type=Path, help="another checkout's src folder, run in turn")
     a = ap.parse_args()
     files = deal_files(a.folder)
     deals = [read_deal_file(str(f)) for f in files]
@@ -95,19 +103,32 @@ def main() -> None:
         "buyersync analyze FILE --format json": [sys.executable, "-m", "buyersync.cli", "analyze",
                                                  str(demo), "--format", "json"],
         "python -c pass": [sys.executable, "-c", "pass"],
-        "python -c 'import typer, pydantic, yaml'": [sys.executable, "-c", "import typer, pydantic, yaml"],
+        "python -c 'import yaml; from pydantic import BaseModel'":
+            [sys.executable, "-c", "import yaml; from pydantic import BaseModel"],
     }
+    envs = dict.fromkeys(commands, ENV)
+    if a.against:
+        first = next(iter(commands))
+        commands = {first: commands[first], "the same, code from --against": commands[first],
+                    **{k: v for k, v in commands.items() if k != first}}
+        envs["the same, code from --against"] = {**ENV, "PYTHONPATH": str(a.against.resolve())}
     runs: dict[str, list[tuple[float, float]]] = {k: [] for k in commands}
-    for cmd in commands.values():
-        timed(cmd)  # warm the page cache
+    for name, cmd in commands.items():
+        timed(cmd, envs[name])  # warm the page cache and the bytecode caches
     for _ in range(a.cold):
         for name, cmd in commands.items():
-            runs[name].append(timed(cmd))
+            runs[name].append(timed(cmd, envs[name]))
     print(f"\ncold start, whole process, median of {a.cold} runs taken in turn "
           f"(load average {__import__('os').getloadavg()[0]:.1f}):")
     print(f"{'':44} {'cpu s':>7} {'wall s':>7}")
     for name, rs in runs.items():
         print(f"{name:44} {statistics.median(r[0] for r in rs):7.3f} {statistics.median(r[1] for r in rs):7.3f}")
+    if a.against:
+        mine, theirs = runs[next(iter(runs))], runs["the same, code from --against"]
+        for i, what in ((0, "cpu"), (1, "wall")):
+            ratios = sorted(m[i] / t[i] for m, t in zip(mine, theirs, strict=True))
+            print(f"this checkout / --against, {what}: median {statistics.median(ratios):.3f} "
+                  f"(min {ratios[0]:.3f}, max {ratios[-1]:.3f}, {len(ratios)} pairs)")
     parts = [breakdown(demo) for _ in range(max(a.cold // 2, 3))]
     print(f"\nwhere the CPU time goes (median of {len(parts)} fresh interpreters, interpreter start not counted):")
     for i, (name, _) in enumerate(STAGES):
