@@ -9,7 +9,7 @@ from pathlib import Path
 
 from sqlalchemy import func, select, update
 
-from buyersync.method.model import Deal
+from buyersync.method.model import Deal, Evidence
 from buyersync.method.stages import Lang
 from buyersync.services.analysis import analyze
 from buyersync.services.analysis_cache import refresh
@@ -63,13 +63,28 @@ def test_a_second_view_reads_the_cached_analysis_on_any_worker(db_url):
         assert [k for k, _ in entries(first)] == ["analysis"]
 
 
+def test_adding_evidence_leaves_its_analysis_for_the_next_view(db_url):
+    first, counted = worker(db_url)
+    second, counted_second = worker(db_url)
+    with first, second:
+        deal_id = first.create(a_deal())
+        counted.calls = 0
+        made = first.add_evidence(deal_id, "They asked for a price for 40 licences.")
+        assert counted.calls == 1
+        view = second.get(deal_id)
+        assert counted_second.calls == 0 and view.analysis == made
+
+
 def test_a_write_on_another_worker_makes_the_next_view_fresh(db_url):
     first, counted = worker(db_url)
     second, _ = worker(db_url)
     with first, second:
         deal_id = first.create(a_deal())
         before = first.get(deal_id)
-        second.add_evidence(deal_id, "They asked for a price and a delivery date for 40 licences.")
+        # a write that leaves no analysis behind (adding evidence does: the test above)
+        saved = second.export(deal_id)
+        second.update(deal_id, saved.model_copy(update={"evidence": [*saved.evidence, Evidence(
+            text="They asked for a price and a delivery date for 40 licences.")]}))
         counted.calls = 0
         after = first.get(deal_id)
         assert counted.calls == 1
@@ -152,6 +167,8 @@ def test_one_service_plans_in_any_language_and_caches_each_language_apart(db_url
         own = first.get(deal_id)
         zh = first.get(deal_id, lang=Lang.zh)
         assert counted.calls == 2
+        assert first.get(deal_id, lang=Lang.en).analysis == own.analysis
+        assert counted.calls == 2, "the deal's own language is the deal's own plan"
         assert (own.analysis.lang, zh.analysis.lang) == (Lang.en, Lang.zh)
         assert zh.deal == own.deal, "the deal itself is shown as saved"
         assert sorted(k for k, _ in entries(first)) == ["analysis", "analysis:zh"]

@@ -60,17 +60,21 @@ def analysis_of(service: DealService, deal_id: str,
                 lang: Lang | None = None) -> tuple[StoredDeal, Analysis]:
     """The stored deal and its analysis planned in `lang` (None: the deal's own language),
     without the team's trade-off, which the view adds: one read transaction, and the
-    analyser only when the cache has no current one."""
-    key = key_of(service, lang)
+    analyser only when the cache has no current one. A plan asked for in the deal's own
+    language is the deal's own plan, under the same key."""
+    from buyersync.services.analysis import deal_lang, priors_stamp
 
-    def read(conn: Connection) -> tuple[StoredDeal | None, cache.Probe | None]:
+    def read(conn: Connection) -> tuple[StoredDeal | None, cache.Probe | None, Lang | None]:
         stored = DealRepository(conn).get(deal_id)
-        return stored, cache.probe(conn, deal_id, key) if stored is not None else None
+        if stored is None:
+            return None, None, lang
+        asked = None if lang is None or lang is deal_lang(stored.deal) else lang
+        return stored, cache.probe(conn, deal_id, key_of(service, asked)), asked
 
-    stored, found = db.in_transaction(service.engine, read, write=False)
+    stored, found, lang = db.in_transaction(service.engine, read, write=False)
     if stored is None or found is None:
         raise NotFound("deal", deal_id)
-    from buyersync.services.analysis import priors_stamp
+    key = key_of(service, lang)
 
     wanted = stamp(found) + priors_stamp(service.settings.priors)
     if found.stamp == wanted and found.payload:
@@ -79,6 +83,21 @@ def analysis_of(service: DealService, deal_id: str,
     analysis = service.analyze_in(stored.deal, lang)
     save(service, deal_id, key, wanted, analysis, found.revision)
     return stored, analysis
+
+
+def remember(service: DealService, conn: Connection, deal_id: str,
+             analysis: Analysis) -> None:
+    """Cache the analysis a write just made of the deal it wrote (in the deal's own
+    language), inside that write's transaction, so that it is stamped with the revision
+    it was made from: the view that follows the write reads it instead of analysing the
+    deal again."""
+    from buyersync.services.analysis import priors_stamp
+
+    key = key_of(service, None)
+    found = cache.probe(conn, deal_id, key)
+    if found is not None:
+        cache.put(conn, deal_id, key, stamp(found) + priors_stamp(service.settings.priors),
+                  analysis.model_dump_json(), found.revision)
 
 
 def save(service: DealService, deal_id: str, key: str, wanted: str, analysis: Analysis,

@@ -515,6 +515,8 @@ class DealService:
         new analysis. A clearly located item at another stage than a given one hands the
         stage over to the evidence."""
         item = Evidence(text=text, date=date, source=source)
+        if self.cache_key is not None:  # the analysis is cached: made with the current cases
+            self.forget_references()
 
         def work(repo: DealRepository) -> Analysis:
             before = self._must(repo.get(deal_id) if repo.lock(deal_id) else None, deal_id)
@@ -531,6 +533,10 @@ class DealService:
             self._commit(repo, before, deal, records=[*before.evidence, record],
                          analysis=analysis, cause="evidence", now=now, evidence_id=record.id,
                          day=date)
+            if self.cache_key is not None:  # the room shown next reads it from the cache
+                from buyersync.services.analysis_cache import remember
+
+                remember(self, repo.conn, deal_id, analysis)
             return analysis
 
         result: Analysis = self._write(

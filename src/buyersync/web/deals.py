@@ -61,6 +61,11 @@ class DealAccess:
         return self.ctx.deals.create(deal, cause="manual", replace=False,
                                      actor=self.who.username)
 
+    def _may_see(self, deal_id: str) -> None:
+        """Forbidden unless `who` may see the deal: read from the saved deal, no analysis."""
+        self.ctx.check(self.who, self.ctx.deals.export(deal_id).owner, deal_id,
+                       policy=self.policy)
+
     def get(self, deal_id: str, lang: Lang | None = None) -> DealView:
         """The deal with its analysis, planned in `lang` when given (else the deal's own)."""
         view = self.ctx.deals.get(deal_id, lang=lang)
@@ -91,7 +96,7 @@ class DealAccess:
 
     def add_evidence(self, deal_id: str, item: Evidence) -> Analysis:
         self._writing()
-        self.get(deal_id)
+        self._may_see(deal_id)
         analysis: Analysis = self.ctx.deals.add_evidence(
             deal_id, item.text, date=item.date, source=item.source, actor=self.who.username)
         return analysis

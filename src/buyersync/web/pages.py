@@ -325,7 +325,8 @@ router.add_route("/deals/{deal_id}", deal_room, methods=["GET"], include_in_sche
 def add_evidence(deal_id: str, request: Request, ctx: Ctx, who: Who, lang: UiLang,
                  text: FormText = "", date: FormShort = "", source: FormShort = "") -> Response:
     access = DealAccess(ctx, who)
-    before = access.get(deal_id).analysis.stage
+    # the stage as the room showed it (its analysis is cached in the page's language)
+    before = access.get(deal_id, lang=lang).analysis.stage
     words = Words(lang)
     try:
         item = Evidence.model_validate({"text": text.strip(), "date": date or None,
