@@ -17,7 +17,6 @@ HTTP in team mode the gate is the token's owner, see web/assistant.py).
 import datetime as dt
 import json
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Annotated, Any, Literal, Protocol
 
 from pydantic import Field
@@ -29,6 +28,7 @@ if TYPE_CHECKING:
     from mcp.types import CallToolResult
 
     from buyersync.services.deals import DealService, DealSummary
+    from buyersync.services.team import AccessPolicy
 
 TOOL_NAMES = ("locate", "analyze_deal", "get_deal", "find_deals", "add_evidence",
               "draft_letter", "pipeline_summary")
@@ -52,24 +52,42 @@ class Gate(Protocol):
     def audit(self, action: str, deal_id: str, **details: Any) -> None: ...
 
 
-@dataclass
-class LocalGate:
-    """The person at this machine (stdio, or local mode on loopback): may do everything."""
+class PolicyGate:
+    """A Gate that asks the access rules (services/team.py `AccessPolicy`), as every other
+    entry point does; `record(action, deal_id, **details)` audits a write (None: no
+    audit log, as for the person at this machine)."""
+
+    def __init__(self, policy: "AccessPolicy",
+                 record: Callable[..., None] | None = None) -> None:
+        self.policy = policy
+        self._record = record
 
     def may_read(self, owner: str | None) -> bool:
-        return True
+        return self.policy.may_view(owner)
 
     def may_write(self, owner: str | None) -> bool:
-        return True
+        return self.policy.may_edit(owner)
 
     def may_see_pipeline(self) -> bool:
-        return True
+        return self.policy.sees_pipeline
 
     def list_filters(self, owner: str | None) -> dict[str, Any] | None:
-        return {"owner": owner} if owner else {}
+        scope = self.policy.deal_scope(owner or None)
+        return None if scope.nothing else scope.filters()
 
     def audit(self, action: str, deal_id: str, **details: Any) -> None:
-        return None
+        if self._record is not None:
+            self._record(action, deal_id, **details)
+
+
+class LocalGate(PolicyGate):
+    """The person at this machine (stdio, or local mode on loopback): the local policy,
+    which lets them do everything."""
+
+    def __init__(self) -> None:
+        from buyersync.services.team import local_policy
+
+        super().__init__(local_policy())
 
 
 def _result(data: Any) -> "CallToolResult":

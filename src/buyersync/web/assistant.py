@@ -13,13 +13,12 @@ from __future__ import annotations
 import contextlib
 import json
 from collections.abc import AsyncIterator, Callable
-from dataclasses import dataclass
-from functools import cached_property
 from typing import Any
 
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from buyersync.services.team import LOCAL, AccessPolicy, Principal
+from buyersync.mcp.server import PolicyGate
+from buyersync.services.team import LOCAL, Principal
 from buyersync.text import t
 from buyersync.web.deps import WebContext
 
@@ -28,33 +27,17 @@ LOOPBACK = frozenset({"127.0.0.1", "::1", "localhost"})
 PRINCIPAL = "buyersync.principal"
 
 
-@dataclass
-class WebGate:
-    """The MCP tools' view of one caller of /mcp (see mcp/server.py's Gate)."""
+class WebGate(PolicyGate):
+    """The MCP tools' view of one caller of /mcp (mcp/server.py's Gate): their access
+    rules, and in team mode the audit log."""
 
-    ctx: WebContext
-    who: Principal
+    def __init__(self, ctx: WebContext, who: Principal) -> None:
+        def record(action: str, deal_id: str, **details: Any) -> None:
+            ctx.audit(who, action, deal_id, **details)
 
-    @cached_property
-    def policy(self) -> AccessPolicy:
-        return self.ctx.policy(self.who)
-
-    def may_read(self, owner: str | None) -> bool:
-        return self.policy.may_view(owner)
-
-    def may_write(self, owner: str | None) -> bool:
-        return self.policy.may_edit(owner)
-
-    def may_see_pipeline(self) -> bool:
-        return self.policy.sees_pipeline
-
-    def list_filters(self, owner: str | None) -> dict[str, Any] | None:
-        scope = self.policy.deal_scope(owner or None)
-        return None if scope.nothing else scope.filters()
-
-    def audit(self, action: str, deal_id: str, **details: Any) -> None:
-        if self.ctx.team:
-            self.ctx.audit(self.who, action, deal_id, **details)
+        super().__init__(ctx.policy(who), record if ctx.team else None)
+        self.ctx = ctx
+        self.who = who
 
 
 async def _answer(send: Send, status: int, detail: str, headers: list[tuple[bytes, bytes]]) -> None:
