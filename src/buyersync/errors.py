@@ -94,7 +94,8 @@ def problem_of(error: Any, *, skip: int = 0) -> Problem:
     the one helper every floor uses to turn validation into one clear line. `skip`
     drops leading parts of the path that name no field (FastAPI's "body").
 
-    An unknown field and a missing one are worded from text/detail.yaml; any other
+    An unknown field, a missing one and a value not among those allowed are worded from
+    text/detail.yaml; any other
     problem keeps pydantic's sentence (without its "Value error, " prefix) and shows a
     little of the value it got. A problem of the whole object (an empty path) never
     shows the value: that is every field at once, secrets among them."""
@@ -106,6 +107,9 @@ def problem_of(error: Any, *, skip: int = 0) -> Problem:
         detail = Words("detail.unknown_field")
     elif kind == "missing":
         detail = Words("detail.required")
+    elif kind in ("enum", "literal_error") and loc and "input" in first:
+        expected = str((first.get("ctx") or {}).get("expected", ""))
+        detail = Words("detail.one_of", allowed=expected, got=_SHORT.repr(first["input"])[:60])
     else:
         detail = str(first.get("msg", "")).removeprefix("Value error, ")
         if loc and "input" in first:

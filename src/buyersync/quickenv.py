@@ -14,6 +14,16 @@ def plain_environment() -> bool:
     return not any(k[:10].upper() == "BUYERSYNC_" for k in os.environ)
 
 
+def lang_setting() -> str | None:
+    """The language the environment asks for, as Settings.lang reads it: BUYERSYNC_LANG,
+    else LANG (names matched case-insensitively, the last one winning)."""
+    found: dict[str, str] = {}
+    for k, v in os.environ.items():
+        if k.lower() in ("buyersync_lang", "lang"):
+            found[k.lower()] = v
+    return found.get("buyersync_lang", found.get("lang"))
+
+
 def system_lang() -> str | None:
     """The LANG variable, matched case-insensitively with the last one winning, as
     pydantic-settings matches it."""

@@ -39,3 +39,22 @@ def test_an_unknown_date_order_is_one_line_naming_the_setting(tmp_path: Path, la
 def test_an_allowed_date_order_is_used(tmp_path: Path, order: str) -> None:
     p = run(tmp_path, "en", order)
     assert p.returncode == 0, p.stderr
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_one_bad_variable_is_refused_rather_than_every_setting_dropped(tmp_path: Path, lang: str) -> None:
+    # before: a bad BUYERSYNC_STALLED_DAYS put every setting back to its default, so the
+    # analysis silently ran without the BUYERSYNC_PRIORS the user had set
+    priors = tmp_path / "priors.yaml"
+    priors.write_text("{}\n", "utf-8")
+    deal = tmp_path / "deal.yaml"
+    deal.write_text(DEAL, encoding="utf-8")
+    env = {**os.environ, "BUYERSYNC_LANG": lang, "BUYERSYNC_STALLED_DAYS": "three weeks",
+           "BUYERSYNC_PRIORS": str(priors)}
+    p = subprocess.run([*EXE, "analyze", str(deal), "--format", "json"], capture_output=True,
+                       text=True, timeout=60, env=env)
+    assert p.returncode == 2 and p.stdout == ""
+    lines = p.stderr.strip().splitlines()
+    assert len(lines) == 1 and "Traceback" not in p.stderr
+    assert "BUYERSYNC_STALLED_DAYS" in lines[0] and "three weeks" in lines[0]
+    assert ("收到的是" if lang == "zh" else "got") in lines[0]

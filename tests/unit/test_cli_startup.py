@@ -21,9 +21,20 @@ DEMO = Path(__file__).resolve().parents[2] / "src" / "buyersync" / "demo" / "sur
                                  {"BUYERSYNC_LANG": "zh", "LANG": "en_US"},
                                  {"BUYERSYNC_DATE_ORDER": "dmy", "BUYERSYNC_DEBUG": "1"},
                                  {"buyersync_debug": "yes"},
-                                 {"BUYERSYNC_PRIORS": "priors.yaml"},
-                                 {"BUYERSYNC_STALLED_DAYS": "not a number", "LANG": "zh_CN"}])
+                                 {"BUYERSYNC_PRIORS": "priors.yaml"}])
 def test_the_quick_settings_agree_with_the_settings_class(monkeypatch, env):
+    _environment(monkeypatch, env)
+    full = Settings()
+    try:
+        assert cli_common.cli_lang() == full.ui_lang
+        assert cli_common.cli_date_order() == full.date_order
+        assert cli_common.cli_debug() == full.debug
+        assert cli_common.cli_priors() == full.priors
+    finally:
+        cli_common.cli_settings.cache_clear()
+
+
+def _environment(monkeypatch, env: dict[str, str]) -> None:
     import os
 
     for key in list(os.environ):
@@ -32,15 +43,24 @@ def test_the_quick_settings_agree_with_the_settings_class(monkeypatch, env):
     for key, value in env.items():
         monkeypatch.setenv(key, value)
     cli_common.cli_settings.cache_clear()
+
+
+@pytest.mark.parametrize(("env", "lang"), [
+    ({"BUYERSYNC_STALLED_DAYS": "not a number", "LANG": "zh_CN", "BUYERSYNC_PRIORS": "p.yaml"}, "zh"),
+    ({"BUYERSYNC_STALLED_DAYS": "0", "BUYERSYNC_LANG": "en", "LANG": "zh_CN"}, "en")])
+def test_an_unusable_setting_is_refused_naming_its_variable_never_replaced(monkeypatch, env, lang):
+    from buyersync.errors import BadInput
+
+    _environment(monkeypatch, env)
     try:
-        full = Settings()
-    except ValueError:  # an unusable environment: the CLI falls back to the defaults
-        full = Settings.model_construct()
-    try:
-        assert cli_common.cli_lang() == full.ui_lang
-        assert cli_common.cli_date_order() == full.date_order
-        assert cli_common.cli_debug() == full.debug
-        assert cli_common.cli_priors() == full.priors
+        for read in (cli_common.cli_settings, cli_common.cli_priors, cli_common.cli_date_order):
+            with pytest.raises(BadInput) as refused:
+                read()
+            line = refused.value.render(cli_common.cli_lang())
+            assert "BUYERSYNC_STALLED_DAYS" in line and "\n" not in line
+            assert env["BUYERSYNC_STALLED_DAYS"] in line
+        # the line itself is worded in the language the environment asks for
+        assert cli_common.cli_lang() == lang and cli_common.cli_debug() is False
     finally:
         cli_common.cli_settings.cache_clear()
 

@@ -26,13 +26,11 @@ def print_json(obj: Any) -> None:
     sys.stdout.write(json.dumps(obj, ensure_ascii=False, indent=1) + "\n")
 
 
-_BAD_SETTINGS: dict[str, object] = {}  # setting → the unusable value the environment gave
-
-
 @cache
 def cli_settings() -> Settings:
-    """The settings from the environment; the defaults when the environment is unusable
-    (the command that needs the bad value reports it)."""
+    """The settings from the environment. A BUYERSYNC_* variable they cannot use is
+    refused, never replaced by its default (which would drop the others, BUYERSYNC_PRIORS
+    among them): a BadInput naming it, which `main` prints as one line with exit 2."""
     from pydantic import ValidationError
 
     from buyersync.config import Settings
@@ -40,11 +38,7 @@ def cli_settings() -> Settings:
     try:
         return Settings()
     except ValidationError as e:
-        # the defaults; the unusable values are kept for their readers to refuse (`cli_date_order`)
-        for err in e.errors():
-            if err["loc"]:
-                _BAD_SETTINGS[str(err["loc"][0])] = err.get("input")
-        return Settings.model_construct()
+        raise settings_error(e) from None
 
 
 def _plain_environment() -> bool:
@@ -62,7 +56,15 @@ def cli_lang() -> str:
         from buyersync.text import lang_of
 
         return lang_of(system_lang())
-    return cli_settings().ui_lang
+    from buyersync.errors import BadInput
+
+    try:
+        return cli_settings().ui_lang
+    except BadInput:  # the line naming the bad variable, in the language asked for
+        from buyersync.quickenv import lang_setting
+        from buyersync.text import lang_of
+
+        return lang_of(lang_setting())
 
 
 def cli_date_order() -> Literal["mdy", "dmy"]:
@@ -70,14 +72,7 @@ def cli_date_order() -> Literal["mdy", "dmy"]:
     value is refused with one line naming the setting and its values, never replaced."""
     if _plain_environment():
         return "mdy"
-    settings = cli_settings()
-    if "date_order" in _BAD_SETTINGS:
-        from buyersync.errors import BadInput
-
-        allowed = "mdy, dmy"  # text-ok: the setting's values, as typed
-        raise BadInput("bad_setting", name="BUYERSYNC_DATE_ORDER", allowed=allowed,
-                       got=repr(_BAD_SETTINGS["date_order"])[:40])
-    return settings.date_order
+    return cli_settings().date_order
 
 
 def cli_priors() -> Path | None:
@@ -87,7 +82,14 @@ def cli_priors() -> Path | None:
 
 def cli_debug() -> bool:
     """Whether an internal error shows its traceback (BUYERSYNC_DEBUG)."""
-    return False if _plain_environment() else cli_settings().debug
+    if _plain_environment():
+        return False
+    from buyersync.errors import BadInput
+
+    try:
+        return cli_settings().debug
+    except BadInput:  # asked while wording another error: no traceback
+        return False
 
 
 def say(line: str) -> None:
