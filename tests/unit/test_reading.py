@@ -177,22 +177,37 @@ def test_the_uncertain_threshold_is_the_lowest_where_the_pool_and_every_large_so
     right = np.array([True] * (3 * q) + [True] * (q // 2) + [False] * (q - q // 2)
                      + [True] * (3 * q - 2) + [False] * 2 + [True] * (q // 5) + [False] * (q - q // 5))
     sources = ["a"] * (4 * q) + ["b"] * (4 * q)
-    sure = sure_threshold(conf, right, sources, target=0.9, source_target=0.9)
+    sure = sure_threshold(conf, right, sources, target=0.9, source_target=0.9, band_target=0.0)
     # from 0.31 the pool is right often enough, but source a only 87.5%: a must not fall short
     assert sure["sure_at"] == 0.46
     assert sure["sure_coverage"] == 0.75
-    pooled = sure_threshold(conf, right, ["a"] * (8 * q), target=0.9, source_target=0.9)
+    pooled = sure_threshold(conf, right, ["a"] * (8 * q), target=0.9, source_target=0.9, band_target=0.0)
     assert pooled["sure_at"] == 0.31  # judged as one source, 90% is reached lower (more texts sure)
     # one text fewer and source a is too small to judge alone: it counts only in the pool
     small = sure_threshold(conf, right, ["a"] * (4 * q - 1) + ["tiny"] + ["b"] * (4 * q),
-                           target=0.9, source_target=0.9)
+                           target=0.9, source_target=0.9, band_target=0.0)
     assert small["sure_at"] == 0.31
     few = ["big"] * (6 * q) + ["hard"] * 10
     conf2 = np.array([0.9] * (6 * q) + [0.5] * 10)
     right2 = np.array([True] * (6 * q) + [True] * 5 + [False] * 5)
-    assert sure_threshold(conf2, right2, few, target=0.9, source_target=0.9)["sure_at"] == 0.0
+    assert sure_threshold(conf2, right2, few, target=0.9, source_target=0.9, band_target=0.0)["sure_at"] == 0.0
     # were "hard" judged alone (50% right), nothing under 0.51 could be sure
     assert training.SURE_MIN_TEXTS > 10
+
+
+def test_the_texts_just_above_the_uncertain_threshold_are_no_coin_flip():
+    import numpy as np
+
+    from buyersync.locate.training import SURE_BAND, sure_threshold
+
+    # 900 right at 0.95 carry the pool past 92% even with 100 half-right texts at 0.35
+    conf = np.array([0.95] * 900 + [0.35] * 100 + [0.2] * 10)
+    right = np.array([True] * 900 + [True, False] * 50 + [False] * 10)
+    loose = sure_threshold(conf, right, ["a"] * 1010, target=0.92, source_target=0.9, band_target=0.0)
+    assert loose["sure_at"] <= 0.35  # the pool alone would call the coin flips sure
+    strict = sure_threshold(conf, right, ["a"] * 1010, target=0.92, source_target=0.9, band_target=0.7)
+    assert 0.35 < strict["sure_at"] <= 0.95 - SURE_BAND + 0.01 + 1e-9
+    assert strict["sure_coverage"] == round(900 / 1010, 4) and strict["sure_accuracy"] == 1.0
 
 
 def test_items_of_the_same_day_are_one_moment_not_a_step_back():

@@ -70,7 +70,8 @@ def _calibration(cal: dict[str, Any], lang: str) -> list[str]:
              ece_after=_pct(cal.get("ece_after")), sure_at=_pct(cal.get("sure_at")),
              target=_pct(cal.get("sure_target")),
              source_target=_pct(cal.get("sure_source_target", cal.get("sure_target"))),
-             min_texts=cal.get("sure_min_texts", "?"), sure_coverage=_pct(cal.get("sure_coverage")),
+             min_texts=cal.get("sure_min_texts", "?"), band=_pct(cal.get("sure_band")),
+             band_target=_pct(cal.get("sure_band_target")), sure_coverage=_pct(cal.get("sure_coverage")),
              sure_accuracy=_pct(cal.get("sure_accuracy")))
     rows = [f"| {row['bin']} | {row['n']} | {_pct(row['confidence'])} | {_pct(row['accuracy'])} |"
             for row in cal.get("reliability") or []]

@@ -229,6 +229,8 @@ TEMPERATURES = (0.6, 0.7, 0.8, 0.9, 1.0, 1.15, 1.3, 1.5, 1.75, 2.0, 2.5, 3.0)
 SURE_TARGET = 0.92         # what the locator is sure of must be right this often, pooled held out
 SURE_SOURCE_TARGET = 0.90  # and this often in each held-out source file large enough to judge alone
 SURE_MIN_TEXTS = 100       # a source file with fewer held-out texts is judged only in the pool
+SURE_BAND = 0.10           # the texts just above the threshold (this much confidence) …
+SURE_BAND_TARGET = 0.70    # … must be right this often: sure is never a near coin flip
 
 
 def _temper(scores: dict[Stage, float], temp: float) -> np.ndarray:
@@ -260,13 +262,18 @@ def calibrate(rows: Sequence[dict[str, Any]], located: Sequence[Any]) -> dict[st
 
 def sure_threshold(confidence: np.ndarray, right: np.ndarray, sources: Sequence[str],
                    target: float = SURE_TARGET,
-                   source_target: float = SURE_SOURCE_TARGET) -> dict[str, Any]:
+                   source_target: float = SURE_SOURCE_TARGET,
+                   band_target: float = SURE_BAND_TARGET) -> dict[str, Any]:
     """The `uncertain` threshold, chosen on held-out predictions: the lowest confidence (in
     steps of 0.01, so the most texts are sure) at which the texts at or above it, pooled over
     every held-out fold, are right at least `target` of the time, and each source file with
     at least SURE_MIN_TEXTS held-out texts at least `source_target` of the time. A small file
     judged alone would set the threshold by a handful of hard texts (one wrong in twenty is
-    already 95%) and leave the locator sure of little; it counts in the pool."""
+    already 95%) and leave the locator sure of little; it counts in the pool. The pooled
+    figure alone would let many right texts far above the threshold carry a band of near
+    coin flips just above it (a reply with no stage in it at 33%): the held-out texts
+    within SURE_BAND of the least confident sure one must be right at least `band_target`
+    of the time."""
     conf = np.asarray(confidence, dtype=float)
     ok = np.asarray(right, dtype=bool)
     names = np.asarray(list(sources))
@@ -279,6 +286,9 @@ def sure_threshold(confidence: np.ndarray, right: np.ndarray, sources: Sequence[
             break
         if ok[sure].mean() < target:
             continue
+        band = sure & (conf < conf[sure].min() + SURE_BAND)  # the least sure of the sure
+        if ok[band].mean() < band_target:
+            continue
         if all(not (sure & g).any() or ok[sure & g].mean() >= source_target for g in groups):
             chosen = at
             break
@@ -286,7 +296,7 @@ def sure_threshold(confidence: np.ndarray, right: np.ndarray, sources: Sequence[
     per_source = {g: round(float(ok[sure & (names == g)].mean()), 4) if (sure & (names == g)).any()
                   else None for g in sorted(set(sources))}
     return {"sure_at": chosen, "sure_target": target, "sure_source_target": source_target,
-            "sure_min_texts": SURE_MIN_TEXTS,
+            "sure_min_texts": SURE_MIN_TEXTS, "sure_band": SURE_BAND, "sure_band_target": band_target,
             "sure_coverage": round(float(sure.mean()), 4) if len(conf) else None,
             "sure_accuracy": round(float(ok[sure].mean()), 4) if sure.any() else None,
             "sure_by_source": per_source}
