@@ -11,7 +11,7 @@ import pytest
 from buyersync.method.model import Signal
 from buyersync.method.stages import Lang
 from buyersync.web import views
-from buyersync.web.i18n import Words, negotiate, words
+from buyersync.web.i18n import PageWords, negotiate, words
 from buyersync.web.pages import local_path
 
 TEMPLATES = Path(views.__file__).parent / "templates"
@@ -55,10 +55,10 @@ def test_every_code_the_pages_name_has_its_words():
 
 
 def test_words_fill_placeholders_and_show_an_unknown_key_as_itself():
-    assert Words(Lang.en)("deals_count", n=3) == "3 deals"
-    assert Words(Lang.zh)("deals_count", n=3) == "共 3 个交易"
-    assert Words(Lang.en)("no_such_key") == "no_such_key"
-    assert Words(Lang.zh).stage("solution") == "方案"
+    assert PageWords(Lang.en)("deals_count", n=3) == "3 deals"
+    assert PageWords(Lang.zh)("deals_count", n=3) == "共 3 个交易"
+    assert PageWords(Lang.en)("no_such_key") == "no_such_key"
+    assert PageWords(Lang.zh).stage("solution") == "方案"
 
 
 @pytest.mark.parametrize(("cookie", "header", "expected"), [
@@ -141,9 +141,9 @@ def test_the_edit_forms_read_into_changes_or_refuse_with_a_known_message():
 
 def test_counts_take_the_right_form_and_rules_and_sources_read_in_the_pages_language():
     from buyersync.method.stages import Lang
-    from buyersync.web.i18n import Words
+    from buyersync.web.i18n import PageWords
 
-    en, zh = Words(Lang.en), Words(Lang.zh)
+    en, zh = PageWords(Lang.en), PageWords(Lang.zh)
     assert en("days_in_stage", days=1) == "1 day at this stage"
     assert en("days_in_stage", days=2) == "2 days at this stage"
     assert en("deals_count", n=1) == "1 deal" and zh("deals_count", n=1) == "共 1 个交易"

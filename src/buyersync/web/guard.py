@@ -23,7 +23,7 @@ from urllib.parse import unquote_to_bytes, urlsplit
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from buyersync.web.i18n import LANG_COOKIE, Words, negotiate
+from buyersync.web.i18n import LANG_COOKIE, PageWords, negotiate
 
 LOOPBACK_NAMES = frozenset({"localhost", "127.0.0.1", "::1", "[::1]"})
 UNSAFE = frozenset({"POST", "PUT", "PATCH", "DELETE"})
@@ -132,7 +132,7 @@ class RequestGuard:
     @staticmethod
     async def _refuse(scope: Scope, send: Send, status: int, key: str) -> None:
         lang = negotiate(_cookie(scope, LANG_COOKIE), _header(scope, b"accept-language"))
-        text = Words(lang)(key)
+        text = PageWords(lang)(key)
         body: Any
         if scope.get("path", "").startswith("/api/"):
             body = json.dumps({"detail": text}, ensure_ascii=False).encode("utf-8")

@@ -43,8 +43,10 @@ def negotiate(cookie: str | None, accept_language: str | None) -> Lang:
     return Lang(sorted(ranked)[0][2]) if ranked else Lang.en
 
 
-class Words:
-    """`t("key", n=3)` in templates: the sentence in the page's language, placeholders filled."""
+class PageWords:
+    """A page's words (web/ui.yaml) in one language: `t("key", n=3)` in templates, the
+    sentence with its placeholders filled. Not `text.Words`, which is one message named
+    by a lower floor and worded later in any language."""
 
     def __init__(self, lang: Lang) -> None:
         self.lang = lang

@@ -45,7 +45,7 @@ from buyersync.web.deps import (
     page_lang,
     signed_in_principal,
 )
-from buyersync.web.i18n import LANG_COOKIE, Words
+from buyersync.web.i18n import LANG_COOKIE, PageWords
 from buyersync.web.templating import render
 
 router = APIRouter(include_in_schema=False, dependencies=[Depends(check_csrf)])
@@ -77,7 +77,7 @@ VARY = "HX-Request, Cookie"  # text-ok: an HTTP header
 def base_context(request: Request, lang: Lang, who: Principal | None) -> dict[str, Any]:
     ctx = get_ctx(request)
     session = request.scope.get("session") or {}
-    return {"lang": lang.value, "t": Words(lang), "csrf": session.get("csrf", ""),
+    return {"lang": lang.value, "t": PageWords(lang), "csrf": session.get("csrf", ""),
             "who": who, "team": ctx.team, "path": request.url.path,
             "full_path": request.url.path + (f"?{request.url.query}" if request.url.query else ""),
             "views": views, "stages": STAGES}
@@ -267,7 +267,7 @@ def room_context(request: Request, ctx: Ctx, who: Principal, lang: Lang, deal_id
     analysis: Analysis = view.analysis
     letters_lang, letters = letters_for(ctx, view.deal, analysis,
                                         request.query_params.get("letters"))
-    words = Words(lang)
+    words = PageWords(lang)
     titles = {s.value: words.stage(s) for s in STAGES}
     titles |= {"competitor_led": words("competitor_led"), "not_led": words("quick_led_no")}
     evidence = [{"item": e, "marked": views.highlight(e.text, e.signals, titles)}
@@ -327,7 +327,7 @@ def add_evidence(deal_id: str, request: Request, ctx: Ctx, who: Who, lang: UiLan
     access = DealAccess(ctx, who)
     # the stage as the room showed it (its analysis is cached in the page's language)
     before = access.get(deal_id, lang=lang).analysis.stage
-    words = Words(lang)
+    words = PageWords(lang)
     try:
         item = Evidence.model_validate({"text": text.strip(), "date": date or None,
                                         "source": source.strip() or None})
@@ -364,7 +364,7 @@ def _edit(form_name: str, deal_id: str, request: Request, ctx: Ctx, who: Who, la
     """Apply one edit form as a targeted change in one transaction (checked and audited),
     or save nothing and show the one-line reason with a 422."""
     access = DealAccess(ctx, who)
-    words = Words(lang)
+    words = PageWords(lang)
     reader = edits.READERS[form_name]
     try:
         view, before = access.change(deal_id, form_name,
@@ -471,7 +471,7 @@ def quick_analyse(request: Request, who: Who, lang: UiLang, text: FormPaste = ""
                   shaped_by: FormShort = "") -> HTMLResponse:
     from buyersync.services.analysis import quick_analysis
 
-    words = Words(lang)
+    words = PageWords(lang)
     form = {"text": text, "shaped_by": shaped_by}
     context = base_context(request, lang, who) | {"form": form, "drivers": list(Driver),
                                                   "result": None, "limit": MAX_TEXT}
