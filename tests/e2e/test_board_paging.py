@@ -96,3 +96,15 @@ def test_the_cached_board_changes_with_any_deal_on_any_worker(tmp_path):
         assert "\x00" not in one and one.count('"X-CSRF-Token"') == 1
         assert re.search(r'"X-CSRF-Token": "([^"]+)"', one).group(1) != re.search(  # type: ignore[union-attr]
             r'"X-CSRF-Token": "([^"]+)"', other).group(1)
+
+
+def test_a_page_number_that_is_not_a_number_is_refused_and_the_board_answers_head(tmp_path):
+    # the board reads its own query (a light route, web/pages.py): a page that is not a
+    # whole number is a 422 that names the field, as a declared int parameter was
+    with TestClient(local_app(tmp_path)) as client:
+        refused = client.get("/?column=goal&page=two")
+        assert refused.status_code == 422
+        assert "page" in refused.text
+        assert client.get("/?column=goal&page=2").status_code == 200
+        head = client.head("/")
+        assert head.status_code == 200 and head.text == ""

@@ -125,12 +125,14 @@ def create_app(settings: Settings | None = None, *, deals: DealService | None = 
 
     from buyersync.web import api, assistant, manager, pages, signin, tender, tokens
 
+    # the pages first: the board and the deal room are what people open most, and a
+    # request walks the routes in order (no two routers share a path)
+    app.include_router(pages.router)
     app.include_router(api.router)
     app.include_router(tender.api)
     app.include_router(tokens.router)
     running.append(assistant.mount(app, app.state.ctx))
     app.include_router(signin.router)
-    app.include_router(pages.router)
     app.include_router(manager.router)
     app.include_router(tender.pages)
     _add_error_answers(app)
