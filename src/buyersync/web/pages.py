@@ -129,10 +129,6 @@ def _enum(kind: Any, value: str | None) -> Any:
         return None
 
 
-def _query(request: Request, name: str, default: str | None = None) -> str | None:
-    return request.query_params.get(name, default)
-
-
 def _page_number(request: Request) -> int:
     """`page` as FastAPI would read an `int` query parameter: a 422 for one that is not."""
     raw = request.query_params.get("page")
@@ -155,10 +151,10 @@ def _board(request: Request, may_render: bool = True) -> HTMLResponse:
 
     ctx, lang = get_ctx(request), page_lang(request)
     who = signed_in_principal(request, ctx)
-    strategy, owner, warning = _query(request, "strategy"), _query(request, "owner"), \
-        _query(request, "warning")
-    stalled, column = _query(request, "stalled"), _query(request, "column")
-    outcome, page = _query(request, "outcome", "open"), _page_number(request)
+    query = request.query_params
+    strategy, owner, warning = query.get("strategy"), query.get("owner"), query.get("warning")
+    stalled, column = query.get("stalled"), query.get("column")
+    outcome, page = query.get("outcome", "open"), _page_number(request)
     outcome = outcome if outcome in ("open", "won", "lost", "all") else "open"
     chosen = {"strategy": _enum(Strategy, strategy), "warning": _enum(WarningCode, warning),
               "owner": (owner or "").strip()[:200] or None, "stalled": stalled in ("1", "on", "true"),
@@ -198,7 +194,8 @@ def _board(request: Request, may_render: bool = True) -> HTMLResponse:
     else:
         shown = repr((sorted((k, str(v)) for k, v in chosen.items()), outcome, opened,
                       min(max(page, 0), 1_000) if opened else 0))
-        html = roomcache.cached_board(ctx, who, lang.value, request.url.path, shown,
+        # the path from the scope: request.url builds a whole URL object for it
+        html = roomcache.cached_board(ctx, who, lang.value, request.scope["path"], shown,
                                       partial, (filters, visible),
                                       render_marked if may_render else None)
     csrf = (request.scope.get("session") or {}).get("csrf", "")
@@ -308,8 +305,8 @@ def _deal_room(request: Request, deal_id: str, may_render: bool = True) -> HTMLR
         context = room_context(request, ctx, who, lang, deal_id, csrf=roomcache.CSRF_MARK)
         return render(ctx.env, "room.html", context, "room" if partial else None)
 
-    html = roomcache.cached_room(ctx, who, lang.value, deal_id, request.url.path,
-                                 request.url.query, partial,
+    html = roomcache.cached_room(ctx, who, lang.value, deal_id, request.scope["path"],
+                                 request.scope["query_string"].decode("latin-1"), partial,
                                  render_marked if may_render else None)
     if html is None:  # an address that is not cached
         return respond(request, "room.html", room_context(request, ctx, who, lang, deal_id),
