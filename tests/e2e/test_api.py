@@ -400,6 +400,14 @@ def test_the_session_cookie_is_httponly_and_samesite_lax(team):
     assert "Secure" not in cookie, "plain http on loopback: a Secure cookie would be dropped"
 
 
+def test_an_api_call_without_a_cookie_gets_none_and_a_page_gets_one(client):
+    located = client.post("/api/v1/locate", json={"text": "We need a new MES by Q3."})
+    assert located.status_code == 200
+    assert "set-cookie" not in located.headers, "a script calling the API asked for no session"
+    page = client.get("/")
+    assert "buyersync_session=" in page.headers.get("set-cookie", ""), "a page's forms need a token"
+
+
 def test_a_seller_cannot_read_or_change_another_sellers_deal(team):
     sign_in(team, "bob")
     bobs = team.post("/api/v1/deals", json=demo_deal()).json()["id"]

@@ -56,7 +56,8 @@ class SessionMiddleware:
         # a script calling the API gets no cookie it did not ask for
         if not isinstance(session.get("csrf"), str) and not scope["path"].startswith("/api/"):
             session["csrf"] = new_token()
-        before = json.dumps(loaded, sort_keys=True)
+        # an absent cookie and an empty session are the same: nothing to send back
+        before = json.dumps(loaded or {}, sort_keys=True)
         scope["session"] = session
         secure = scope.get("scheme") == "https"
 
