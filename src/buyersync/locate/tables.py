@@ -26,12 +26,9 @@ from collections.abc import Callable, Sequence
 from functools import cache
 from importlib import resources
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import Any, Protocol
 
 from buyersync.method.stages import STAGES, Stage
-
-if TYPE_CHECKING:
-    from buyersync.locate.model import StageModel
 
 MODEL_FILE = "stage_model.npz"
 COMPETITOR_CLASSES = ("true", "false", "null")
@@ -183,18 +180,18 @@ class ShippedModel:
     """The shipped model as the locator holds it: the tables for a process's first few
     texts, the NumPy model (loaded then, once) for batches and for everything after."""
 
-    def __init__(self, tables: ModelTables, load: Callable[[], StageModel | None]) -> None:
+    def __init__(self, tables: ModelTables, load: Callable[[], ScoringModel | None]) -> None:
         self.tables = tables
         self.meta = tables.meta
         self._load = load
-        self._full: StageModel | None = None
+        self._full: ScoringModel | None = None
         self._scored = 0
 
     @property
     def terms(self) -> list[str]:
         return self.tables.terms
 
-    def full(self) -> StageModel:
+    def full(self) -> ScoringModel:
         if self._full is None:
             self._full = self._load()
             assert self._full is not None, "the model file went away"
