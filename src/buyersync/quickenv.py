@@ -16,19 +16,20 @@ def plain_environment() -> bool:
 
 def lang_setting() -> str | None:
     """The language the environment asks for, as Settings.lang reads it: BUYERSYNC_LANG,
-    else LANG (names matched case-insensitively, the last one winning)."""
-    found: dict[str, str] = {}
-    for k, v in os.environ.items():
-        if k.lower() in ("buyersync_lang", "lang"):
-            found[k.lower()] = v
-    return found.get("buyersync_lang", found.get("lang"))
+    else LANG."""
+    value = _last("buyersync_lang")
+    return value if value is not None else system_lang()
 
 
 def system_lang() -> str | None:
-    """The LANG variable, matched case-insensitively with the last one winning, as
-    pydantic-settings matches it."""
-    lang = None
+    """The LANG variable, as pydantic-settings matches it."""
+    return _last("lang")
+
+
+def _last(name: str) -> str | None:
+    """The variable `name` (lower case), matched case-insensitively with the last one winning."""
+    value = None
     for k, v in os.environ.items():
-        if k.lower() == "lang":
-            lang = v
-    return lang
+        if k.lower() == name:
+            value = v
+    return value
