@@ -5,30 +5,18 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
-from typing import Any
 
 import pytest
 from fastapi.testclient import TestClient
 
 from buyersync.config import Settings
 from buyersync.method.model import Deal
-from buyersync.services.analysis import analyze
 from buyersync.services.deals import DealService
 from buyersync.web.app import create_app
+from tests.counting import CountingAnalyzer
 from tests.e2e.web_support import csrf_of, demo_deal
 
 NEW_TEXT = "客户说预算已经批了，下个月发标。"
-
-
-class Counting:
-    """The real analysis, counting its calls."""
-
-    def __init__(self) -> None:
-        self.calls = 0
-
-    def __call__(self, deal: Deal) -> Any:
-        self.calls += 1
-        return analyze(deal)
 
 
 @pytest.fixture
@@ -36,7 +24,7 @@ def room(tmp_path: Path):
     settings = Settings(db=f"sqlite:///{tmp_path / 'w.sqlite3'}", team=False,
                         allowed_hosts="testserver")
     service = DealService(settings=settings)
-    counting = Counting()
+    counting = CountingAnalyzer()
     service.analyze = counting  # type: ignore[assignment]  # cached as the standard one is
     with service, TestClient(create_app(settings, deals=service)) as client:
         deal_id = service.create(Deal.model_validate(demo_deal()))

@@ -7,15 +7,14 @@ import os
 import socket
 import subprocess
 import sys
-import time
 
-import httpx
 import pytest
 from sqlalchemy import select
 
 from buyersync.services.team import verify_password
 from buyersync.store import team as team_store
 from buyersync.store.db import make_engine
+from tests.e2e.web_support import first_answer
 
 
 def run(*args: str, stdin: str | None = None, env: dict[str, str] | None = None):
@@ -45,15 +44,7 @@ def test_serve_loads_the_demo_into_the_workspace_its_workers_serve(tmp_path, wor
          "--demo", "--workers", workers], stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL, env=base)
     try:
-        deadline = time.monotonic() + 120
-        while True:
-            try:
-                listed = httpx.get(f"http://127.0.0.1:{port}/api/v1/deals", timeout=10)
-                break
-            except httpx.TransportError:
-                assert server.poll() is None, "the server stopped"
-                assert time.monotonic() < deadline, "the server did not start"
-                time.sleep(0.3)
+        listed = first_answer(server, f"http://127.0.0.1:{port}/api/v1/deals")
         assert listed.status_code == 200
         names = {d["name"] for d in listed.json()}
         from buyersync.services.demo import demo_deals

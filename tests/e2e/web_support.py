@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import json
 import re
+import subprocess
+import time
 from importlib import resources
 from pathlib import Path
 from typing import Any
 
+import httpx
 import yaml
 from fastapi import FastAPI
 from fastapi.testclient import TestClient
@@ -60,3 +63,17 @@ def sign_in(client: TestClient, name: str, password: str = PASSWORD) -> Any:
     return client.post("/signin", data={"username": name, "password": password,
                                         "csrf_token": token, "next": "/"},
                        follow_redirects=False)
+
+
+def first_answer(server: subprocess.Popen[bytes], url: str, timeout: float = 120,
+                 **request: Any) -> httpx.Response:
+    """The first answer a starting `buyersync serve` gives to GET `url`, asked again until it
+    listens (failing if the server stops, or does not start within `timeout` seconds)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            return httpx.get(url, timeout=10, **request)
+        except httpx.TransportError:
+            assert server.poll() is None, "the server stopped"
+            assert time.monotonic() < deadline, "the server did not start"
+            time.sleep(0.3)

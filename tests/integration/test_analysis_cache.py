@@ -11,30 +11,19 @@ from sqlalchemy import func, select, update
 
 from buyersync.method.model import Deal, Evidence
 from buyersync.method.stages import Lang
-from buyersync.services.analysis import analyze
 from buyersync.services.analysis_cache import refresh
 from buyersync.services.deals import DealService
 from buyersync.store import cache
 from buyersync.store.tables import deals
+from tests.counting import CountingAnalyzer
 
 DATA = Path(__file__).resolve().parents[1] / "data"
 
 
-class Counting:
-    """The real analyzer, counting its calls."""
-
-    def __init__(self) -> None:
-        self.calls = 0
-
-    def __call__(self, deal: Deal) -> object:
-        self.calls += 1
-        return analyze(deal)
-
-
-def worker(url: str) -> tuple[DealService, Counting]:
+def worker(url: str) -> tuple[DealService, CountingAnalyzer]:
     """A service as a web worker holds it: the standard analyzer, counted."""
     service = DealService(url)
-    counting = Counting()
+    counting = CountingAnalyzer()
     service.analyze = counting  # type: ignore[assignment]
     return service, counting
 
