@@ -61,6 +61,24 @@ def test_equal_weights_are_ranked_in_feature_order():
     assert same == [(0.7, 4), (0.5, 1), (0.5, 3)]
 
 
+@pytest.mark.parametrize("k", [1, 2, 5, 24])
+def test_features_ranked_for_many_texts_at_once_are_those_ranked_one_text_at_a_time(k):
+    for model in (small_model(), shipped_model()):
+        assert model is not None
+        asks = [(STAGES[i % len(STAGES)], *model.features(text))
+                for i, text in enumerate([*TEXTS, *TEXTS[::-1]])]
+        asks = [ask for ask in asks if len(ask[1])]
+        assert model.top_features_many(asks, k) == [model.top_features(*ask, k) for ask in asks]
+    # equal weights, wherever the cut falls: small_model's first two terms share their
+    # coefficients, and here their TF-IDF weights too
+    model = small_model()
+    idx, w = np.arange(len(model.terms)), np.full(len(model.terms), 0.25)
+    assert all(model.stage_weights(stage, idx, w)[0] == model.stage_weights(stage, idx, w)[1] for stage in STAGES)
+    for cut in range(1, len(idx) + 1):
+        one = [model.top_features(stage, idx, w, cut) for stage in STAGES]
+        assert model.top_features_many([(stage, idx, w) for stage in STAGES], cut) == one
+
+
 def test_the_shipped_tables_answer_as_the_shipped_model_does():
     full, table = shipped_model(), shipped_tables()
     assert full is not None and table is not None

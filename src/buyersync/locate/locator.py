@@ -12,7 +12,7 @@ import math
 import re
 from dataclasses import replace
 from functools import cache
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
 from buyersync.locate.clean import Message, split_message
 from buyersync.locate.lexicon import (
@@ -57,7 +57,10 @@ class Locator:
         self.led_without_cue = LED_WITHOUT_CUE
 
     def locate(self, text: str) -> Location:
-        return _location(self._finish([self._judge(split_message(text[:MAX_LOCATE_CHARS]), None)])[0])
+        asks: list[_SpanAsk] = []
+        weighed = self._judge(split_message(text[:MAX_LOCATE_CHARS]), None, asks)
+        self._quote_model(asks)
+        return _location(self._finish([weighed])[0])
 
     def locate_many(self, texts: list[str]) -> list[Location]:
         """`locate` for a batch of texts: the same answers, with the model run once for all."""
@@ -66,11 +69,14 @@ class Locator:
     def judge_many(self, texts: list[str]) -> list[Judged]:
         """`locate_many` as plain tuples (no validated objects): the streaming path's form."""
         messages = [split_message(t[:MAX_LOCATE_CHARS]) for t in texts]
+        asks: list[_SpanAsk] = []  # texts whose signals quote the model: ranked all at once
         if self.model is None:
-            return self._finish([self._judge(m, None) for m in messages])
+            return self._finish([self._judge(m, None, asks) for m in messages])
         stage, comp, feats = self.model.score_many([m.body for m in messages])
-        return self._finish([self._judge(m, (s, c, f))
-                             for m, s, c, f in zip(messages, stage, comp, feats, strict=True)])
+        weighed = [self._judge(m, (s, c, f), asks)
+                   for m, s, c, f in zip(messages, stage, comp, feats, strict=True)]
+        self._quote_model(asks)
+        return self._finish(weighed)
 
     def _finish(self, weighed: list[_Weighed]) -> list[Judged]:
         """Round the scores of many texts at once, and say which answers are in doubt."""
@@ -80,12 +86,14 @@ class Locator:
                 for (stage, _, competitor_led, signals, best), r in zip(weighed, rounded, strict=True)]
 
     def _judge(self, message: Message,
-               predicted: tuple[list[float], list[float], Features] | None
-               ) -> _Weighed:
+               predicted: tuple[list[float], list[float], Features] | None,
+               asks: list[_SpanAsk]) -> _Weighed:
         """Stage, scores, competitor verdict, signals and the best stage's index for one message.
 
         Scores are kept as lists in STAGES order: a dict keyed by the Stage enum costs a
-        Python-level hash on every access, and this runs once for every located text.
+        Python-level hash on every access, and this runs once for every located text. When
+        the signals must quote the model, the text joins `asks`, and `_quote_model` fills
+        its signals in, for all such texts of a batch at once.
         """
         text = message.body
         hits = self.lexicon.find(text)
@@ -139,11 +147,11 @@ class Locator:
             verdict = "false" if odds["false"] > odds["null"] else "null"
         competitor_led = None if verdict == "null" else verdict == "true"
         return (stage, scores, competitor_led,
-                self._signals(text, stage, hits, reading, competitor_led, features), best)
+                self._signals(text, stage, hits, reading, competitor_led, features, asks), best)
 
     def _signals(self, text: str, stage: Stage, hits: list[Hit], reading: Reading,
-                 competitor_led: bool | None,
-                 features: Features | None) -> list[tuple[str, Stage | None, str]]:
+                 competitor_led: bool | None, features: Features | None,
+                 asks: list[_SpanAsk]) -> list[tuple[str, Stage | None, str]]:
         # the decisive sentence's phrases first, then the rest
         mine = sorted((p for p in reading.phrases if p.stage is stage and p.weight > 0),
                       key=lambda p: -p.salience)
@@ -151,56 +159,78 @@ class Locator:
         key = stage.value
         out += [(h.text, stage, "stage") for h in hits
                 if h.label == key and h.start < len(text) and h not in reading.hits]
-        if not out and features is not None:
-            out = [(span, stage, "stage") for span in self._model_spans(text, stage, *features)]
+        cues: list[tuple[str, Stage | None, str]] = []
         if competitor_led is not None:
             label = COMPETITOR_LED if competitor_led else NOT_LED
-            out += [(h.text, None, label) for h in hits if h.label == label]
-        seen: set[tuple[str, str]] = set()
-        unique = []
-        for s in out:
-            if (s[0], s[2]) not in seen:
-                seen.add((s[0], s[2]))
-                unique.append(s)
-        return unique[:6]
+            cues = [(h.text, None, label) for h in hits if h.label == label]
+        if not out and features is not None and len(features[0]):
+            # no phrase for its stage: the model's words are quoted, with the other texts' (later)
+            asks.append((cues, text, stage, features))
+            return cues
+        return _first_six(out + cues)
 
-    def _model_spans(self, text: str, stage: Stage, idx: Any, w: Any,
-                     top: int = 8) -> list[str]:
-        """The stretches of text whose n-grams pushed hardest toward `stage`, verbatim."""
+    def _quote_model(self, asks: list[_SpanAsk]) -> None:
+        """Put in front of each asking text's signals (its competitor cues) the stretches of
+        its text whose n-grams pushed hardest toward its stage, verbatim; the features of all
+        the texts are ranked in one go."""
+        if not asks:
+            return
         assert self.model is not None
-        if not len(idx):
-            return []
+        ranked = self.model.top_features_many([(stage, *f) for _, _, stage, f in asks], _TOP * 3)
         terms = self.model.terms
-        lowered = text.lower()
-        spans: list[tuple[int, int]] = []
-        for weight, j in self.model.top_features(stage, idx, w, top * 3):
-            if weight <= 0:
-                break
-            gram = terms[j]
-            if len(gram.strip()) < 2:
-                continue
-            at = lowered.find(gram)
-            if at >= 0:
-                spans.append((at, at + len(gram)))
-            if len(spans) >= top:
-                break
-        spans = [_whole_words(text, a, b) for a, b in spans]
-        spans.sort()
-        merged: list[list[int]] = []
-        for a, b in spans:
-            if merged and a <= merged[-1][1]:
-                merged[-1][1] = max(merged[-1][1], b)
-            else:
-                merged.append([a, b])
-        merged.sort(key=lambda ab: ab[0] - ab[1])
-        out = []
-        for a, b in merged:
-            span = text[a:b].strip()
-            # four Latin letters or one Chinese character: a stretch worth quoting
-            if span and (_FOUR_LATIN.search(span) or _CJK.search(span)) \
-                    and span.lower() not in _STOPWORDS:
-                out.append(span)
-        return out[:3]
+        for (signals, text, stage, _), top in zip(asks, ranked, strict=True):
+            quoted: list[tuple[str, Stage | None, str]] = [
+                (span, stage, "stage") for span in _model_spans(text, top, terms)]
+            signals[:] = _first_six(quoted + signals)
+
+
+_TOP = 8  # model spans looked for in a text (of which up to 3 are quoted)
+
+
+def _first_six(out: list[tuple[str, Stage | None, str]]) -> list[tuple[str, Stage | None, str]]:
+    seen: set[tuple[str, str]] = set()
+    unique = []
+    for s in out:
+        if (s[0], s[2]) not in seen:
+            seen.add((s[0], s[2]))
+            unique.append(s)
+    return unique[:6]
+
+
+def _model_spans(text: str, ranked: list[tuple[float, int]], terms: list[str]) -> list[str]:
+    """The stretches of text whose n-grams pushed hardest toward the stage, verbatim: `ranked`
+    are the text's features that push hardest, as (weight, feature), largest first."""
+    top = _TOP
+    lowered = text.lower()
+    spans: list[tuple[int, int]] = []
+    for weight, j in ranked:
+        if weight <= 0:
+            break
+        gram = terms[j]
+        if len(gram.strip()) < 2:
+            continue
+        at = lowered.find(gram)
+        if at >= 0:
+            spans.append((at, at + len(gram)))
+        if len(spans) >= top:
+            break
+    spans = [_whole_words(text, a, b) for a, b in spans]
+    spans.sort()
+    merged: list[list[int]] = []
+    for a, b in spans:
+        if merged and a <= merged[-1][1]:
+            merged[-1][1] = max(merged[-1][1], b)
+        else:
+            merged.append([a, b])
+    merged.sort(key=lambda ab: ab[0] - ab[1])
+    out = []
+    for a, b in merged:
+        span = text[a:b].strip()
+        # four Latin letters or one Chinese character: a stretch worth quoting
+        if span and (_FOUR_LATIN.search(span) or _CJK.search(span)) \
+                and span.lower() not in _STOPWORDS:
+            out.append(span)
+    return out[:3]
 
 
 _STOPWORDS = {"the", "that", "this", "they", "them", "their", "with", "from", "have", "what",
@@ -260,6 +290,9 @@ def _rounded_many(rows: list[list[float]]) -> list[list[float]]:
 Judged = tuple[Stage, list[float], bool | None, list[tuple[str, Stage | None, str]], bool]
 # the same before rounding: (stage, scores, competitor_led, signals, index of the best stage)
 _Weighed = tuple[Stage, list[float], bool | None, list[tuple[str, Stage | None, str]], int]
+# a text whose signals quote the model: (its signals so far, to be completed in place, its
+# text, its stage, its features)
+_SpanAsk = tuple[list[tuple[str, Stage | None, str]], str, Stage, Features]
 
 
 def _location(j: Judged) -> Location:

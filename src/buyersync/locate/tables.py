@@ -61,6 +61,9 @@ class ScoringModel(Protocol):
 
     def top_features(self, stage: Stage, idx: Any, w: Any, k: int) -> list[tuple[float, int]]: ...
 
+    def top_features_many(self, asks: list[tuple[Stage, Any, Any]], k: int
+                          ) -> list[list[tuple[float, int]]]: ...
+
 
 # -- the arithmetic both models share ------------------------------------------------------
 
@@ -171,6 +174,10 @@ class ModelTables:
         coef = self.stage_coef
         return ranked([coef[i * width + col] * x for i, x in zip(idx, w, strict=True)], idx, k)
 
+    def top_features_many(self, asks: list[tuple[Stage, Any, Any]], k: int
+                          ) -> list[list[tuple[float, int]]]:
+        return [self.top_features(stage, idx, w, k) for stage, idx, w in asks]
+
     @staticmethod
     def _rows(coef: Any, width: int, idx: Sequence[int]) -> list[list[float]]:
         return [coef[i * width : (i + 1) * width].tolist() for i in idx]
@@ -219,6 +226,13 @@ class ShippedModel:
     def top_features(self, stage: Stage, idx: Any, w: Any, k: int) -> list[tuple[float, int]]:
         model = self.tables if isinstance(idx, list) else self.full()
         return model.top_features(stage, idx, w, k)
+
+    def top_features_many(self, asks: list[tuple[Stage, Any, Any]], k: int
+                          ) -> list[list[tuple[float, int]]]:
+        tabled = [isinstance(idx, list) for _, idx, _ in asks]
+        if not any(tabled):
+            return self.full().top_features_many(asks, k)
+        return [self.top_features(*ask, k) for ask in asks]
 
 
 def _gram_hashes(t: str) -> list[int]:
