@@ -125,3 +125,15 @@ def test_the_shipped_model_switches_to_numpy_past_a_few_texts_with_the_same_answ
             assert np.allclose(s, by_text[t][0], rtol=0, atol=1e-12)
             assert np.allclose(c, by_text[t][1], rtol=0, atol=1e-12)
     assert len(loads) == 1
+
+
+def test_the_fast_order_by_text_then_weight_is_the_stable_sort():
+    from buyersync.locate.model import _by_text_then_weight
+
+    rng = np.random.default_rng(5)
+    for texts in (1, 2, 7, 60):
+        lengths = rng.integers(0, 40, size=texts)
+        # few distinct values: many ties, within a text and across texts; 0.0 and -0.0 alike
+        row = rng.choice([0.5, -0.25, 0.0, -0.0, 1e-300, 3.0], size=int(lengths.sum()))
+        stable = np.lexsort((-row, np.repeat(np.arange(texts), lengths)))
+        assert _by_text_then_weight(row, lengths).tolist() == stable.tolist()

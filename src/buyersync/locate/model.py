@@ -257,13 +257,11 @@ class StageModel:
             return [self.top_features(stage, idx, w, k) for stage, idx, w in asks]
         lengths = np.fromiter((len(idx) for _, idx, _ in asks), dtype=np.intp, count=len(asks))
         idx = np.concatenate([a[1] for a in asks])
-        col = np.repeat(np.fromiter((_STAGE_COLUMN[a[0]] for a in asks), dtype=np.intp,
-                                    count=len(asks)), lengths)
-        row = self.stage_coef[idx, col] * np.concatenate([a[2] for a in asks])
-        text = np.repeat(np.arange(len(asks)), lengths)
-        # by text, then by weight, largest first; lexsort is stable, so equal weights stay in
-        # feature order (a text's features ascend), as `top_features` ranks them
-        order = np.lexsort((-row, text))
+        width = self.stage_coef.shape[1]
+        cell = idx * width + np.repeat(np.fromiter((_STAGE_COLUMN[a[0]] for a in asks), dtype=np.intp,
+                                                   count=len(asks)), lengths)
+        row = self.stage_coef.ravel().take(cell) * np.concatenate([a[2] for a in asks])
+        order = _by_text_then_weight(row, lengths)
         starts = np.cumsum(lengths) - lengths
         keep = order[np.arange(len(order)) - np.repeat(starts, lengths) < k]
         bounds = np.minimum(lengths, k).cumsum().tolist()
@@ -352,6 +350,28 @@ class _HashTable:
             keep = (vals >= 0) & ~hit
             go_on, slot = go_on[keep], slot[keep]
         return out
+
+
+def _by_text_then_weight(row: np.ndarray, lengths: np.ndarray) -> np.ndarray:
+    """The order of `row` (the weights of texts of `lengths` elements, one after the other)
+    by text, then by weight, largest first, then by position: a stable sort, with NumPy's
+    faster unstable sorts. Equal weights get one rank (0.0 and -0.0 too); rank and position
+    then make every key distinct, so that an unstable sort of the keys has one answer."""
+    n = len(row)
+    texts = len(lengths)
+    if n == 0 or texts * (n + 1) * n >= 1 << 62:  # keys past 64 bits: the plain stable sort
+        return np.lexsort((-row, np.repeat(np.arange(texts), lengths)))
+    neg = -row
+    by_weight = np.argsort(neg)
+    ordered = neg[by_weight]
+    change = np.empty(n, dtype=bool)
+    change[0] = True
+    np.not_equal(ordered[1:], ordered[:-1], out=change[1:])
+    rank = np.empty(n, dtype=np.int64)
+    rank[by_weight] = np.cumsum(change)
+    text = np.repeat(np.arange(texts, dtype=np.int64), lengths)
+    out: np.ndarray = np.argsort((text * (n + 1) + rank) * n + np.arange(n))
+    return out
 
 
 def _linear(w: np.ndarray, coef: np.ndarray, idx: np.ndarray, bias: np.ndarray) -> list[float]:
