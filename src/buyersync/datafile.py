@@ -14,17 +14,30 @@ files may use it.
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import marshal
 import os
 import sys
+import zlib
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from importlib.resources.abc import Traversable
 
-__all__ = ["compiled_path", "load_yaml"]
+__all__ = ["compiled_path", "load_yaml", "package_file"]
+
+#: the folder of the `buyersync` package: its data files are always files on disk (it is not
+#: importable from a zip archive), so they are read by path, without importlib.resources
+_PACKAGE = Path(__file__).resolve().parent
+
+
+def package_file(package: str, *parts: str) -> Path:
+    """A file shipped in the package: `package_file("buyersync.locate", "data", "cues.yaml")`."""
+    top, *subs = package.split(".")
+    if top != _PACKAGE.name:
+        raise ValueError(package)  # a programming error: only this package's files
+    return _PACKAGE.joinpath(*subs, *parts)
+
 
 # what a marshal copy may hold: YAML's plain types (a date, say, is not one: no copy is made)
 _PLAIN = (str, int, float, bool, type(None))
@@ -47,7 +60,9 @@ def load_yaml(source: Traversable) -> Any:
 
 def compiled_path(source: Path, data: bytes) -> Path:
     """Where the compiled copy of `source` holding exactly `data` lives."""
-    digest = hashlib.blake2b(data, digest_size=16).hexdigest()
+    # a checksum, not a cryptographic hash: hashlib's import alone costs a start-up several
+    # milliseconds; the length with two 32-bit checksums tells an edited file apart
+    digest = f"{len(data):x}{zlib.crc32(data):08x}{zlib.adler32(data):08x}"
     return source.parent / "__pycache__" / f"{source.name}.{digest}.{sys.implementation.cache_tag}.marshal"
 
 

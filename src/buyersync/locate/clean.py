@@ -13,11 +13,9 @@ from __future__ import annotations
 
 import re
 from functools import cache
-from html.parser import HTMLParser
-from importlib import resources
 from typing import Any, NamedTuple
 
-import yaml
+from buyersync.datafile import load_yaml, package_file
 
 # one scan decides whether a text needs cleaning at all (most notes do not)
 _MAILISH = re.compile(
@@ -49,9 +47,7 @@ class Message(NamedTuple):
 
 @cache
 def _markers() -> dict[str, Any]:
-    ref = resources.files("buyersync.locate").joinpath("data", "mail.yaml")
-    data: dict[str, Any] = yaml.load(ref.read_text(encoding="utf-8"),
-                                     Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+    data: dict[str, Any] = load_yaml(package_file("buyersync.locate", "data", "mail.yaml"))
     return data
 
 
@@ -207,44 +203,11 @@ def _trim_tail(text: str) -> str:
     return "\n".join(lines).strip()
 
 
-class _TextOfHtml(HTMLParser):
-    BLOCKS = {"p", "div", "br", "tr", "li", "table", "h1", "h2", "h3", "h4", "blockquote", "hr"}
-
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.parts: list[str] = []
-        self._skip = 0
-        self._quote = 0
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        if tag in ("script", "style", "head"):
-            self._skip += 1
-        if tag == "blockquote":
-            self._quote += 1
-        if tag in self.BLOCKS:
-            self.parts.append("\n")
-
-    def handle_endtag(self, tag: str) -> None:
-        if tag in ("script", "style", "head"):
-            self._skip = max(0, self._skip - 1)
-        if tag == "blockquote":
-            self._quote = max(0, self._quote - 1)
-        if tag in self.BLOCKS:
-            self.parts.append("\n")
-
-    def handle_data(self, data: str) -> None:
-        if self._skip:
-            return
-        if self._quote:  # quoted history in HTML mail: mark it as such for the splitter
-            data = "\n".join("> " + line for line in data.split("\n") if line.strip())
-            self.parts.append("\n" + data + "\n")
-        else:
-            self.parts.append(data)
-
-
 def html_text(html: str) -> str:
     """The text of an HTML e-mail, one block per line; <blockquote> content as '>' lines."""
-    parser = _TextOfHtml()
+    from buyersync.locate.htmltext import TextOfHtml  # html.parser only for HTML mail
+
+    parser = TextOfHtml()
     parser.feed(html)
     parser.close()
     text = "".join(parser.parts).replace("\xa0", " ")

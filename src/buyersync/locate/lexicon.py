@@ -12,10 +12,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from functools import cache
-from importlib import resources
 from typing import Any, NamedTuple
 
-from buyersync.datafile import load_yaml
+from buyersync.datafile import load_yaml, package_file
 from buyersync.method import knowledge as kb
 from buyersync.method.stages import STAGES, Stage
 
@@ -176,7 +175,7 @@ def default_modifiers() -> Modifiers:
 
 @cache
 def _cue_data() -> dict[str, Any]:
-    data: dict[str, Any] = load_yaml(resources.files("buyersync.locate").joinpath("data", "cues.yaml"))
+    data: dict[str, Any] = load_yaml(package_file("buyersync.locate", "data", "cues.yaml"))
     return data
 
 

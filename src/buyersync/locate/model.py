@@ -14,12 +14,12 @@ import json
 import math
 from dataclasses import dataclass, field
 from functools import cache
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from buyersync.datafile import package_file
 from buyersync.locate import tables
 from buyersync.locate.tables import softmax
 from buyersync.method.stages import STAGES, Stage
@@ -384,8 +384,5 @@ def _linear(w: np.ndarray, coef: np.ndarray, idx: np.ndarray, bias: np.ndarray) 
 @cache
 def shipped_model() -> StageModel | None:
     """The model shipped in the package, or None when it has not been trained yet."""
-    ref = resources.files("buyersync.locate").joinpath("data", MODEL_FILE)
-    if not ref.is_file():
-        return None
-    with resources.as_file(ref) as path:
-        return StageModel.load(path)
+    path = package_file("buyersync.locate", "data", MODEL_FILE)
+    return StageModel.load(path) if path.is_file() else None

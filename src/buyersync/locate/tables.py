@@ -24,10 +24,10 @@ import sys
 import zipfile
 from collections.abc import Callable, Sequence
 from functools import cache
-from importlib import resources
 from pathlib import Path
 from typing import Any, Protocol
 
+from buyersync.datafile import package_file
 from buyersync.method.stages import STAGES, Stage
 
 MODEL_FILE = "stage_model.npz"
@@ -285,5 +285,5 @@ def _npy(member: memoryview) -> tuple[Any, tuple[int, ...]]:
 @cache
 def shipped_tables() -> ModelTables | None:
     """The shipped model's tables, or None when there is no model or they cannot be read."""
-    ref = resources.files("buyersync.locate").joinpath("data", MODEL_FILE)
-    return ModelTables.open(ref) if isinstance(ref, Path) and ref.is_file() else None
+    path = package_file("buyersync.locate", "data", MODEL_FILE)
+    return ModelTables.open(path) if path.is_file() else None

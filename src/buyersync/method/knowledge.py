@@ -9,23 +9,15 @@ from __future__ import annotations
 
 import os
 from functools import cache
-from importlib import resources
 from pathlib import Path
 from typing import Any
 
-import yaml
-
-from buyersync.datafile import load_yaml
+from buyersync.datafile import load_yaml, package_file
 from buyersync.method.stages import Lang, Stage
-
-try:  # the C loader is several times faster on start-up
-    _Loader: Any = yaml.CSafeLoader
-except AttributeError:  # pragma: no cover - depends on how PyYAML was built
-    _Loader = yaml.SafeLoader
 
 
 def _read(name: str) -> Any:
-    return load_yaml(resources.files("buyersync.method").joinpath("data", name))
+    return load_yaml(package_file("buyersync.method", "data", name))
 
 
 @cache
@@ -83,7 +75,10 @@ def priors(override_path: str | os.PathLike[str] | None = None) -> dict[str, Any
     base = dict(rules()["priors"])
     path = override_path
     if path:
-        extra = yaml.load(Path(path).read_text("utf-8"), Loader=_Loader) or {}
+        import yaml
+
+        extra = yaml.load(Path(path).read_text("utf-8"),
+                          Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader)) or {}
         if not isinstance(extra, dict):
             raise ValueError(message("input", "priors_mapping", "en", path=path))
         for key, value in extra.items():

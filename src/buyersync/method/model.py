@@ -80,7 +80,15 @@ def _storable_text(value: str) -> str:
 Text = Annotated[str, Field(min_length=1, max_length=MAX_TEXT), AfterValidator(_storable_text)]
 
 
-class _Strict(BaseModel):
+class _Model(BaseModel):
+    """Every model here builds its validator when first used, not when imported: a command
+    that reads a deal meets a few of these models, and building them all costs its start-up
+    tens of milliseconds."""
+
+    model_config = ConfigDict(defer_build=True)
+
+
+class _Strict(_Model):
     model_config = ConfigDict(extra="forbid", use_enum_values=False)
 
     @field_validator("*", mode="after")
@@ -162,13 +170,13 @@ class ReferenceCase(_Strict):
     contact: ShortText | None = None
 
 
-class Signal(BaseModel):
+class Signal(_Model):
     text: str
     stage: Stage | None = None
     kind: Literal["stage", "competitor_led", "not_led"] = "stage"
 
 
-class Location(BaseModel):
+class Location(_Model):
     """Where one piece of evidence puts the customer (the `locate` object)."""
 
     stage: Stage
@@ -180,7 +188,7 @@ class Location(BaseModel):
                             "stage signal to tell; `stage` is then the best guess")
 
 
-class Move(BaseModel):
+class Move(_Model):
     id: str
     step: Step
     stage: Stage
@@ -191,7 +199,7 @@ class Move(BaseModel):
     day: int | None = Field(default=None, description="Day of the plan, when a deadline is near")
 
 
-class Warning(BaseModel):
+class Warning(_Model):
     code: WarningCode
     message: str
     rule: str
@@ -201,7 +209,7 @@ LetterKind = Literal["exchange_conditions", "walk_away", "clarification", "chall
                      "post_mortem"]
 
 
-class Letter(BaseModel):
+class Letter(_Model):
     kind: LetterKind
     subject: str
     body: str
@@ -209,7 +217,7 @@ class Letter(BaseModel):
     date: dt.date | None = None
 
 
-class Signature(BaseModel):
+class Signature(_Model):
     """Who signs a letter and on which day: the entry point knows them (the deal's owner,
     the settings, the clock); the planner only writes them in."""
 
@@ -218,7 +226,7 @@ class Signature(BaseModel):
     date: dt.date | None = None
 
 
-class Tradeoff(BaseModel):
+class Tradeoff(_Model):
     """Win probability of the plan against following, and the days the plan costs.
     `basis` says where the figures come from: the shipped priors, or the team's own closed
     deals (then `n` of them in the cell, and `low`–`high` is the 80% interval)."""
@@ -235,12 +243,12 @@ class Tradeoff(BaseModel):
     following_high: float | None = None
 
 
-class Diagnosis(BaseModel):
+class Diagnosis(_Model):
     root_stage: Stage
     explanation: str
 
 
-class TrackStage(BaseModel):
+class TrackStage(_Model):
     """One stage of the nine-stage track, as drawn for a seller."""
 
     stage: Stage
@@ -250,12 +258,12 @@ class TrackStage(BaseModel):
     target: bool
 
 
-class Reason(BaseModel):
+class Reason(_Model):
     rule: str
     text: str
 
 
-class Fact(BaseModel):
+class Fact(_Model):
     """One fact read from the evidence, quoted as written (`text`) with its kind."""
 
     kind: str
@@ -264,7 +272,7 @@ class Fact(BaseModel):
     evidence: int | None = Field(default=None, description="Index of the evidence item")
 
 
-class Analysis(BaseModel):
+class Analysis(_Model):
     """The `analyze` object: where the customer is and what to do about it."""
 
     stage: Stage
@@ -289,3 +297,15 @@ class Analysis(BaseModel):
         default_factory=list,
         description="Where each evidence item, oldest first, puts the customer",
     )
+
+
+def build_models() -> None:
+    """Build every model's validator now, and stop deferring. The web app calls this before
+    declaring its routes: FastAPI wraps a body model in a TypeAdapter, which would otherwise
+    inherit `defer_build` and build on the first request, outside the guard with which
+    FastAPI silences pydantic's warning about the alias it attaches."""
+    for model in (Evidence, Contact, PlannedAction, Deal, ReferenceCase, Signal, Location, Move,
+                  Warning, Letter, Signature, Tradeoff, Diagnosis, TrackStage, Reason, Fact,
+                  Analysis):
+        model.model_rebuild()
+        model.model_config["defer_build"] = False  # each class holds its own config dict

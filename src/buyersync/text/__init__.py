@@ -16,9 +16,8 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from functools import cache
-from importlib import resources
 
-from buyersync.datafile import load_yaml
+from buyersync.datafile import load_yaml, package_file
 
 __all__ = ["COUNTS", "LANGS", "Words", "both", "form", "has", "lang_of", "t", "table"]
 
@@ -31,7 +30,7 @@ COUNTS: tuple[str, ...] = ("n", "count", "days")
 @cache
 def table(room: str) -> Mapping[str, Mapping[str, str]]:
     """All entries of `text/ROOM.yaml`: key → {"zh": …, "en": …}."""
-    data: dict[str, dict[str, str]] = load_yaml(resources.files("buyersync.text").joinpath(f"{room}.yaml")) or {}
+    data: dict[str, dict[str, str]] = load_yaml(package_file("buyersync.text", f"{room}.yaml")) or {}
     return data
 
 

@@ -13,11 +13,15 @@ from fastapi import APIRouter, Depends, Header, Path, Query, Response
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict
 
-from buyersync.method.model import Analysis, Deal, Evidence, Location, Text
+from buyersync.method.model import Analysis, Deal, Evidence, Location, Text, build_models
 from buyersync.method.stages import Lang, Outcome, Stage, Strategy, WarningCode
 from buyersync.services.deals import DealView
 from buyersync.web.deals import DealAccess, deal_json, summaries
 from buyersync.web.deps import Ctx, Who, signed_in
+
+# the method's models build on first use (for the CLI's start-up); the routes below hand
+# them to FastAPI, whose body adapters need them built
+build_models()
 
 router = APIRouter(prefix="/api/v1", tags=["api"])
 
