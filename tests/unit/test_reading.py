@@ -226,3 +226,24 @@ def test_items_of_the_same_day_are_one_moment_not_a_step_back():
     assert found is not None and found[0] is Stage.solution
     later = current_stage([tender, spec_note], [False, False])
     assert later is not None and later[0] is Stage.measures  # a later day's clear note may pull back
+
+
+def test_sentence_and_clause_ends_are_those_of_the_plain_alternations():
+    """reading.py writes its patterns to open with one character class (fast); they must end
+    sentences and clauses exactly where the plain alternations do."""
+    import random
+    import re
+
+    from buyersync.locate.reading import _CLAUSE, _SENTENCE
+
+    plain_sentence = re.compile(r"[。！？!?；;\n]+|(?<=[A-Za-z0-9)\"'”])\.(?:\s+|$)")
+    plain_clause = re.compile(r"[。！？!?；;\n，,：:]+|(?<=[A-Za-z0-9)\"'”])\.(?:\s+|$)"
+                              r"|\s(?:but|however|and then)\s|但是|但|不过|然后")
+    rnd = random.Random(13)
+    alphabet = [*"。！？!?；;\n，,：:. \t\r\u3000但是不过然后)\"'”aZ9x", "but", "however", "and then", "..."]
+    texts = ["".join(rnd.choice(alphabet) for _ in range(rnd.randint(0, 25))) for _ in range(40_000)]
+    texts += ["We are not sure yet. Maybe next week? 但是预算还没批；先做调研，然后再说。",
+              "v2.0 is out.The end. (Really.) \"Quoted.\" ”好。” and then, however: done."]
+    for text in texts:
+        for fast, plain in ((_SENTENCE, plain_sentence), (_CLAUSE, plain_clause)):
+            assert [m.end() for m in fast.finditer(text)] == [m.end() for m in plain.finditer(text)], text

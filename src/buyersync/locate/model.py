@@ -133,8 +133,12 @@ class StageModel:
         narrow = np.frombuffer("\x00".join(map(normalise, texts)).encode("utf-32-le", "surrogatepass"),
                                dtype=np.uint32)
         c = narrow.astype(np.uint64)
-        doc_of = np.cumsum(c == 0, dtype=np.int32)  # the text each position belongs to
-        index, starts = [], []
+        v = len(self.terms)
+        # each (text, feature) pair is one integer key, text × V + feature: 32 bits when it fits
+        kind = np.dtype(np.int64 if (len(texts) + 1) * v >= 1 << 32 else np.uint32)
+        vk = np.array(v, dtype=kind)
+        text_key = np.cumsum(narrow == 0, dtype=kind) * vk  # the key of each position's text
+        keys = []
         h = c
         for n in range(1, NGRAM_RANGE[1] + 1):
             if n > 1:
@@ -142,28 +146,26 @@ class StageModel:
             if n < NGRAM_RANGE[0] or not len(h):
                 continue
             if n == 1 and len(narrow) and int(narrow.max()) < _DIRECT:
-                found = self._unigrams()[narrow]  # one gather instead of a hash probe
+                found = self._unigrams().take(narrow)  # one gather instead of a hash probe
             else:
                 found = self._table.lookup(_mix(h, n))
             at = np.flatnonzero(found >= 0)
-            index.append(found[at])
-            starts.append(at)
-        feature = np.concatenate(index)
-        doc = doc_of[np.concatenate(starts)]
-        v = len(self.terms)
-        # count each (text, feature) pair: sort one integer key per gram, 32 bits when it fits
-        wide = len(texts) * v >= 1 << 32
-        keys = np.sort(doc.astype(np.int64) * v + feature if wide
-                       else doc.astype(np.uint32) * np.uint32(v) + feature.astype(np.uint32))
-        first = np.ones(len(keys), dtype=bool)
-        np.not_equal(keys[1:], keys[:-1], out=first[1:])
+            keys.append(text_key.take(at) + found.take(at).astype(kind))
+        # count each pair: sort the keys, then the runs of equal keys
+        key = np.concatenate(keys) if keys else np.zeros(0, dtype=kind)
+        key.sort()
+        first = np.empty(len(key), dtype=bool)
+        first[:1] = True
+        np.not_equal(key[1:], key[:-1], out=first[1:])
         at = np.flatnonzero(first)
-        counts = np.diff(at, append=len(keys))
-        key_doc, key_feature = np.divmod(keys[at].astype(np.int64), v)
-        w = (1.0 + np.log(counts)) * self.idf[key_feature]
+        counts = np.diff(at, append=len(key))
+        key = key.take(at)
+        indptr = np.searchsorted(key, np.arange(len(texts) + 1, dtype=kind) * vk)
+        key_doc = np.repeat(np.arange(len(texts)), np.diff(indptr))
+        key_feature = (key - key_doc.astype(kind) * vk).astype(np.int64)
+        w = (1.0 + np.log(counts)) * self.idf.take(key_feature)
         norms = np.sqrt(np.bincount(key_doc, weights=w * w, minlength=len(texts)))
         w = w / np.where(norms > 0, norms, 1.0)[key_doc]
-        indptr = np.searchsorted(key_doc, np.arange(len(texts) + 1))
         return indptr, key_feature, w
 
     def _unigrams(self) -> np.ndarray:
@@ -335,17 +337,18 @@ class _HashTable:
 
     def lookup(self, hs: np.ndarray) -> np.ndarray:
         """The feature index of each hash, -1 where it is no term."""
-        slot = (hs & self._mask).astype(np.intp)
-        out = self.values[slot]
-        hit = self.keys[slot] == hs
-        go_on = np.flatnonzero((out >= 0) & ~hit)  # occupied by another key: probe further
-        out[~hit] = -1
+        keys, values = self.keys, self.values
+        slot = np.bitwise_and(hs, self._mask).view(np.int64)  # below 2**63: the same numbers
+        vals = values.take(slot)
+        hit = keys.take(slot) == hs
+        out: np.ndarray = np.where(hit, vals, -1).astype(values.dtype, copy=False)
+        go_on = np.flatnonzero((vals >= 0) > hit)  # occupied by another key: probe further
         slot = slot[go_on]
-        size = len(self.keys)
+        size = len(keys)
         while len(go_on):
             slot = (slot + 1) & (size - 1)
-            vals = self.values[slot]
-            hit = self.keys[slot] == hs[go_on]
+            vals = values[slot]
+            hit = keys[slot] == hs[go_on]
             out[go_on[hit]] = vals[hit]
             keep = (vals >= 0) & ~hit
             go_on, slot = go_on[keep], slot[keep]

@@ -17,7 +17,7 @@ import orjson
 from buyersync.locate import default_locator
 from buyersync.locate.locator import Judged
 from buyersync.method.model import Location
-from buyersync.method.stages import STAGES
+from buyersync.method.stages import STAGES, Stage
 
 
 def locate_stream(src: IO[str], dst: IO[str], *,
@@ -110,6 +110,8 @@ def _value(v: Any) -> str:
 
 _STAGE_JSON = [(f'"{s.value}"', f'"{s.value}": ') for s in STAGES]
 _BOOL = {True: "true", False: "false", None: "null"}
+_STAGE_VALUE = {s: (i, json) for i, (s, (json, _)) in enumerate(zip(STAGES, _STAGE_JSON, strict=True))}
+_SIGNAL_STAGE: dict[Stage | None, str] = {None: "null", **{s: json for s, (_, json) in _STAGE_VALUE.items()}}
 
 
 # the scores object: each stage's key and the repr of its (float) score
@@ -120,10 +122,11 @@ def _row_line(item_id: Any, judged: Judged) -> str:
     """`json.dumps(_location_row(item_id, location), ensure_ascii=False) + "\\n"`, from a template."""
     stage, rounded, competitor_led, signals, uncertain = judged
     scores = _SCORES % tuple(rounded)
-    sigs = ", ".join([f'{{"text": {_string(t)}, "stage": {_STAGE_JSON[STAGES.index(s)][0] if s else "null"}, '
-                      f'"kind": "{k}"}}' for t, s, k in signals])
-    return (f'{{"id": {_value(item_id)}, "stage": "{stage.value}", '
-            f'"confidence": {rounded[STAGES.index(stage)]!r}, "scores": {{{scores}}}, '
+    kinds = _SIGNAL_STAGE
+    sigs = ", ".join([f'{{"text": {_string(t)}, "stage": {kinds[s]}, "kind": "{k}"}}' for t, s, k in signals])
+    at, name = _STAGE_VALUE[stage]
+    return (f'{{"id": {_value(item_id)}, "stage": {name}, '
+            f'"confidence": {rounded[at]!r}, "scores": {{{scores}}}, '
             f'"competitor_led": {_BOOL[competitor_led]}, "uncertain": {_BOOL[uncertain]}, '
             f'"signals": [{sigs}]}}\n')
 
