@@ -1,6 +1,7 @@
 """Deals analysed per second in process, and `buyersync analyze FILE` as a cold start.
 
 Usage: python bench/analyze_rate.py [DEAL_FOLDER] [--rounds N] [--cold N] [--against SRC]
+                                    [--instructions]
 Default folder: the package's demo deals (plus ../shared/corpus/{deals,cases} when present).
 --against SRC: the same command run from another checkout's `src` folder (PYTHONPATH), in
 turn with this one, and the median of the pairs' CPU and wall ratios.
@@ -11,6 +12,9 @@ distorts least) and wall seconds, median of N runs. Side by side, in the same ro
 floors it cannot go under — a bare interpreter, and one that only imports the libraries
 `analyze` needs (pydantic, PyYAML) — and, measured in separate fresh processes, where
 the time goes: each stage's CPU time in the order the command meets it.
+
+--instructions: each command also run once under valgrind's callgrind, which counts the
+instructions it executes: a figure the machine's load does not move (needs valgrind).
 """
 
 from __future__ import annotations
@@ -19,9 +23,11 @@ import argparse
 import json
 import os
 import resource
+import shutil
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -69,6 +75,16 @@ def timed(cmd: list[str], env: dict[str, str] | None = None) -> tuple[float, flo
     return after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime, wall
 
 
+def instructions(cmd: list[str], env: dict[str, str] | None = None) -> float | None:
+    """Millions of instructions one whole process executes (callgrind), or None."""
+    if not shutil.which("valgrind"):
+        return None
+    done = subprocess.run(["valgrind", "--tool=callgrind", "--callgrind-out-file=/dev/null", *cmd],
+                          capture_output=True, text=True, env=env or ENV)
+    found = [line for line in done.stderr.splitlines() if "Collected :" in line]
+    return int(found[-1].split(":")[-1]) / 1e6 if found else None
+
+
 def breakdown(file: Path) -> list[tuple[str, float]]:
     lines = ["import time, sys", "FILE = sys.argv[1]", "out = []"]
     for name, code in STAGES:
@@ -85,6 +101,8 @@ def main() -> None:
     ap.add_argument("--rounds", type=int, default=20)
     ap.add_argument("--cold", type=int, default=11, help="cold runs of each command")
     ap.add_argument("--against", type=Path, help="another checkout's src folder, run in turn")
+    ap.add_argument("--instructions", action="store_true",
+                    help="also count each command's instructions under callgrind (valgrind)")
     a = ap.parse_args()
     files = deal_files(a.folder)
     deals = [read_deal_file(str(f)) for f in files]
@@ -99,9 +117,14 @@ def main() -> None:
           f"({len(deals)} distinct deals)")
 
     demo = ROOT / "src" / "buyersync" / "demo" / "surprise-tender.yaml"
+    # the same deal as JSON (what a script or a CRM export writes): no YAML parser to import
+    as_json = Path(tempfile.mkdtemp()) / "surprise-tender.json"
+    as_json.write_text(read_deal_file(str(demo)).model_dump_json(exclude_none=True), "utf-8")
+    analyze_cmd = [sys.executable, "-m", "buyersync.cli", "analyze"]
     commands = {
-        "buyersync analyze FILE --format json": [sys.executable, "-m", "buyersync.cli", "analyze",
-                                                 str(demo), "--format", "json"],
+        "buyersync analyze FILE --format json": [*analyze_cmd, str(demo), "--format", "json"],
+        "buyersync analyze FILE (human, the default)": [*analyze_cmd, str(demo)],
+        "buyersync analyze FILE.json --format json": [*analyze_cmd, str(as_json), "--format", "json"],
         "python -c pass": [sys.executable, "-c", "pass"],
         "python -c 'import yaml; from pydantic import BaseModel'":
             [sys.executable, "-c", "import yaml; from pydantic import BaseModel"],
@@ -120,9 +143,13 @@ def main() -> None:
             runs[name].append(timed(cmd, envs[name]))
     print(f"\ncold start, whole process, median of {a.cold} runs taken in turn "
           f"(load average {__import__('os').getloadavg()[0]:.1f}):")
-    print(f"{'':44} {'cpu s':>7} {'wall s':>7}")
+    counted = {name: instructions(cmd, envs[name]) for name, cmd in commands.items()} \
+        if a.instructions else {}
+    print(f"{'':56} {'cpu s':>7} {'wall s':>7}" + ("  instructions" if counted else ""))
     for name, rs in runs.items():
-        print(f"{name:44} {statistics.median(r[0] for r in rs):7.3f} {statistics.median(r[1] for r in rs):7.3f}")
+        count = f"  {counted[name]:8.0f} M" if counted.get(name) else ""
+        print(f"{name:56} {statistics.median(r[0] for r in rs):7.3f} "
+              f"{statistics.median(r[1] for r in rs):7.3f}{count}")
     if a.against:
         mine, theirs = runs[next(iter(runs))], runs["the same, code from --against"]
         for i, what in ((0, "cpu"), (1, "wall")):
