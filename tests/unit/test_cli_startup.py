@@ -3,6 +3,7 @@ library when no BUYERSYNC_* variable is set, and imports nothing it does not use
 
 from __future__ import annotations
 
+import json
 import subprocess
 import sys
 from pathlib import Path
@@ -121,3 +122,22 @@ def test_the_plain_line_prints_what_typer_prints(quick, typed):
     by_quick = subprocess.run(base + quick, capture_output=True, text=True, check=True)
     by_typer = subprocess.run(base + typed, capture_output=True, text=True, check=True)
     assert by_quick.stdout == by_typer.stdout and by_quick.stdout.strip()
+
+
+def test_the_plain_jsonl_locate_line_prints_what_typer_prints():
+    """`locate --format jsonl` runs without Typer; `--format=jsonl` goes through Typer: the
+    same lines out, the same report of a bad line, the same exit status."""
+    from buyersync.cli.quick import _JSONL
+
+    lines = "".join(json.dumps({"id": i, "text": t}, ensure_ascii=False) + "\n"
+                    for i, t in enumerate(["BAFO due Friday; net-60 terms.", "下周三开标，请准时。"]))
+    base = [sys.executable, "-m", "buyersync.cli"]
+    for src, code in ((lines, 0), (lines + '{"id": 9}\n', 2)):
+        by_typer = subprocess.run([*base, "locate", "--format=jsonl"], input=src, capture_output=True,
+                                  text=True, check=False)
+        for quick in _JSONL:
+            by_quick = subprocess.run([*base, *quick], input=src, capture_output=True, text=True,
+                                      check=False)
+            assert (by_quick.returncode, by_quick.stdout, by_quick.stderr) == \
+                (by_typer.returncode, by_typer.stdout, by_typer.stderr)
+            assert by_quick.returncode == code and by_quick.stdout.count("\n") == src.count("\n")

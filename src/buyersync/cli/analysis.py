@@ -66,21 +66,9 @@ def locate(
     With --format jsonl, reads lines {"id", "text"} and streams one result per line.
     """
     if format is LocateFormat.jsonl:
-        from buyersync.services.batch import locate_stream
+        from buyersync.cli.quick import locate_jsonl
 
-        counter = None
-        if sys.stderr.isatty():
-            from buyersync.cli.progress import Counter
-
-            counter = Counter("cli.texts_located")
-        try:
-            failed = locate_stream(sys.stdin, sys.stdout,
-                                   progress=counter.update if counter else None)
-        finally:
-            if counter:
-                counter.close()
-        if failed:
-            raise BadInput("jsonl_line", where="<stdin>", line=failed[0][0], detail=failed[0][1])
+        locate_jsonl()
         return
     from buyersync.locate import locate as run
 

@@ -1,15 +1,18 @@
-"""`buyersync analyze FILE [--format human|json] [--lang zh|en]` without Typer.
+"""`buyersync analyze FILE [--format human|json] [--lang zh|en]` and `buyersync locate
+--format jsonl` without Typer.
 
 Typer (with Click, and the pydantic adapters it builds for each option) costs a sixth of
 `analyze`'s cold start, and a script runs that one line over and over. A command line of
 exactly that shape — the command, one file, at most one of each option, each with a value
-Typer would accept — is parsed here and runs the same function the Typer command runs.
+Typer would accept — is parsed here and runs the same function the Typer command runs;
+so does `locate --format jsonl` (or `-f jsonl`) with nothing else, a batch job's line.
 Anything else (help, `--format=json`, an unknown or repeated option, a bad value) goes to
 Typer, which answers and words errors as it always has.
 """
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Sequence
 
 from buyersync.cli.common import OutFormat, cli_priors, print_json
@@ -40,8 +43,14 @@ def parse(args: Sequence[str]) -> tuple[str, OutFormat, str | None] | None:
     return file, OutFormat(given.get("format", OutFormat.human.value)), given.get("lang")
 
 
+_JSONL = (["locate", "--format", "jsonl"], ["locate", "-f", "jsonl"])
+
+
 def run(args: Sequence[str]) -> bool:
-    """Run a plain `analyze` line; False when the line is one for Typer."""
+    """Run a plain `analyze` or `locate --format jsonl` line; False when the line is one for Typer."""
+    if list(args) in _JSONL:
+        locate_jsonl()
+        return True
     parsed = parse(args)
     if parsed is None:
         return False
@@ -66,4 +75,24 @@ def analyze_file(file: str, format: OutFormat, lang: str | None) -> None:
         print_analysis(deal, result)
 
 
-__all__ = ["analyze_file", "parse", "run"]
+def locate_jsonl() -> None:
+    """`locate --format jsonl`: standard input's lines located onto standard output (Typer's
+    command calls this too); a bad line is answered in place, then reported (exit 2)."""
+    from buyersync.errors import BadInput
+    from buyersync.services.batch import locate_stream
+
+    counter = None
+    if sys.stderr.isatty():
+        from buyersync.cli.progress import Counter
+
+        counter = Counter("cli.texts_located")
+    try:
+        failed = locate_stream(sys.stdin, sys.stdout, progress=counter.update if counter else None)
+    finally:
+        if counter:
+            counter.close()
+    if failed:
+        raise BadInput("jsonl_line", where="<stdin>", line=failed[0][0], detail=failed[0][1])
+
+
+__all__ = ["analyze_file", "locate_jsonl", "parse", "run"]

@@ -28,11 +28,11 @@ from buyersync.locate.lexicon import (
 )
 from buyersync.locate.reading import Reading, read_stage_phrases
 from buyersync.locate.tables import COMPETITOR_CLASSES, Features, ScoringModel, ShippedModel, normalise, shipped_tables
-from buyersync.method.model import Location, Signal
 from buyersync.method.stages import STAGES, Stage
 
 if TYPE_CHECKING:
     from buyersync.locate.model import StageModel
+    from buyersync.method.model import Location
 
 MAX_LOCATE_CHARS = 20_000  # a tender can be long; the opening carries its type
 _STAGE_KEYS = frozenset(s.value for s in STAGES)
@@ -296,6 +296,8 @@ _SpanAsk = tuple[list[tuple[str, Stage | None, str]], str, Stage, Features]
 
 
 def _location(j: Judged) -> Location:
+    from buyersync.method.model import Location, Signal  # pydantic: not for the JSON Lines stream
+
     stage, rounded, competitor_led, signals, uncertain = j
     # built without re-validation: every field is made here from checked values
     return Location.model_construct(

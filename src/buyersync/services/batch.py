@@ -10,14 +10,16 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from typing import IO, Any
+from typing import IO, TYPE_CHECKING, Any
 
 import orjson
 
 from buyersync.locate import default_locator
 from buyersync.locate.locator import Judged
-from buyersync.method.model import Location
 from buyersync.method.stages import STAGES, Stage
+
+if TYPE_CHECKING:
+    from buyersync.method.model import Location
 
 
 def locate_stream(src: IO[str], dst: IO[str], *,
