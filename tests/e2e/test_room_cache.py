@@ -85,3 +85,51 @@ def test_a_deleted_deal_is_not_found_even_though_its_room_was_cached(tmp_path):
         client.get(f"/deals/{deal_id}")
         assert client.delete(f"/api/v1/deals/{deal_id}").status_code in (200, 204)
         assert client.get(f"/deals/{deal_id}").status_code == 404
+
+
+def test_cached_pages_are_answered_before_the_router_as_the_router_answers_them(tmp_path):
+    """web/pages.py's LightPages answers the board and the deal room from the cache ahead
+    of FastAPI's routing: the same answers (status, headers, page) as an app without it,
+    for cached pages and for everything it must leave to the app; and a cached page is
+    answered without the app behind it."""
+    import asyncio
+
+    from buyersync.web.pages import LightPages
+
+    db = tmp_path / "w.sqlite3"
+    routed_app = create_app(Settings(db=f"sqlite:///{db}", team=False, allowed_hosts="testserver"))
+    routed_app.user_middleware = [m for m in routed_app.user_middleware if m.cls is not LightPages]
+    with app_on(db) as client, TestClient(routed_app) as routed:
+        deal_id = client.post("/api/v1/deals", json=demo_deal()).json()["id"]
+        paths = [f"/deals/{deal_id}", "/", f"/deals/{deal_id}?letters=en", "/?outcome=all",
+                 "/?owner=x", "/deals/new", "/deals/nope", "/?page=abc", f"/deals/{deal_id}/",
+                 f"/deals/{deal_id}?x=1"]
+        for headers in ({}, {"HX-Request": "true"}, {"Accept-Language": "en"}):
+            for path in paths:
+                client.get(path, headers=headers)  # the first view fills the cache
+                ours = client.get(path, headers=headers, follow_redirects=False)
+                theirs = routed.get(path, headers=headers, follow_redirects=False)
+                assert ours.status_code == theirs.status_code, path
+                assert {k: v for k, v in ours.headers.items() if k != "set-cookie"} == \
+                    {k: v for k, v in theirs.headers.items() if k != "set-cookie"}, path
+                token = re.compile(r"[A-Za-z0-9_-]{43}")  # each session's CSRF token
+                assert token.sub("", ours.text) == token.sub("", theirs.text), path
+
+        async def never(scope: object, receive: object, send: object) -> None:
+            raise AssertionError("a cached page went on to the router")
+
+        sent: list[dict[str, object]] = []
+
+        async def keep(message: dict[str, object]) -> None:
+            sent.append(message)
+
+        async def nothing() -> dict[str, object]:
+            return {"type": "http.request", "body": b""}
+
+        for path in (f"/deals/{deal_id}", "/"):
+            sent.clear()
+            scope = {"type": "http", "method": "GET", "path": path, "raw_path": path.encode(),
+                     "query_string": b"", "root_path": "", "headers": [(b"host", b"testserver")],
+                     "app": client.app, "session": {"csrf": "the-token"}}
+            asyncio.run(LightPages(never)(scope, nothing, keep))
+            assert sent[0]["status"] == 200 and b"the-token" in sent[1]["body"]  # type: ignore[operator]

@@ -164,3 +164,39 @@ def test_one_service_plans_in_any_language_and_caches_each_language_apart(db_url
         again = second.get(deal_id, lang=Lang.zh)
         assert counted_second.calls == 0, "the Chinese plan is read from the cache"
         assert again.analysis == zh.analysis
+
+
+def test_the_pages_read_the_same_rows_as_sqlalchemy_does(db_url):
+    """cache.read_probe and cache.read_page (db.read_row: on SQLite straight on the
+    driver's connection) give what the same statements give through SQLAlchemy: the
+    owner, revision, stage date as an aware datetime, the closed deals' latest change."""
+    import datetime as dt
+
+    from buyersync.method.model import Outcome
+    from buyersync.store import db
+
+    service, _ = worker(db_url)
+    with service:
+        deal_id = service.create(a_deal())
+        closed = service.create(a_deal())
+        saved = service.export(closed)
+        service.update(closed, saved.model_copy(update={"outcome": Outcome.won}))
+        revision = cache.read_probe(service.engine, deal_id, "room:k").revision
+        stamp = f"{revision}|made|{dt.date.today().isoformat()}"  # kept by put: current
+        db.in_transaction(service.engine, lambda conn: cache.put(
+            conn, deal_id, "room:k", stamp, "<p>page</p>", revision))
+        db.in_transaction(service.engine, lambda conn: cache.put_page(
+            conn, "board:k", "made", "<p>board</p>"))
+        for key in ("room:k", "room:none"):
+            through = db.in_transaction(service.engine,
+                                        lambda conn, k=key: cache.probe(conn, deal_id, k))
+            found = cache.read_probe(service.engine, deal_id, key)
+            assert found == through and found is not None
+            assert found.stage_since.tzinfo is not None and found.closed.startswith("1.20")
+        assert cache.read_probe(service.engine, deal_id, "room:k").stamp == stamp
+        assert cache.read_probe(service.engine, deal_id, "room:k").payload == "<p>page</p>"
+        assert cache.read_probe(service.engine, "no-such-deal", "room:k") is None
+        for key in ("board:k", "board:none"):
+            assert cache.read_page(service.engine, key) == db.in_transaction(
+                service.engine, lambda conn, k=key: cache.page_probe(conn, k))
+        assert cache.read_page(service.engine, "board:k")[1:] == ("made", "<p>board</p>")

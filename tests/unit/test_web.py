@@ -150,3 +150,28 @@ def test_counts_take_the_right_form_and_rules_and_sources_read_in_the_pages_lang
     assert zh.rule("§4 solution") == "§4 " + zh.stage("solution")
     assert (zh.source("WeChat"), en.source("email"), en.source("Slack")) == ("微信", "e-mail", "Slack")
     assert zh.join(["Acme", "Globex"]) == "Acme、Globex"
+
+
+def test_session_cookies_are_itsdangerous_cookies_both_ways():
+    """The session's serializer (web/session.py) keeps its signer and skips compressing,
+    but its cookies are URLSafeTimedSerializer's: each reads the other's, a compressed
+    payload included, and a cookie signed with another key is refused."""
+    from itsdangerous import BadSignature, URLSafeTimedSerializer
+
+    from buyersync.web.session import SessionMiddleware
+
+    ours = SessionMiddleware(app=None, secret_key="the key").signer  # type: ignore[arg-type]
+    plain = URLSafeTimedSerializer("the key", salt="buyersync.session")
+    import secrets
+
+    small = {"csrf": secrets.token_urlsafe(32), "user": "li.wei"}  # as sessions are: random
+    large = {"csrf": "y" * 43, "user": "z" * 300}  # compresses
+    for session in (small, large):
+        assert plain.loads(ours.dumps(session)) == session
+        assert ours.loads(plain.dumps(session)) == session
+        assert ours.loads(ours.dumps(session)) == session
+    assert plain.dumps(large).startswith(".") and not ours.dumps(large).startswith(".")
+    assert ours.dumps(small).split(".")[0] == plain.dumps(small).split(".")[0], \
+        "the same payload when compressing does not pay"
+    with pytest.raises(BadSignature):
+        ours.loads(URLSafeTimedSerializer("other key", salt="buyersync.session").dumps(small))

@@ -26,6 +26,7 @@ from sqlalchemy import (
     BigInteger,
     Column,
     Connection,
+    Engine,
     ForeignKey,
     Integer,
     String,
@@ -42,6 +43,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects import postgresql, sqlite
 
+from buyersync.store import db
 from buyersync.store.references import reference_cases
 from buyersync.store.tables import ID, deals, metadata
 
@@ -143,10 +145,18 @@ def probe(conn: Connection, deal_id: str, key: str) -> Probe | None:
     """The deal's owner, revision and stage timing, the version of the team's reference
     cases and of its closed deals, and the entry cached under `key`: one statement.
     None if there is no such deal."""
-    query = _probe_query()
-    row = conn.execute(query, {"deal_id": deal_id, "key": key}).first()
-    if row is None:
-        return None
+    row = conn.execute(_probe_query(), {"deal_id": deal_id, "key": key}).first()
+    return None if row is None else _probe_of(tuple(row))
+
+
+def read_probe(engine: Engine, deal_id: str, key: str) -> Probe | None:
+    """`probe` on its own, the one statement read as `db.read_row` reads (a page read on
+    every view: web/roomcache.py)."""
+    row = db.read_row(engine, _probe_query(), {"deal_id": deal_id, "key": key})
+    return None if row is None else _probe_of(row)
+
+
+def _probe_of(row: tuple[Any, ...]) -> Probe:
     closed_at = row[7]
     return Probe(owner=row[0], revision=int(row[1]), outcome=row[2], stage_since=row[3],
                  references=f"{row[4]}.{row[5]}",
@@ -207,6 +217,13 @@ def page_probe(conn: Connection, key: str) -> tuple[int | None, str | None, str 
     """The workspace's change count (None: not counted, so nothing may be cached) and
     the page cached under `key` (stamp, payload)."""
     row = conn.execute(_page_query(), {"key": key}).one()
+    return (None if row[0] is None else int(row[0])), row[1], row[2]
+
+
+def read_page(engine: Engine, key: str) -> tuple[int | None, str | None, str | None]:
+    """`page_probe` on its own, read as `db.read_row` reads."""
+    row = db.read_row(engine, _page_query(), {"key": key})
+    assert row is not None  # scalar subqueries: always one row
     return (None if row[0] is None else int(row[0])), row[1], row[2]
 
 

@@ -14,6 +14,7 @@ import json
 import random
 import re
 import time
+import weakref
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from functools import cache
@@ -25,6 +26,7 @@ from sqlalchemy import (
     Connection,
     Engine,
     MetaData,
+    Select,
     Table,
     create_engine,
     event,
@@ -285,6 +287,66 @@ def read_one(engine: Engine, select_once: Callable[[Connection], T]) -> T:
         if _is_unavailable(e) and not _is_retryable(e):
             raise unavailable(engine, e) from None
         raise
+
+
+def read_row(engine: Engine, statement: Select[Any], params: dict[str, Any]) -> tuple[Any, ...] | None:
+    """The first row of one SELECT (None: no row), for the pages read on every view
+    (web/roomcache.py). On SQLite it runs straight on the driver's connection from the
+    pool, without BEGIN and COMMIT (one statement reads one snapshot by itself): the
+    statement compiled once per engine, each column's value then made as SQLAlchemy makes
+    it. SQLAlchemy's own work per execution (a Connection, the statement's cache key, the
+    result object) cost several times the indexed read itself. Elsewhere as
+    `in_transaction`."""
+    if engine.dialect.name != "sqlite":
+        def first(conn: Connection) -> tuple[Any, ...] | None:
+            row = conn.execute(statement, params).first()
+            return None if row is None else tuple(row)
+
+        return in_transaction(engine, first, write=False)
+    sql, names, fixed, processors = _compiled(engine, statement)
+    values = tuple(params[n] if n in params else fixed[n] for n in names)
+    dbapi_error = engine.dialect.loaded_dbapi.Error
+    try:
+        raw = engine.raw_connection()
+        try:
+            found = raw.driver_connection.execute(sql, values).fetchone()  # type: ignore[union-attr]
+        finally:
+            raw.close()
+    except (exc.DBAPIError, dbapi_error) as e:
+        error = e if isinstance(e, exc.DBAPIError) else exc.DBAPIError.instance(
+            sql, values, e, dbapi_error)
+        if not isinstance(error, exc.DBAPIError):  # pragma: no cover (a driver error is one)
+            raise error from None
+        if _is_unavailable(error) and not _is_retryable(error):
+            raise unavailable(engine, error) from None
+        raise error from None
+    if found is None:
+        return None
+    return tuple(v if p is None or v is None else p(v) for v, p in zip(found, processors, strict=True))
+
+
+_Compiled = tuple[Select[Any], str, list[str], dict[str, Any], list[Any]]
+#: per engine, per statement (by identity: the statements are built once, see store/cache.py)
+_COMPILED: weakref.WeakKeyDictionary[Engine, dict[int, _Compiled]] = weakref.WeakKeyDictionary()
+
+
+def _compiled(engine: Engine, statement: Select[Any]) -> tuple[str, list[str], dict[str, Any], list[Any]]:
+    """`statement` as the engine's SQL: its text, the names of its parameters in order,
+    the values it binds itself, and each result column's processor (or None)."""
+    known = _COMPILED.setdefault(engine, {})
+    entry = known.get(id(statement))
+    if entry is None or entry[0] is not statement:
+        dialect = engine.dialect
+        compiled = statement.compile(dialect=dialect)
+        names = list(compiled.positiontup or [])
+        fixed = {name: bind.value for name, bind in compiled.binds.items() if not bind.required}
+        if any(type(v) not in (str, int) for v in fixed.values()):  # no bind processing here
+            raise TypeError(f"read_row binds only text and numbers: {fixed}")
+        processors = [column.type.dialect_impl(dialect).result_processor(dialect, None)
+                      for column in statement.selected_columns]
+        entry = (statement, compiled.string, names, fixed, processors)
+        known[id(statement)] = entry
+    return entry[1], entry[2], entry[3], entry[4]
 
 
 # -- schema -----------------------------------------------------------------------------

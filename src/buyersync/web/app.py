@@ -114,6 +114,10 @@ def create_app(settings: Settings | None = None, *, deals: DealService | None = 
         redoc_url=None,
     )
     app.state.ctx = WebContext(settings=settings, engine=engine, deals=deals, env=make_env())
+    from buyersync.web.pages import LightPages
+
+    # innermost: the board and the deal room from the cache, past everything below
+    app.add_middleware(LightPages)
     # the guard runs inside the session (it needs to know who is signed in for its body
     # limit), and outside everything else; see web/guard.py
     app.add_middleware(RequestGuard, team=settings.team, allowed_hosts=settings.host_names,

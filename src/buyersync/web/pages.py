@@ -17,6 +17,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from pydantic import TypeAdapter, ValidationError
 from starlette.concurrency import run_in_threadpool
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 from buyersync.errors import BadInput, NotFound, problem_of
 from buyersync.method.model import Analysis, Deal, Evidence, Letter, LetterKind
@@ -61,10 +62,62 @@ _INT = TypeAdapter(int)
 
 
 async def _light(request: Request, page: Callable[..., Response], *args: Any) -> Response:
-    if get_ctx(request).inline:
+    if get_ctx(request).inline and not request.scope.get(_MISSED):
         with contextlib.suppress(roomcache.NotCached):
             return page(request, *args, may_render=False)
     return await run_in_threadpool(page, request, *args)
+
+
+#: scope key: LightPages tried this request from the cache and it was not there
+_MISSED = "buyersync.light_missed"
+
+
+class LightPages:
+    """The board and the deal room answered from the cache before FastAPI routes them:
+    a pure ASGI layer inside the app's own middleware (security headers, session, request
+    guard), so that a cached page, on SQLite in local mode (`WebContext.inline`), skips
+    the exception middleware, the router's walk over every route and the endpoint
+    wrappers, which cost as much as the page's own read. It answers only a GET that the
+    router would give to these two routes and only from the cache; anything else (a page
+    to render, an error such as an unknown deal, another method) goes on to the app
+    untouched, which then answers it as it always did. Nothing has been sent by then,
+    and nothing is written on the way (local mode reads only)."""
+
+    PREFIX = "/deals/"
+    #: the GET /deals/… routes the router meets before the deal room's
+    NOT_ROOMS = frozenset({"new"})
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and scope["method"] == "GET" and not scope.get("root_path"):
+            path: str = scope["path"]
+            answer: Response | None = None
+            if path == "/":
+                answer = self._answer(scope, receive, _board)
+            elif path.startswith(self.PREFIX):
+                deal_id = path[len(self.PREFIX):]
+                if deal_id and "/" not in deal_id and deal_id not in self.NOT_ROOMS:
+                    answer = self._answer(scope, receive, _deal_room, deal_id)
+            if answer is not None:
+                await answer(scope, receive, send)
+                return
+        await self.app(scope, receive, send)
+
+    @staticmethod
+    def _answer(scope: Scope, receive: Receive, page: Callable[..., Response],
+                *args: Any) -> Response | None:
+        request = Request(scope, receive)
+        if not get_ctx(request).inline:
+            return None
+        try:
+            return page(request, *args, may_render=False)
+        except roomcache.NotCached:
+            scope[_MISSED] = True
+        except Exception:  # noqa: BLE001 (the app answers it, with its own error pages)
+            pass
+        return None
 
 MAX_TEXT = 100_000
 FormText = Annotated[str, Form(max_length=MAX_TEXT)]

@@ -59,7 +59,7 @@ def cached_room(ctx: WebContext, who: Principal, lang: str, deal_id: str, path: 
             raise NotCached
         return None
     key = _key(ctx, who, lang, path, query, partial)
-    found = db.read_one(ctx.engine, lambda conn: cache.probe(conn, deal_id, key))
+    found = cache.read_probe(ctx.engine, deal_id, key)
     if found is None:
         raise NotFound("deal", deal_id)
     ctx.check(who, found.owner, deal_id)
@@ -93,7 +93,7 @@ def cached_board(ctx: WebContext, who: Principal, lang: str, path: str, query: s
     moved on (`render` says until when its page holds); else rendered and cached."""
     key = _key(ctx, who, lang, path, query, partial) + repr(scope)
     key = "board:" + hashlib.sha256(key.encode()).hexdigest()[:40]
-    changes, stamp, payload = db.read_one(ctx.engine, lambda conn: cache.page_probe(conn, key))
+    changes, stamp, payload = cache.read_page(ctx.engine, key)
     now = dt.datetime.now(dt.UTC)
     made = f"{changes}|{cache.fingerprint(*PAGE_PACKAGES)}|{dt.date.today().isoformat()}|"
     if changes is not None and stamp is not None and payload is not None \

@@ -12,7 +12,9 @@ import secrets
 from http.cookies import SimpleCookie
 from typing import Any
 
-from itsdangerous import BadSignature, URLSafeTimedSerializer
+from itsdangerous import BadSignature, TimestampSigner, URLSafeTimedSerializer
+from itsdangerous.encoding import base64_encode
+from itsdangerous.serializer import Serializer
 from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -24,11 +26,51 @@ def new_token() -> str:
     return secrets.token_urlsafe(32)
 
 
+class _Signer(TimestampSigner):
+    """itsdangerous' signer with its derived key kept (it derives it on every signature)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._derived: dict[bytes, bytes] = {}
+
+    def derive_key(self, secret_key: str | bytes | None = None) -> bytes:
+        key = self.secret_keys[-1] if secret_key is None else secret_key
+        key = key.encode() if isinstance(key, str) else key
+        derived = self._derived.get(key)
+        if derived is None:
+            derived = self._derived[key] = super().derive_key(secret_key)
+        return derived
+
+
+class _Serializer(URLSafeTimedSerializer):
+    """The same cookies as URLSafeTimedSerializer, made with less work per request: one
+    signer per salt, and no attempt at compressing the payload (a random token and a
+    name never compress; starting zlib cost more than the rest of the signing). Reading
+    still accepts a compressed payload."""
+
+    default_signer = _Signer
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._signers: dict[Any, TimestampSigner] = {}
+
+    def make_signer(self, salt: str | bytes | None = None) -> TimestampSigner:
+        signer = self._signers.get(salt)
+        if signer is None:
+            made = super().make_signer(salt)
+            assert isinstance(made, TimestampSigner)
+            signer = self._signers[salt] = made
+        return signer
+
+    def dump_payload(self, obj: Any) -> bytes:
+        return base64_encode(Serializer.dump_payload(self, obj))
+
+
 class SessionMiddleware:
     def __init__(self, app: ASGIApp, secret_key: str, max_age: int = MAX_AGE) -> None:
         self.app = app
         self.max_age = max_age
-        self.signer = URLSafeTimedSerializer(secret_key, salt="buyersync.session")
+        self.signer = _Serializer(secret_key, salt="buyersync.session")
 
     def _load(self, scope: Scope) -> dict[str, Any] | None:
         for name, value in scope.get("headers", []):
