@@ -247,3 +247,32 @@ def test_sentence_and_clause_ends_are_those_of_the_plain_alternations():
     for text in texts:
         for fast, plain in ((_SENTENCE, plain_sentence), (_CLAUSE, plain_clause)):
             assert [m.end() for m in fast.finditer(text)] == [m.end() for m in plain.finditer(text)], text
+
+
+def test_the_fast_mail_marker_checks_answer_as_the_plain_patterns_do():
+    """clean.py looks for mail markers, seller turns and seller offers in faster ways than one
+    regex of many branches; each must say yes exactly where the plain pattern does, case
+    folding included (İ, ı and ſ match i and s under IGNORECASE; str.lower() keeps them)."""
+    import random
+    import re
+
+    from buyersync.locate import clean
+
+    labels = "|".join(re.escape(p) for p in sorted(clean._seller_labels(), key=len, reverse=True))
+    seller = re.compile(r"^\s*(?:\[?\d{1,2}:\d{2}(?::\d{2})?\]?\s*)?(?:[^:：\n（(]{1,30}?\s*[（(]\s*)?(?:"
+                        + labels + r")\s*[)）]?\s*[:：]", re.IGNORECASE | re.MULTILINE)
+    phrases = [p for langs in clean._markers()["seller_offers"].values() for p in langs]
+    offer = re.compile("|".join(map(re.escape, phrases)), re.IGNORECASE)
+    rnd = random.Random(17)
+    pieces = [*"abcdefgilmnorstwyABCDEFGILMNORSTWY:：>-_ \n\t\r<()（）[]0123456789", "İ", "ı", "ſ", "K",
+              "写道", "原始邮件", "转发的邮件", "发自我的", "此致", "保密", "发件人", "主题", "wrote:",
+              "WROTE:", "wrıte:", "Original Message", "forwarded message", "<div", "<P>", "<pre",
+              "From:", "SUBJECT :", "sent from my", "ſent from my", "Regards", "CONFIDENTİAL", "--",
+              "-----", "________", "> ", *phrases, *map(str.upper, phrases), *clean._seller_labels()]
+    texts = ["".join(rnd.choice(pieces) for _ in range(rnd.randint(0, 10))) for _ in range(30_000)]
+    texts += [THREAD, "Us: happy to help\nThem: budget is approved\nUs: great", "no markers here"]
+    for text in texts:
+        assert clean._mailish(text) == (clean._MAILISH.search(text) is not None), repr(text)
+        assert clean._at_a_line_start(clean._seller_turn(), text) == (seller.search(text) is not None), \
+            repr(text)
+        assert (clean._offer().search(text) is None) == (offer.search(text) is None), repr(text)

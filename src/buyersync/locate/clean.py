@@ -25,6 +25,14 @@ _MAILISH = re.compile(
     r"sent from my|发自我的|regards|此致|confidential|保密",
     re.IGNORECASE | re.MULTILINE)
 _HTML = re.compile(r"<(?:html|body|div|p|br|table|span|td|blockquote)\b", re.IGNORECASE)
+# `_MAILISH` in three faster parts (Python's regex engine tries every branch at every position):
+# its words, looked for in the lower-cased text; its HTML tags; and its line openings, tried
+# at the start and after each newline only. A text with a letter that IGNORECASE matches with
+# one of the words' letters though str.lower() does not turn it into that letter (İ, ı, ſ) is
+# left to `_MAILISH` itself.
+_MAIL_WORDS = ("wrote:", "写道:", "写道：", "原始邮件", "original message",  # text-ok: input words to recognise
+               "forwarded message", "转发的邮件", "sent from my", "发自我的", "regards", "此致", "confidential", "保密")
+_FOLDS = frozenset("\u0130\u0131\u017f")
 _HEADER = re.compile(r"^\s*[*]*(from|to|cc|bcc|subject|sent|date|reply-to|发件人|收件人|抄送|"
                      r"主题|发送时间|日期)[*]*\s*[:：]\s*(.*)$", re.IGNORECASE)
 _SEPARATOR = re.compile(r"^\s*(?:-{3,}\s*(?:original message|forwarded message|原始邮件|"
@@ -74,8 +82,8 @@ def split_message(text: str) -> Message:
     # one line without markup has no history, signature or header block to remove
     if "\n" not in text and "<" not in text:
         return Message(text)
-    if _MAILISH.search(text) is None:
-        if _seller_turn().search(text) is None:
+    if not _mailish(text):
+        if not _at_a_line_start(_seller_turn(), text):
             return Message(text)
         return Message("\n".join(_customer_turns(text.split("\n"))))
     if _HTML.search(text):
@@ -96,10 +104,56 @@ def split_message(text: str) -> Message:
     return Message(_without_offers(body.strip()), _without_offers(history.strip()))
 
 
+def _mailish(text: str) -> bool:
+    """`_MAILISH.search(text) is not None`: the text shows mail markers."""
+    if not _FOLDS.isdisjoint(text):
+        return _MAILISH.search(text) is not None
+    lowered = text.lower()
+    return any(w in lowered for w in _MAIL_WORDS) or ("<" in text and _HTML.search(text) is not None) \
+        or _at_a_line_start(_MAIL_LINE, text)
+
+
+_LineStart = tuple[re.Pattern[str], re.Pattern[str]]
+
+
+def _line_start(body: str, flags: int) -> _LineStart:
+    """A pattern that matches only where a line starts (`^(?:body)` under MULTILINE), as two:
+    one for the text's start, one that opens with the newline before any other line (a
+    literal the regex engine finds fast)."""
+    return (re.compile("^(?:" + body + ")", flags | re.MULTILINE),
+            re.compile("\n(?:" + body + ")", flags | re.MULTILINE))
+
+
+def _at_a_line_start(pattern: _LineStart, text: str) -> bool:
+    """`re.search("^(?:body)", text, MULTILINE) is not None`."""
+    return pattern[0].match(text) is not None or pattern[1].search(text) is not None
+
+
+_MAIL_LINE = _line_start(  # text-ok: a pattern of input words to recognise
+    r"\s*(?:>|(?:from|to|cc|subject|sent|date|发件人|收件人|抄送|主题|发送时间)\s*[:：])"
+    r"|--\s*$|_{8,}|-{5,}", re.IGNORECASE)
+
+
+def _first_character_scan(branches: list[str], flags: int) -> re.Pattern[str]:
+    """A pattern that finds one of `branches` (literal) wherever `"|".join(map(re.escape,
+    branches))` does (which branch it reports may differ: for a yes or no), written to open
+    with the class of the branches' first characters, so that the regex engine skips to those
+    characters instead of trying every branch at every position (each branch checks its first
+    character again, looking back)."""
+    if not all(branches):  # an empty branch matches everywhere
+        return re.compile("|".join(map(re.escape, branches)), flags)
+    firsts: dict[str, list[str]] = {}
+    for b in branches:
+        firsts.setdefault(b[0], []).append(re.escape(b[1:]))
+    chars = "".join("\\" + c if c in "\\]^-[" else c for c in firsts)
+    return re.compile("[" + chars + "](?:" + "|".join(
+        f"(?<={re.escape(c)})(?:{'|'.join(rests)})" for c, rests in firsts.items()) + ")", flags)
+
+
 @cache
 def _offer() -> re.Pattern[str]:
-    phrases = [re.escape(p) for langs in _markers()["seller_offers"].values() for p in langs]
-    return re.compile("|".join(phrases), re.IGNORECASE)
+    phrases = [p for langs in _markers()["seller_offers"].values() for p in langs]
+    return _first_character_scan(phrases, re.IGNORECASE)
 
 
 _SENTENCE_END = re.compile(r"(?<=[.!?。！？\n])")
@@ -124,10 +178,11 @@ def _seller_labels() -> frozenset[str]:
 
 
 @cache
-def _seller_turn() -> re.Pattern[str]:
+def _seller_turn() -> _LineStart:
     labels = "|".join(re.escape(p) for p in sorted(_seller_labels(), key=len, reverse=True))
-    return re.compile(r"^\s*(?:\[?\d{1,2}:\d{2}(?::\d{2})?\]?\s*)?(?:[^:：\n（(]{1,30}?\s*[（(]\s*)?(?:"
-                      + labels + r")\s*[)）]?\s*[:：]", re.IGNORECASE | re.MULTILINE)
+    return _line_start(  # text-ok: a pattern of input words to recognise
+        r"\s*(?:\[?\d{1,2}:\d{2}(?::\d{2})?\]?\s*)?(?:[^:：\n（(]{1,30}?\s*[（(]\s*)?(?:"
+        + labels + r")\s*[)）]?\s*[:：]", re.IGNORECASE)
 
 
 def _customer_turns(lines: list[str]) -> list[str]:
