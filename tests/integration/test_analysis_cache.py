@@ -195,8 +195,14 @@ def test_the_pages_read_the_same_rows_as_sqlalchemy_does(db_url):
             assert found.stage_since.tzinfo is not None and found.closed.startswith("1.20")
         assert cache.read_probe(service.engine, deal_id, "room:k").stamp == stamp
         assert cache.read_probe(service.engine, deal_id, "room:k").payload == "<p>page</p>"
+        held = cache.read_probe(service.engine, deal_id, "room:k", held=stamp)
+        assert held is not None and (held.stamp, held.payload) == (stamp, None), \
+            "a reader that holds the page made from this stamp does not read it again"
+        assert cache.read_probe(service.engine, deal_id, "room:k", held="other").payload
         assert cache.read_probe(service.engine, "no-such-deal", "room:k") is None
         for key in ("board:k", "board:none"):
             assert cache.read_page(service.engine, key) == db.in_transaction(
                 service.engine, lambda conn, k=key: cache.page_probe(conn, k))
         assert cache.read_page(service.engine, "board:k")[1:] == ("made", "<p>board</p>")
+        assert cache.read_page(service.engine, "board:k", held="made")[1:] == ("made", None)
+        assert cache.read_page(service.engine, "board:k", held="old")[2] == "<p>board</p>"

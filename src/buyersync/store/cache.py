@@ -34,9 +34,11 @@ from sqlalchemy import (
     Text,
     and_,
     bindparam,
+    case,
     delete,
     func,
     insert,
+    null,
     or_,
     select,
     update,
@@ -122,9 +124,16 @@ class Probe:
     payload: str | None
 
 
+def _unless_held(stamp: Any, payload: Any) -> Any:
+    """The payload, or NULL when its stamp is the `held` parameter's: a reader that keeps
+    the page made from that stamp does not read the page again."""
+    return case((stamp == bindparam("held"), null()), else_=payload)
+
+
 @cache
-def _probe_query() -> Any:
-    """Built once: the statement is the same for every deal and key (bound parameters)."""
+def _probe_query(held: bool = False) -> Any:
+    """Built once: the statement is the same for every deal and key (bound parameters).
+    `held`: the payload only when its stamp is not the `held` parameter."""
     closed = deals.alias("closed_deals")
     # two equalities, not IN: an IN list is expanded afresh on every execution
     is_closed = or_(closed.c.outcome == "won", closed.c.outcome == "lost")
@@ -135,7 +144,7 @@ def _probe_query() -> Any:
         select(func.coalesce(func.max(reference_cases.c.position), -1)).scalar_subquery(),
         select(func.count()).select_from(closed).where(is_closed).scalar_subquery(),
         select(func.max(closed.c.updated_at)).where(is_closed).scalar_subquery(),
-        c.c.stamp, c.c.payload)
+        c.c.stamp, _unless_held(c.c.stamp, c.c.payload) if held else c.c.payload)
         .select_from(deals.outerjoin(c, and_(c.c.deal_id == deals.c.id,
                                              c.c.key == bindparam("key"))))
         .where(deals.c.id == bindparam("deal_id")))
@@ -149,10 +158,11 @@ def probe(conn: Connection, deal_id: str, key: str) -> Probe | None:
     return None if row is None else _probe_of(tuple(row))
 
 
-def read_probe(engine: Engine, deal_id: str, key: str) -> Probe | None:
+def read_probe(engine: Engine, deal_id: str, key: str, held: str = "") -> Probe | None:
     """`probe` on its own, the one statement read as `db.read_row` reads (a page read on
-    every view: web/roomcache.py)."""
-    row = db.read_row(engine, _probe_query(), {"deal_id": deal_id, "key": key})
+    every view: web/roomcache.py); the payload None when its stamp is `held`."""
+    row = db.read_row(engine, _probe_query(held=True),
+                      {"deal_id": deal_id, "key": key, "held": held})
     return None if row is None else _probe_of(row)
 
 
@@ -205,11 +215,13 @@ def changed(conn: Connection) -> None:
 
 
 @cache
-def _page_query() -> Any:
+def _page_query(held: bool = False) -> Any:
+    payload = _unless_held(page_cache.c.stamp, page_cache.c.payload) if held else \
+        page_cache.c.payload
     return select(select(workspace_version.c.changes).scalar_subquery(),
                   select(page_cache.c.stamp).where(page_cache.c.key == bindparam("key"))
                   .scalar_subquery(),
-                  select(page_cache.c.payload).where(page_cache.c.key == bindparam("key"))
+                  select(payload).where(page_cache.c.key == bindparam("key"))
                   .scalar_subquery())
 
 
@@ -220,9 +232,10 @@ def page_probe(conn: Connection, key: str) -> tuple[int | None, str | None, str 
     return (None if row[0] is None else int(row[0])), row[1], row[2]
 
 
-def read_page(engine: Engine, key: str) -> tuple[int | None, str | None, str | None]:
-    """`page_probe` on its own, read as `db.read_row` reads."""
-    row = db.read_row(engine, _page_query(), {"key": key})
+def read_page(engine: Engine, key: str, held: str = "") -> tuple[int | None, str | None, str | None]:
+    """`page_probe` on its own, read as `db.read_row` reads; the payload None when its
+    stamp is `held`."""
+    row = db.read_row(engine, _page_query(held=True), {"key": key, "held": held})
     assert row is not None  # scalar subqueries: always one row
     return (None if row[0] is None else int(row[0])), row[1], row[2]
 

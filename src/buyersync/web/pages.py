@@ -243,16 +243,16 @@ def _board(request: Request, may_render: bool = True) -> HTMLResponse:
         # end must not fill the cache): rendered every time
         if not may_render:
             raise roomcache.NotCached
-        html, _ = render_marked()
+        marked = roomcache.Marked(render_marked()[0])
     else:
         shown = repr((sorted((k, str(v)) for k, v in chosen.items()), outcome, opened,
                       min(max(page, 0), 1_000) if opened else 0))
         # the path from the scope: request.url builds a whole URL object for it
-        html = roomcache.cached_board(ctx, who, lang.value, request.scope["path"], shown,
-                                      partial, (filters, visible),
-                                      render_marked if may_render else None)
+        marked = roomcache.cached_board(ctx, who, lang.value, request.scope["path"], shown,
+                                        partial, (filters, visible),
+                                        render_marked if may_render else None)
     csrf = (request.scope.get("session") or {}).get("csrf", "")
-    return HTMLResponse(roomcache.with_csrf(html, csrf), headers={"Vary": VARY})
+    return HTMLResponse(marked.filled(csrf), headers={"Vary": VARY})
 
 
 router.add_route("/", board, methods=["GET"], include_in_schema=False)
@@ -365,7 +365,7 @@ def _deal_room(request: Request, deal_id: str, may_render: bool = True) -> HTMLR
         return respond(request, "room.html", room_context(request, ctx, who, lang, deal_id),
                        "room")
     csrf = (request.scope.get("session") or {}).get("csrf", "")
-    return HTMLResponse(roomcache.with_csrf(html, csrf), headers={"Vary": VARY})
+    return HTMLResponse(html.filled(csrf), headers={"Vary": VARY})
 
 
 router.add_route("/deals/{deal_id}", deal_room, methods=["GET"], include_in_schema=False)

@@ -7,8 +7,10 @@ count down), the days in stage, and who asks in which language at which address.
 first view renders it and stores it; later views, on any worker, read one row and send
 it. The page's CSRF token is the one thing that differs per session: the cached copy
 holds a mark in its place (`<csrf>`: a "<" reaches a page only from its templates, all
-data is escaped), replaced on the way out. The page is stored as it is, so a view reads
-one text and makes one replacement.
+data is escaped), replaced on the way out. A process keeps the bytes around the marks of
+the pages it served lately with the stamp they were made from (`_Held`), and reads a
+page's text again only when the database's stamp is another: a view then reads one row
+without the page and joins the bytes around the session's token.
 
 A route that must not wait for a render (web/pages.py: a cached page read on the event
 loop) passes `render=None`: a page that would have to be rendered raises NotCached.
@@ -19,6 +21,7 @@ from __future__ import annotations
 import contextlib
 import datetime as dt
 import hashlib
+import threading
 from collections.abc import Callable
 
 from markupsafe import Markup
@@ -44,6 +47,54 @@ PAGE_PACKAGES = (*cache.KNOWLEDGE, "buyersync.services", "buyersync.web")
 CACHED_QUERIES = {"": "", "letters=zh": "zh", "letters=en": "en"}
 
 
+class Marked:
+    """A page as bytes around its CSRF marks: `filled(token)` is the page to send. Made
+    once from the cached text (encoding and replacing in 40-50 kB of mostly Chinese
+    text cost more than the rest of a cached view)."""
+
+    __slots__ = ("parts",)
+
+    def __init__(self, html: str) -> None:
+        self.parts = [part.encode("utf-8") for part in html.split(str(CSRF_MARK))]
+
+    def filled(self, token: str) -> bytes:
+        return token.encode("utf-8").join(self.parts)
+
+
+class _Held:
+    """The pages this process made bytes of lately, by cache key, each with the stamp it
+    was made from. Not a cache of its own: a view still reads the entry's stamp from the
+    database and uses what is held only when the database holds that same stamp (the
+    page's payload is then not even read), so every worker serves what the database
+    says. A few hundred pages at most (a deal room is ~40 kB)."""
+
+    LIMIT = 256
+
+    def __init__(self) -> None:
+        self._pages: dict[str, tuple[str, Marked]] = {}
+        self._lock = threading.Lock()
+
+    def stamp(self, key: str) -> str:
+        held = self._pages.get(key)
+        return held[0] if held else ""
+
+    def get(self, key: str, stamp: str) -> Marked | None:
+        held = self._pages.get(key)
+        return held[1] if held and held[0] == stamp else None
+
+    def keep(self, key: str, stamp: str, html: str) -> Marked:
+        page = Marked(html)
+        with self._lock:
+            self._pages.pop(key, None)
+            self._pages[key] = (stamp, page)
+            while len(self._pages) > self.LIMIT:  # the oldest out
+                del self._pages[next(iter(self._pages))]
+        return page
+
+
+_held = _Held()
+
+
 def _key(ctx: WebContext, who: Principal, lang: str, path: str, query: str,
          partial: bool) -> str:
     raw = "\x1f".join([lang, path, query, str(partial), repr(who), ctx.settings_json])
@@ -51,15 +102,15 @@ def _key(ctx: WebContext, who: Principal, lang: str, path: str, query: str,
 
 
 def cached_room(ctx: WebContext, who: Principal, lang: str, deal_id: str, path: str,
-                query: str, partial: bool, render: Callable[[], str] | None) -> str | None:
-    """The room's HTML with the CSRF mark (cached, or rendered by `render` and cached),
-    after the access check; None when this address is not one to cache."""
+                query: str, partial: bool, render: Callable[[], str] | None) -> Marked | None:
+    """The room with its CSRF marks (cached, or rendered by `render` and cached), after
+    the access check; None when this address is not one to cache."""
     if query not in CACHED_QUERIES:
         if render is None:
             raise NotCached
         return None
     key = _key(ctx, who, lang, path, query, partial)
-    found = cache.read_probe(ctx.engine, deal_id, key)
+    found = cache.read_probe(ctx.engine, deal_id, key, held=_held.stamp(key))
     if found is None:
         raise NotFound("deal", deal_id)
     ctx.check(who, found.owner, deal_id)
@@ -70,40 +121,46 @@ def cached_room(ctx: WebContext, who: Principal, lang: str, deal_id: str, path: 
     wanted = (f"{found.revision}|{cache.fingerprint(*PAGE_PACKAGES)}|{found.references}|"
               f"{found.closed}|{dt.date.today().isoformat()}|{days}|{stalled}"
               f"{priors_stamp(ctx.settings.priors)}")
-    if found.stamp == wanted and found.payload is not None:
-        return found.payload
+    if found.stamp == wanted:
+        if found.payload is not None:
+            return _held.keep(key, wanted, found.payload)
+        held = _held.get(key, wanted)
+        if held is not None:
+            return held
     if render is None:
         raise NotCached
     html = render()
     with contextlib.suppress(exc.DBAPIError):  # busy: the next view renders it again
         db.in_transaction(ctx.engine, lambda conn: cache.put(
             conn, deal_id, key, wanted, html, found.revision), write=True, attempts=2)
-    return html
-
-
-def with_csrf(html: str, token: str) -> str:
-    return html.replace(str(CSRF_MARK), token)
+    return _held.keep(key, wanted, html)
 
 
 def cached_board(ctx: WebContext, who: Principal, lang: str, path: str, query: str,
                  partial: bool, scope: object,
-                 render: Callable[[], tuple[str, dt.datetime]] | None) -> str:
-    """The board's HTML with the CSRF mark: cached while no deal changed (the workspace's
+                 render: Callable[[], tuple[str, dt.datetime]] | None) -> Marked:
+    """The board with its CSRF marks: cached while no deal changed (the workspace's
     change count), the release and the day are the same and no card's days in stage
     moved on (`render` says until when its page holds); else rendered and cached."""
     key = _key(ctx, who, lang, path, query, partial) + repr(scope)
     key = "board:" + hashlib.sha256(key.encode()).hexdigest()[:40]
-    changes, stamp, payload = cache.read_page(ctx.engine, key)
+    changes, stamp, payload = cache.read_page(ctx.engine, key, held=_held.stamp(key))
     now = dt.datetime.now(dt.UTC)
     made = f"{changes}|{cache.fingerprint(*PAGE_PACKAGES)}|{dt.date.today().isoformat()}|"
-    if changes is not None and stamp is not None and payload is not None \
+    if changes is not None and stamp is not None \
             and stamp.startswith(made) and now < dt.datetime.fromisoformat(stamp[len(made):]):
-        return payload
+        if payload is not None:
+            return _held.keep(key, stamp, payload)
+        held = _held.get(key, stamp)
+        if held is not None:
+            return held
     if render is None:
         raise NotCached
     html, until = render()
-    if changes is not None:
-        with contextlib.suppress(exc.DBAPIError):
-            db.in_transaction(ctx.engine, lambda conn: cache.put_page(
-                conn, key, made + until.isoformat(), html), write=True, attempts=2)
-    return html
+    if changes is None:
+        return Marked(html)
+    stamp = made + until.isoformat()
+    with contextlib.suppress(exc.DBAPIError):
+        db.in_transaction(ctx.engine, lambda conn: cache.put_page(
+            conn, key, stamp, html), write=True, attempts=2)
+    return _held.keep(key, stamp, html)
