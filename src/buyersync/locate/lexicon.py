@@ -86,8 +86,12 @@ class Headings:
     not_yet: Lexicon | None = None  # cues that make a named document one still to come
     shapes: tuple[tuple[re.Pattern[str], str], ...] = ()  # records known by their fields, anywhere
     shape_window: int = 0
+    type_field: re.Pattern[str] | None = None  # a notice's own type field ("Notice Type: Award")
+    field_types: Lexicon | None = None  # bare values of that field ("award", "sources sought")
 
     def find(self, text: str) -> Hit | None:
+        if self.type_field is not None and (declared := self._declared(text)) is not None:
+            return declared
         hits = self.lexicon.find(text[: self.window])
         if hits and self.not_yet is not None:
             # "客户计划下个月发布招标公告", "will issue an invitation to tender": not in hand yet
@@ -105,6 +109,21 @@ class Headings:
                     return Hit(m.start(), m.end(), m.group(0), stage, 1.0)
         return None
 
+    def _declared(self, text: str) -> Hit | None:
+        """The type a notice declares in its own field, read as a heading: it decides over a
+        phrase such as "Solicitation Number", which every notice of a series carries."""
+        assert self.type_field is not None
+        m = self.type_field.search(text, 0, self.shape_window)
+        if m is None:
+            return None
+        at, value = m.start(1), m.group(1)
+        for lexicon in (self.lexicon, self.field_types):
+            hits = [h for h in lexicon.find(value) if h.start == 0] if lexicon is not None else []
+            if hits:
+                h = max(hits, key=lambda h: h.end)
+                return Hit(at, at + h.end, text[at : at + h.end], h.label, 1.0)
+        return None
+
 
 @cache
 def default_headings() -> Headings:
@@ -118,8 +137,13 @@ def default_headings() -> Headings:
                      for stage, ps in (data.get("patterns") or {}).items() for p in ps)
     shapes = tuple((re.compile(str(p)), Stage(stage).value)
                    for stage, ps in (data.get("shapes") or {}).items() for p in ps)
+    field = data.get("type_field")
+    types = [(str(p), stage, 1.0) for stage, ps in (data.get("field_types") or {}).items()
+             if Stage(stage) for p in ps]
     return Headings(Lexicon(entries), int(data["window"]), float(data["weight"]), retells, patterns,
-                    default_modifiers().cues, shapes, int(data.get("shape_window", 0)))
+                    default_modifiers().cues, shapes, int(data.get("shape_window", 0)),
+                    re.compile(str(field), re.IGNORECASE) if field else None,
+                    Lexicon(types) if types else None)
 
 
 @cache
