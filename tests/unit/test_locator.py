@@ -72,6 +72,45 @@ def test_hashed_features_match_the_training_analyzer():
     assert len(set(term_hashes(terms))) == len(terms)
 
 
+def test_latin_words_and_word_pairs_are_features_beside_the_character_grams():
+    terms = ["\x00payback", "\x00payback period", "\x00cfo asked", "\x00e-mail", "\x00rd", "pay"]
+    model = StageModel(terms=terms, idf=np.ones(len(terms)), stage_coef=np.zeros((len(terms), 9)),
+                       stage_bias=np.zeros(9), comp_coef=np.zeros((len(terms), 3)),
+                       comp_bias=np.zeros(3), meta={})
+    text = "The CFO asked for the PAYBACK period; payback, e-mail and the 3rd draft."
+    grams = ngrams(text)
+    # words of three or more letters (a run starting with a digit is none), and pairs of
+    # words one space apart (never across punctuation)
+    assert {"\x00payback", "\x00payback period", "\x00cfo asked", "\x00e-mail"} <= set(grams)
+    assert "\x00rd" not in grams and "\x00period payback" not in grams and "\x00period;" not in grams
+    idx, _ = model.features(text)
+    assert [terms[i] for i in idx] == ["\x00payback", "\x00payback period", "\x00cfo asked", "\x00e-mail", "pay"]
+    batch = model.features_many([text, "payback", "no such words"])
+    assert batch[0][0].tolist() == idx.tolist()
+    assert [terms[i] for i in batch[1][0]] == ["\x00payback", "pay"] and not len(batch[2][0])
+
+
+def test_a_notice_type_field_decides_over_a_heading_phrase():
+    headings = default_headings()
+    top = "Roof Replacement Solicitation Number: FA123 Agency: DEPT Office: X Notice Type: "
+    assert headings.find(top + "Award Posted Date: May 3").label == "cost"
+    assert headings.find(top + "Sources Sought (Original) Posted Date: May 3").label == "requirements"
+    assert headings.find(top + "Cancellation Published: May 3").label == "risk"
+    assert headings.find(top + "Combined Synopsis/Solicitation").label == "solution"
+    assert headings.find(top + "Something Else").label == "solution"  # unknown type: the phrase
+    assert headings.find("公告类型：中标公告\n项目名称：某某").label == "cost"
+
+
+def test_notice_headings_that_hide_inside_longer_ones():
+    headings = default_headings()
+    assert headings.find("关于某县社保基金管理情况的审计结果公告").label == "pain"  # not an award's 结果公告
+    assert headings.find("急救调度系统项目合同变更公告").label == "cost"  # not a tender's 变更公告
+    assert headings.find("Lot 1 cleaning. The contract will be awarded to the most economically "
+                         "advantageous tender.").label == "solution"
+    assert locate("The contract will be awarded to the most economically advantageous tender; "
+                  "deadline for receipt of tenders 3 March.").stage is Stage.solution
+
+
 @pytest.mark.parametrize("text", [
     "收到招标代理发来的招标文件，下周三开标。",
     "The CFO asked for our best and final offer and payment terms by Friday.",

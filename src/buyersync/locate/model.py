@@ -1,4 +1,5 @@
-"""The statistical half of the locator: character n-gram TF-IDF with linear classifiers.
+"""The statistical half of the locator: TF-IDF over character n-grams (and, for Latin-script
+text, words and word pairs) with linear classifiers.
 
 Training (`buyersync model train`) uses scikit-learn; inference here needs only NumPy,
 so the CLI starts fast. Character n-grams need no Chinese word segmentation. The artefact
@@ -34,13 +35,14 @@ _STAGE_COLUMN = {s: j for j, s in enumerate(STAGES)}
 
 
 def ngrams(text: str) -> list[str]:
-    """Character n-grams of the normalised text (a lone space is not a gram)."""
+    """Character n-grams of the normalised text (a lone space is not a gram), then its word
+    terms (`tables.word_spans`: Latin-script words and word pairs, each behind a NUL)."""
     t = normalise(text)
     lo, hi = NGRAM_RANGE
     out = [c for c in t if c != " "] if lo == 1 else []
     for n in range(max(lo, 2), hi + 1):
         out += [t[i : i + n] for i in range(len(t) - n + 1)]
-    return out
+    return out + ["\x00" + t[a:b] for a, b in tables.word_spans(t)]
 
 
 _P = np.uint64(1_000_003)
@@ -61,8 +63,54 @@ def _codes(text: str) -> np.ndarray:
     return np.frombuffer(text.encode("utf-32-le", "surrogatepass"), dtype=np.uint32).astype(np.uint64)
 
 
+_PINV = pow(1_000_003, -1, 1 << 64)  # _P's inverse modulo 2**64 (_P is odd)
+_WORDISH = np.zeros(0x201A + 1, dtype=bool)  # the characters of a word run (tables._WORD), by code
+for _ch in "abcdefghijklmnopqrstuvwxyz0123456789'-\u2019":
+    _WORDISH[ord(_ch)] = True
+_POWERS: list[np.ndarray] = []  # [P^k, P^-k] for k < some length, grown on demand
+
+
+def _powers(n: int) -> tuple[np.ndarray, np.ndarray]:
+    if not _POWERS or len(_POWERS[0]) < n + 1:
+        size = max(n + 1, 2 * len(_POWERS[0]) if _POWERS else 4096)
+        up, down = np.ones(size, dtype=np.uint64), np.ones(size, dtype=np.uint64)
+        up[1:] = np.cumprod(np.full(size - 1, _P, dtype=np.uint64))
+        down[1:] = np.cumprod(np.full(size - 1, np.uint64(_PINV), dtype=np.uint64))
+        _POWERS[:] = [up, down]
+    return _POWERS[0], _POWERS[1]
+
+
+def _word_hashes(c: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The hashes of the word terms (`tables.word_spans`) of normalised text as codes `c`,
+    and where each starts, in bulk. Word runs are found as runs of word characters; a span's
+    polynomial hash comes from prefix sums: with G[k] = c[0]·P^(k-1) + … + c[k-1], the hash
+    of c[a:b] is G[b] − G[a]·P^(b−a), all modulo 2**64, and G[k] = P^(k-1) · Σ c[j]·P^(−j)."""
+    w = _WORDISH[np.minimum(c, len(_WORDISH) - 1)]
+    edge = np.diff(w.view(np.int8), prepend=np.int8(0), append=np.int8(0))
+    starts, ends = np.flatnonzero(edge == 1), np.flatnonzero(edge == -1)
+    length = ends - starts
+    keep = (length >= 3) & (length <= tables.WORD_MAX)
+    s, e = starts[keep], ends[keep]
+    first = c[s]
+    letter = (first >= 97) & (first <= 122)
+    s, e = s[letter], e[letter]
+    if not len(s):
+        return np.zeros(0, dtype=np.uint64), s
+    pair = (s[1:] == e[:-1] + 1) & (c[e[:-1]] == 32)
+    s, e = np.concatenate([s, s[:-1][pair]]), np.concatenate([e, e[1:][pair]])
+    up, down = _powers(len(c))
+    total = np.cumsum(c * down[: len(c)])
+    # G at the span ends (never 0) and starts (0 at the text's first character)
+    g_end = up[e - 1] * total[e - 1]
+    g_start = np.where(s > 0, up[s - 1] * total[s - 1], np.uint64(0))
+    h = g_end - g_start * up[e - s]
+    h = (h ^ ((e - s + 1).astype(np.uint64) * np.uint64(_K1))) * _K2
+    out: np.ndarray = h ^ (h >> _S31)
+    return out, s
+
+
 def gram_hashes(text: str) -> np.ndarray:
-    """64-bit hashes of every n-gram `ngrams(text)` yields, computed in bulk with NumPy."""
+    """64-bit hashes of every n-gram and word term `ngrams(text)` yields, in bulk with NumPy."""
     c = _codes(normalise(text))
     lo, hi = NGRAM_RANGE
     parts = []
@@ -72,7 +120,8 @@ def gram_hashes(text: str) -> np.ndarray:
             h = h[:-1] * _P + c[n - 1 :]
         if n >= lo and len(h):
             parts.append(_mix(h[c[: len(h)] != 32] if n == 1 else h, n))
-    return np.concatenate(parts) if parts else np.zeros(0, dtype=np.uint64)
+    parts.append(_word_hashes(c)[0])
+    return np.concatenate(parts)
 
 
 def term_hashes(terms: list[str]) -> np.ndarray:
@@ -151,6 +200,10 @@ class StageModel:
                 found = self._table.lookup(_mix(h, n))
             at = np.flatnonzero(found >= 0)
             keys.append(text_key.take(at) + found.take(at).astype(kind))
+        words, word_at = _word_hashes(c)  # NUL-joined: no word runs across two texts
+        found = self._table.lookup(words)
+        at = np.flatnonzero(found >= 0)
+        keys.append(text_key.take(word_at.take(at)) + found.take(at).astype(kind))
         # count each pair: sort the keys, then the runs of equal keys
         key = np.concatenate(keys) if keys else np.zeros(0, dtype=kind)
         key.sort()

@@ -19,6 +19,7 @@ import ast
 import json
 import math
 import mmap
+import re
 import struct
 import sys
 import zipfile
@@ -38,6 +39,10 @@ _P = 1_000_003
 _K1 = 0x9E3779B97F4A7C15
 _K2 = 0xBF58476D1CE4E5B9
 _SALT = [(n * _K1) & _MASK for n in range(5)]
+WORD_MAX = 20  # longer Latin-script runs (codes, links, hashes) are no word features
+# a Latin-script word: a whole run of letters, digits, apostrophes and hyphens that starts
+# with a letter (the class must match model._WORDISH)
+_WORD = re.compile("(?<![a-z0-9'\u2019-])[a-z][a-z0-9'\u2019-]{2,}")
 # NumPy's names of the element types the model file uses → the struct codes of memoryview.cast
 _CODES = {"<f4": "f", "<f8": "d", "<u8": "Q", "<i4": "i", "<i8": "q", "|u1": "B", "<u4": "I"}
 
@@ -235,8 +240,21 @@ class ShippedModel:
         return [self.top_features(*ask, k) for ask in asks]
 
 
+def word_spans(t: str) -> list[tuple[int, int]]:
+    """The word features of normalised text `t`, as spans: each Latin-script word of 3 to
+    WORD_MAX characters, then each two such words one space apart. Character grams alone
+    cut English into pieces that many words share; a word and a word pair carry what the
+    writer meant whichever way the note is phrased. A word term is the span with a NUL in
+    front (normalised text has none), so it is no character gram."""
+    words = [m.span() for m in _WORD.finditer(t) if m.end() - m.start() <= WORD_MAX]
+    pairs = [(a, d) for (a, b), (c, d) in zip(words, words[1:], strict=False) if c == b + 1 and t[b] == " "]
+    return words + pairs
+
+
 def _gram_hashes(t: str) -> list[int]:
-    """`model.gram_hashes` in plain Python: 64-bit hashes of the character 1- to 4-grams."""
+    """`model.gram_hashes` in plain Python: 64-bit hashes of the character 1- to 4-grams,
+    then of the word terms (`word_spans`): a word's hash is its characters' polynomial hash
+    salted by its length plus one (the term's leading NUL adds nothing to the polynomial)."""
     codes = [ord(c) for c in t]
     out: list[int] = []
     h = codes
@@ -250,6 +268,12 @@ def _gram_hashes(t: str) -> list[int]:
         for g in grams:
             g = ((g ^ salt) * _K2) & _MASK
             out.append(g ^ (g >> 31))
+    for a, b in word_spans(t):
+        g = 0
+        for c in codes[a:b]:
+            g = (g * _P + c) & _MASK
+        g = ((g ^ ((b - a + 1) * _K1 & _MASK)) * _K2) & _MASK
+        out.append(g ^ (g >> 31))
     return out
 
 

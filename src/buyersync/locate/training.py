@@ -1,4 +1,5 @@
-"""Training the stage model (`buyersync model train`): scikit-learn on character n-grams.
+"""Training the stage model (`buyersync model train`): scikit-learn on character n-grams
+and, for Latin-script text, words and word pairs (`model.ngrams`).
 
 Reads labelled JSON Lines ({"text", "stage", "competitor_led"}), reports stratified
 k-fold cross-validated figures for the model joined with the lexicon (never figures on
@@ -26,6 +27,7 @@ from buyersync.locate.corpus import read_labelled
 from buyersync.locate.lexicon import default_headings, default_lexicon, default_modifiers
 from buyersync.locate.locator import MAX_LOCATE_CHARS, Locator
 from buyersync.locate.model import COMPETITOR_CLASSES, MODEL_FILE, NGRAM_RANGE, StageModel, ngrams
+from buyersync.locate.tables import WORD_MAX
 from buyersync.method.stages import STAGES, Stage
 from buyersync.text import t
 
@@ -419,7 +421,8 @@ def train_command(paths: Sequence[Path], out: Path | None, folds: int, lang: str
         "trained_on": {"texts": len(rows), "fingerprint": fingerprint,
                        "stages": {s.value: sum(r["stage"] == s.value for r in rows)
                                   for s in STAGES}},
-        "features": {"analyzer": "char n-grams", "ngram_range": list(NGRAM_RANGE),
+        "features": {"analyzer": "char n-grams", "words": "latin_word_pairs",
+                     "ngram_range": list(NGRAM_RANGE), "word_chars": [3, WORD_MAX],
                      "min_df": MIN_DF, "tf": "sublinear", "norm": "l2"},
         "classifiers": {"stage": f"LogisticRegression(C={C_STAGE}) + "
                                  f"ComplementNB(alpha={NB_ALPHA})",
