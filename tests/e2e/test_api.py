@@ -408,6 +408,13 @@ def test_an_api_call_without_a_cookie_gets_none_and_a_page_gets_one(client):
     assert "buyersync_session=" in page.headers.get("set-cookie", ""), "a page's forms need a token"
 
 
+def test_a_page_that_sends_its_session_back_gets_no_new_cookie(client):
+    first = client.get("/")
+    assert "buyersync_session=" in first.headers.get("set-cookie", "")
+    for path in ("/", "/deals/new"):  # the client sends the cookie back: nothing changed
+        assert "set-cookie" not in client.get(path).headers, path
+
+
 def test_a_seller_cannot_read_or_change_another_sellers_deal(team):
     sign_in(team, "bob")
     bobs = team.post("/api/v1/deals", json=demo_deal()).json()["id"]

@@ -17,7 +17,6 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from pydantic import ValidationError
-from starlette.datastructures import MutableHeaders
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 import buyersync
@@ -42,6 +41,12 @@ CSP = ("default-src 'self'; img-src 'self' data:; style-src 'self'; script-src '
        "object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'")
 
 
+SECURITY_HEADERS = ((b"content-security-policy", CSP.encode("latin-1")),
+                    (b"x-content-type-options", b"nosniff"),
+                    (b"referrer-policy", b"same-origin"),
+                    (b"x-frame-options", b"DENY"))
+
+
 class SecurityHeaders:
     """No inline script or style, no framing, no sniffing: the pages need none of it."""
 
@@ -55,17 +60,17 @@ class SecurityHeaders:
 
         async def send_with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
-                headers = MutableHeaders(scope=message)
-                headers.setdefault("content-security-policy", CSP)
-                headers.setdefault("x-content-type-options", "nosniff")
-                headers.setdefault("referrer-policy", "same-origin")
-                headers.setdefault("x-frame-options", "DENY")
+                # each one unless the response set it already (the raw headers are lower case)
+                headers = message["headers"] = list(message.get("headers", ()))
+                present = {name.lower() for name, _ in headers}
+                headers.extend(h for h in SECURITY_HEADERS if h[0] not in present)
                 # deals are confidential: no copy in the browser's or a proxy's cache
                 # (the vendored static files may be cached)
-                if not scope.get("path", "").startswith("/static/"):
-                    headers.setdefault("cache-control", "no-store")
-                if scope.get("scheme") == "https":
-                    headers.setdefault("strict-transport-security", "max-age=31536000")
+                if b"cache-control" not in present and \
+                        not scope.get("path", "").startswith("/static/"):
+                    headers.append((b"cache-control", b"no-store"))
+                if scope.get("scheme") == "https" and b"strict-transport-security" not in present:
+                    headers.append((b"strict-transport-security", b"max-age=31536000"))
             await send(message)
 
         await self.app(scope, receive, send_with_headers)

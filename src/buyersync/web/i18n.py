@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from functools import cache
+from functools import cache, lru_cache
 from importlib import resources
 from typing import Any
 
@@ -28,6 +28,13 @@ def negotiate(cookie: str | None, accept_language: str | None) -> Lang:
     """The cookie wins (the person chose); else the first zh or en in Accept-Language."""
     if cookie in ("zh", "en"):
         return Lang(cookie)
+    if accept_language is not None and len(accept_language) > 200:
+        return _from_header.__wrapped__(accept_language)  # not kept: odd and long
+    return _from_header(accept_language)
+
+
+@lru_cache(maxsize=256)  # browsers send a few headers over and over
+def _from_header(accept_language: str | None) -> Lang:
     ranked: list[tuple[float, int, str]] = []
     for i, part in enumerate((accept_language or "").split(",")):
         tag, _, params = part.strip().partition(";")

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import functools
 import hashlib
 import threading
 from collections.abc import Callable
@@ -97,8 +98,20 @@ _held = _Held()
 
 def _key(ctx: WebContext, who: Principal, lang: str, path: str, query: str,
          partial: bool) -> str:
-    raw = "\x1f".join([lang, path, query, str(partial), repr(who), ctx.settings_json])
+    return _hashed_key(ctx.settings_json, who, lang, path, query, partial)
+
+
+@functools.lru_cache(maxsize=1024)
+def _hashed_key(settings_json: str, who: Principal, lang: str, path: str, query: str,
+                partial: bool) -> str:
+    """The same inputs always make the same key: worked out once per process."""
+    raw = "\x1f".join([lang, path, query, str(partial), repr(who), settings_json])
     return "room:" + hashlib.sha256(raw.encode()).hexdigest()[:40]
+
+
+@functools.lru_cache(maxsize=1024)
+def _board_key(room_key: str, scope: str) -> str:
+    return "board:" + hashlib.sha256((room_key + scope).encode()).hexdigest()[:40]
 
 
 def cached_room(ctx: WebContext, who: Principal, lang: str, deal_id: str, path: str,
@@ -142,8 +155,7 @@ def cached_board(ctx: WebContext, who: Principal, lang: str, path: str, query: s
     """The board with its CSRF marks: cached while no deal changed (the workspace's
     change count), the release and the day are the same and no card's days in stage
     moved on (`render` says until when its page holds); else rendered and cached."""
-    key = _key(ctx, who, lang, path, query, partial) + repr(scope)
-    key = "board:" + hashlib.sha256(key.encode()).hexdigest()[:40]
+    key = _board_key(_key(ctx, who, lang, path, query, partial), repr(scope))
     changes, stamp, payload = cache.read_page(ctx.engine, key, held=_held.stamp(key))
     now = dt.datetime.now(dt.UTC)
     made = f"{changes}|{cache.fingerprint(*PAGE_PACKAGES)}|{dt.date.today().isoformat()}|"

@@ -7,7 +7,6 @@ so that streaming responses and background work are left alone.
 
 from __future__ import annotations
 
-import json
 import secrets
 from http.cookies import SimpleCookie
 from typing import Any
@@ -66,6 +65,12 @@ class _Serializer(URLSafeTimedSerializer):
         return base64_encode(Serializer.dump_payload(self, obj))
 
 
+def _same(current: dict[str, Any], before: dict[str, Any]) -> bool:
+    """The session as it was read: the same keys and values, each of the same type (as
+    their JSON would be: 1 and True compare equal, and are not)."""
+    return current == before and all(type(v) is type(before[k]) for k, v in current.items())
+
+
 class SessionMiddleware:
     def __init__(self, app: ASGIApp, secret_key: str, max_age: int = MAX_AGE) -> None:
         self.app = app
@@ -99,14 +104,14 @@ class SessionMiddleware:
         if not isinstance(session.get("csrf"), str) and not scope["path"].startswith("/api/"):
             session["csrf"] = new_token()
         # an absent cookie and an empty session are the same: nothing to send back
-        before = json.dumps(loaded or {}, sort_keys=True)
+        before = loaded or {}
         scope["session"] = session
         secure = scope.get("scheme") == "https"
 
         async def send_with_cookie(message: Message) -> None:
             if message["type"] == "http.response.start":
                 current = scope["session"]
-                if json.dumps(current, sort_keys=True) != before:
+                if not _same(current, before):
                     headers = MutableHeaders(scope=message)
                     value = self.signer.dumps(current)
                     parts = [f"{COOKIE}={value}", "Path=/", f"Max-Age={self.max_age}",
