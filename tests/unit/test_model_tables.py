@@ -61,8 +61,11 @@ def test_equal_weights_are_ranked_in_feature_order():
     assert same == [(0.7, 4), (0.5, 1), (0.5, 3)]
 
 
+@pytest.mark.parametrize("padded", [True, False])  # the few near the top sorted, or all
 @pytest.mark.parametrize("k", [1, 2, 5, 24])
-def test_features_ranked_for_many_texts_at_once_are_those_ranked_one_text_at_a_time(k):
+def test_features_ranked_for_many_texts_at_once_are_those_ranked_one_text_at_a_time(k, padded, monkeypatch):
+    if not padded:
+        monkeypatch.setattr("buyersync.locate.model._PADDED", 0)
     for model in (small_model(), shipped_model()):
         assert model is not None
         asks = [(STAGES[i % len(STAGES)], *model.features(text))

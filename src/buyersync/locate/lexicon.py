@@ -53,12 +53,12 @@ class Lexicon:
     def __len__(self) -> int:
         return len(self._label)
 
-    def find(self, text: str) -> list[Hit]:
+    def find(self, text: str, lowered: str | None = None) -> list[Hit]:
+        """The phrases in `text`; `lowered` is `lower_case(text)` when the caller has it."""
         if self._automaton is None:
             return []
-        lowered = text.lower()
-        if len(lowered) != len(text):  # a few letters lower-case to two characters
-            lowered = "".join(c if len(c.lower()) != 1 else c.lower() for c in text)
+        if lowered is None:
+            lowered = lower_case(text)
         try:
             matches = self._automaton.find_matches_as_indexes(lowered)
         except UnicodeEncodeError:  # a lone surrogate has no UTF-8 form: a NUL (in no phrase)
@@ -72,6 +72,14 @@ class Lexicon:
             if h.label in scores:
                 scores[Stage(h.label)] += h.weight
         return scores
+
+
+def lower_case(text: str) -> str:
+    """The text in lower case, one character for one (so that positions stay)."""
+    lowered = text.lower()
+    if len(lowered) != len(text):  # a few letters lower-case to two characters
+        lowered = "".join(c if len(c.lower()) != 1 else c.lower() for c in text)
+    return lowered
 
 
 @dataclass(frozen=True)
@@ -89,13 +97,18 @@ class Headings:
     type_field: re.Pattern[str] | None = None  # a notice's own type field ("Notice Type: Award")
     field_types: Lexicon | None = None  # bare values of that field ("award", "sources sought")
 
-    def find(self, text: str) -> Hit | None:
+    def find(self, text: str, lowered: str | None = None) -> Hit | None:
+        """The document type the opening of `text` names; `lowered` is `lower_case(text)`
+        when the caller has it."""
         if self.type_field is not None and (declared := self._declared(text)) is not None:
             return declared
-        hits = self.lexicon.find(text[: self.window])
+        head = text[: self.window]
+        # the opening's own lower case: a final sigma (Σ → ς) reads the letters after it
+        low = lowered[: self.window] if lowered is not None and "Σ" not in head else lower_case(head)
+        hits = self.lexicon.find(head, low)
         if hits and self.not_yet is not None:
             # "客户计划下个月发布招标公告", "will issue an invitation to tender": not in hand yet
-            cues = [c for c in self.not_yet.find(text[: self.window]) if c.label == "before"]
+            cues = [c for c in self.not_yet.find(head, low) if c.label == "before"]
             hits = [h for h in hits if not any(
                 c.end <= h.start and not _CLAUSE_END.search(text, c.end, h.start) for c in cues)]
         if hits:

@@ -25,6 +25,7 @@ from buyersync.locate.lexicon import (
     default_headings,
     default_lexicon,
     default_modifiers,
+    lower_case,
 )
 from buyersync.locate.reading import Reading, read_stage_phrases
 from buyersync.locate.tables import COMPETITOR_CLASSES, Features, ScoringModel, ShippedModel, normalise, shipped_tables
@@ -96,13 +97,15 @@ class Locator:
         its signals in, for all such texts of a batch at once.
         """
         text = message.body
-        hits = self.lexicon.find(text)
-        heading = self.headings.find(text) if self.headings is not None else None
+        lowered = lower_case(text)  # one lower-cased copy for every lexicon's search
+        hits = self.lexicon.find(text, lowered)
+        heading = self.headings.find(text, lowered) if self.headings is not None else None
         if message.history and heading is None and not any(h.label in _STAGE_KEYS for h in hits):
             # the newest reply says nothing about the stage: read it with the thread below it
             text = f"{text}\n{message.history}"
-            hits = self.lexicon.find(text)
-            heading = self.headings.find(text) if self.headings is not None else None
+            lowered = lower_case(text)
+            hits = self.lexicon.find(text, lowered)
+            heading = self.headings.find(text, lowered) if self.headings is not None else None
             predicted = None
         features = None
         if predicted is not None:
@@ -117,7 +120,7 @@ class Locator:
             comp = [0.2, 0.1, 0.7]
         retold = (self.headings.retells or {}).get(heading.label, frozenset()) \
             if heading is not None and self.headings is not None else frozenset()
-        reading = read_stage_phrases(text, hits, self.modifiers, retold)
+        reading = read_stage_phrases(text, hits, self.modifiers, retold, lowered)
         gamma, log = self.gamma, math.log
         # log(max(p, 1e-300)) + min(gamma × r, 30), without two builtin calls per stage
         log_raw = [log(1e-300 if p < 1e-300 else p) + (30.0 if (g := gamma * r) > 30.0 else g)
@@ -135,16 +138,16 @@ class Locator:
 
         led = sum(h.weight for h in hits if h.label == COMPETITOR_LED)
         not_led = sum(h.weight for h in hits if h.label == NOT_LED)
-        odds = {
-            "true": comp[0] * math.exp(self.comp_gamma * led),
-            "false": comp[1] * math.exp(self.comp_gamma * not_led),
-            "null": comp[2] * math.exp(self.null_bias),
-        }
-        verdict = max(odds, key=odds.__getitem__)
+        odds_true = comp[0] * math.exp(self.comp_gamma * led)
+        odds_false = comp[1] * math.exp(self.comp_gamma * not_led)
+        odds_null = comp[2] * math.exp(self.null_bias)
+        # the largest odds; on a tie the first of true, false, null
+        verdict = "true" if odds_true >= odds_false and odds_true >= odds_null \
+            else "false" if odds_false >= odds_null else "null"
         if verdict == "true" and led <= 0 and comp[0] < self.led_without_cue:
             # a rival named, a price mentioned, a customer's own doubt: the model alone is not
             # enough to say a competitor shaped the stage; a cue showing its hand is needed
-            verdict = "false" if odds["false"] > odds["null"] else "null"
+            verdict = "false" if odds_false > odds_null else "null"
         competitor_led = None if verdict == "null" else verdict == "true"
         return (stage, scores, competitor_led,
                 self._signals(text, stage, hits, reading, competitor_led, features, asks), best)
@@ -244,12 +247,21 @@ _CJK = re.compile("[\u4e00-\u9fff\u3400-\u4dbf]")  # method.textlang.is_cjk, for
 def _whole_words(text: str, a: int, b: int) -> tuple[int, int]:
     """Widen a span that cuts through a Latin word to the whole word; CJK spans stay as they are."""
     if a > 0 and text[a].isascii():
-        while a > 0 and text[a - 1].isascii() and text[a - 1].isalnum():
-            a -= 1
-    if text[b - 1].isascii():
-        while b < len(text) and text[b].isascii() and text[b].isalnum():
-            b += 1
+        # back to the start of the run of ASCII letters and digits that ends at a: by a regex
+        # over the 32 characters before it, then one character at a time if it goes on
+        lo = max(0, a - 32)
+        run = _RUN_TO_END.search(text, lo, a)
+        a = run.start() if run is not None else a
+        if a == lo:
+            while a > 0 and text[a - 1].isascii() and text[a - 1].isalnum():
+                a -= 1
+    if text[b - 1].isascii() and (run := _RUN.match(text, b)) is not None:
+        b = run.end()
     return a, b
+
+
+_RUN = re.compile("[A-Za-z0-9]*")  # the ASCII characters isalnum() calls letters and digits
+_RUN_TO_END = re.compile(r"[A-Za-z0-9]*\Z")
 
 
 def _rounded(scores: list[float]) -> list[float]:

@@ -32,6 +32,7 @@ normalise = tables.normalise
 SPARSE_FROM = 32  # batches this large are scored with one sparse product (SciPy)
 _DIRECT = 0x10000  # one-character grams below this code point are found by direct index
 _STAGE_COLUMN = {s: j for j, s in enumerate(STAGES)}
+_PADDED = 1 << 21  # cells of the padded matrix top_features_many may make (16 MiB)
 
 
 def ngrams(text: str) -> list[str]:
@@ -316,7 +317,20 @@ class StageModel:
         cell = idx * width + np.repeat(np.fromiter((_STAGE_COLUMN[a[0]] for a in asks), dtype=np.intp,
                                                    count=len(asks)), lengths)
         row = self.stage_coef.ravel().take(cell) * np.concatenate([a[2] for a in asks])
-        order = _by_text_then_weight(row, lengths)
+        text = np.repeat(np.arange(len(asks)), lengths)
+        longer = lengths > k
+        if longer.any() and len(asks) * int(lengths.max()) <= _PADDED:
+            # only weights up to a text's k-th largest can place (ties at the cut included):
+            # that k-th weight of every text at once, from a padded matrix, then sort the few
+            starts = np.cumsum(lengths) - lengths
+            padded = np.full((len(asks), int(lengths.max())), np.inf)
+            padded[text, np.arange(len(row)) - starts[text]] = -row
+            cut = -np.partition(padded, k - 1, axis=1)[:, k - 1]
+            chosen = np.flatnonzero(~longer[text] | (row >= cut[text]))
+            lengths = np.bincount(text[chosen], minlength=len(asks))
+            order = chosen[_by_text_then_weight(row[chosen], lengths)]
+        else:
+            order = _by_text_then_weight(row, lengths)
         starts = np.cumsum(lengths) - lengths
         keep = order[np.arange(len(order)) - np.repeat(starts, lengths) < k]
         bounds = np.minimum(lengths, k).cumsum().tolist()

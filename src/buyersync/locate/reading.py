@@ -18,7 +18,7 @@ import bisect
 import re
 from dataclasses import dataclass, field
 
-from buyersync.locate.lexicon import Hit, Modifiers
+from buyersync.locate.lexicon import Hit, Modifiers, lower_case
 from buyersync.method.stages import STAGES, Stage
 
 REST = 0.35  # how much sentences other than the best one add
@@ -63,15 +63,19 @@ def _span(bounds: list[int], at: int) -> tuple[int, int]:
 
 
 def read_stage_phrases(text: str, hits: list[Hit], modifiers: Modifiers | None,
-                       retold: frozenset[str] = frozenset()) -> Reading:
+                       retold: frozenset[str] = frozenset(), lowered: str | None = None) -> Reading:
+    """The stage phrases of `text` (`hits`) read in context; `lowered` is `lower_case(text)`
+    when the caller has it."""
     stage_hits = [h for h in hits if h.label in _KEYS and h.label not in retold]
     scores = dict.fromkeys(STAGES, 0.0)
-    cues = modifiers.cues.find(text) if modifiers is not None else []
+    if modifiers is not None and lowered is None:
+        lowered = lower_case(text)
+    cues = modifiers.cues.find(text, lowered) if modifiers is not None else []
     then = "先" in text and "再" in text
     topics: list[Hit] = []
     if (cues or then) and modifiers is not None and modifiers.topics is not None:
         # a stage's work named plainly counts only if a cue modifies it (see below)
-        topics = [g for g in modifiers.topics.find(text)
+        topics = [g for g in modifiers.topics.find(text, lowered)
                   if _whole_word(text, g) and not any(h.start < g.end and g.start < h.end for h in hits)]
         if topics:
             stage_hits = sorted([*stage_hits, *topics], key=lambda h: h.start)
