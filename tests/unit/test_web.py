@@ -175,3 +175,26 @@ def test_session_cookies_are_itsdangerous_cookies_both_ways():
         "the same payload when compressing does not pay"
     with pytest.raises(BadSignature):
         ours.loads(URLSafeTimedSerializer("other key", salt="buyersync.session").dumps(small))
+
+
+def test_a_marked_page_is_the_text_with_the_token_in_every_mark_as_utf8():
+    from buyersync.web.roomcache import CSRF_MARK, Marked
+
+    html = f'<form><input value="{CSRF_MARK}"></form><p>客户的采购流程</p><meta c="{CSRF_MARK}">'
+    assert Marked(html).filled("tok-1") == html.replace(str(CSRF_MARK), "tok-1").encode("utf-8")
+    assert Marked("<p>no form</p>").filled("tok") == b"<p>no form</p>"
+
+
+def test_the_pages_a_process_holds_are_few_and_only_under_their_own_stamp():
+    from buyersync.web.roomcache import _Held
+
+    held = _Held()
+    held.keep("room:a", "1|x", "<p>one</p>")
+    assert held.stamp("room:a") == "1|x" and held.stamp("room:b") == ""
+    assert held.get("room:a", "2|x") is None, "another stamp: the database's page is read"
+    page = held.get("room:a", "1|x")
+    assert page is not None and page.filled("t") == b"<p>one</p>"
+    for i in range(held.LIMIT + 10):
+        held.keep(f"room:{i}", "1|x", "<p></p>")
+    assert held.stamp("room:a") == "" and held.stamp(f"room:{held.LIMIT + 9}") == "1|x"
+    assert len(held._pages) == held.LIMIT
