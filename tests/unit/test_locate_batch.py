@@ -124,3 +124,38 @@ def test_scores_rounded_in_bulk_are_the_doubles_round_gives():
 
     bulk = _rounded_many(rows)
     assert [[v.hex() for v in r] for r in bulk] == [[v.hex() for v in one_by_one(r)] for r in rows]
+
+
+def test_the_kernel_loaded_alone_scores_a_batch_exactly_as_scipy_sparse_does(monkeypatch):
+    from buyersync.locate import model as model_module
+
+    model = shipped_model()
+    assert model is not None and model_module._csr_kernel() is not None
+    texts = [*TEXTS, *(json.loads(line)["text"] for line in _training_lines(200))]
+    kernel = model.score_many(texts)
+    monkeypatch.setattr(model_module, "_csr_kernel", lambda: None)  # `scipy.sparse` itself
+    public = model.score_many(texts)
+    assert [[v.hex() for v in row] for part in kernel[:2] for row in part] == \
+        [[v.hex() for v in row] for part in public[:2] for row in part]
+
+
+def test_locating_a_batch_does_not_import_scipy_sparse():
+    import subprocess
+    import sys
+
+    code = ("import io, sys; from buyersync.services.batch import locate_stream; "
+            "lines = ''.join('{\"id\": %d, \"text\": \"BAFO due Friday, net-60 terms\"}\\n' % i for i in range(300)); "
+            "out = io.StringIO(); locate_stream(io.StringIO(lines), out); "
+            "print(out.getvalue().count('\\n'), 'scipy.sparse' in sys.modules)")
+    assert subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                          check=True).stdout.split() == ["300", "False"]
+
+
+def _training_lines(n: int) -> list[str]:
+    from pathlib import Path
+
+    folder = Path(__file__).resolve().parents[2] / "data" / "training"
+    out: list[str] = []
+    for f in sorted(folder.glob("*.jsonl")):
+        out += [line for line in f.read_text(encoding="utf-8").splitlines() if line.strip()][: n // 4]
+    return out[:n]

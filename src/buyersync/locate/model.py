@@ -5,8 +5,8 @@ Training (`buyersync model train`) uses scikit-learn; inference here needs only 
 so the CLI starts fast. Character n-grams need no Chinese word segmentation. The artefact
 is one uncompressed .npz file shipped in the package and versioned by its `meta` record;
 it carries the hash table from gram hashes to features ready-made, so that loading the
-model is a copy, not a computation. Batches are scored with one sparse product (SciPy,
-imported only there).
+model is a copy, not a computation. Batches are scored with one sparse product: SciPy's
+compiled CSR kernel, loaded on its own (`_csr_product`), or `scipy.sparse` itself.
 """
 
 from __future__ import annotations
@@ -255,8 +255,6 @@ class StageModel:
             scored = [self.predict_features(*f) for f in feats]
             return ([list(s.values()) for s, _ in scored], [list(c.values()) for _, c in scored],
                     feats)
-        from scipy.sparse import csr_matrix
-
         if not len(self.terms):
             z = np.zeros((len(texts), len(STAGES) + len(COMPETITOR_CLASSES)))
             feats = [(np.zeros(0, dtype=np.int64), np.zeros(0)) for _ in texts]
@@ -264,7 +262,7 @@ class StageModel:
             indptr, feature, w = self._sparse(texts)
             if self._joint is None:
                 self._joint = np.hstack([self.stage_coef, self.comp_coef]).astype(np.float64)
-            z = csr_matrix((w, feature, indptr), shape=(len(texts), len(self.terms))) @ self._joint
+            z = _csr_product(indptr, feature, w, self._joint)
             bounds = indptr.tolist()
             feats = [(feature[a:b], w[a:b]) for a, b in zip(bounds[:-1], bounds[1:], strict=True)]
         k = len(STAGES)
@@ -420,6 +418,57 @@ class _HashTable:
             keep = (vals >= 0) & ~hit
             go_on, slot = go_on[keep], slot[keep]
         return out
+
+
+def _csr_product(indptr: np.ndarray, indices: np.ndarray, data: np.ndarray, dense: np.ndarray) -> np.ndarray:
+    """The CSR matrix (indptr, indices, data) times `dense`: each row's sum runs over its
+    entries in order, from zero (SciPy's `csr_matvecs`, the kernel of `csr_matrix @`)."""
+    kernel = _csr_kernel()
+    if kernel is None:
+        from scipy.sparse import csr_matrix
+
+        out: np.ndarray = csr_matrix((data, indices, indptr), shape=(len(indptr) - 1, dense.shape[0])) @ dense
+        return out
+    z = np.zeros((len(indptr) - 1, dense.shape[1]))
+    kernel(len(indptr) - 1, dense.shape[0], dense.shape[1], indptr, indices.astype(indptr.dtype, copy=False),
+           data, np.ascontiguousarray(dense, dtype=np.float64).reshape(-1), z.reshape(-1))
+    return z
+
+
+@cache
+def _csr_kernel() -> Any:
+    """SciPy's compiled `csr_matvecs`, loaded from its extension module alone: importing
+    `scipy.sparse` costs ~0.24 s of CPU (its array-API layer), a sizeable share of a process
+    that locates a few thousand lines; this costs a millisecond. It must answer a small
+    product exactly as `scipy.sparse` does, or it is not used (None: `scipy.sparse` then)."""
+    import importlib.machinery
+    import importlib.util
+
+    try:
+        spec = importlib.util.find_spec("scipy")
+        if spec is None or not spec.submodule_search_locations:
+            return None
+        folder = Path(next(iter(spec.submodule_search_locations))) / "sparse"
+        found = [folder / f"_sparsetools{suffix}" for suffix in importlib.machinery.EXTENSION_SUFFIXES]
+        path = next((f for f in found if f.is_file()), None)
+        if path is None:
+            return None
+        name = "scipy.sparse._sparsetools"
+        loader = importlib.machinery.ExtensionFileLoader(name, str(path))
+        module_spec = importlib.util.spec_from_loader(name, loader)
+        if module_spec is None:
+            return None
+        module = importlib.util.module_from_spec(module_spec)
+        loader.exec_module(module)
+        kernel = module.csr_matvecs
+        # rows [1·a + 2·b, (empty), -1·c] of a 3 × 3 matrix times [[1, 10], [2, 20], [3, 30]]
+        indptr, indices = np.array([0, 2, 2, 3]), np.array([0, 1, 2])
+        data, dense = np.array([1.0, 2.0, -1.0]), np.array([[1.0, 10.0], [2.0, 20.0], [3.0, 30.0]])
+        z = np.zeros((3, 2))
+        kernel(3, 3, 2, indptr, indices, data, dense.reshape(-1), z.reshape(-1))
+        return kernel if z.tolist() == [[5.0, 50.0], [0.0, 0.0], [-3.0, -30.0]] else None
+    except Exception:  # another SciPy layout: the public path answers
+        return None
 
 
 def _by_text_then_weight(row: np.ndarray, lengths: np.ndarray) -> np.ndarray:
