@@ -73,7 +73,7 @@ def test_hashed_features_match_the_training_analyzer():
 
 
 def test_latin_words_and_word_pairs_are_features_beside_the_character_grams():
-    terms = ["\x00payback", "\x00payback period", "\x00cfo asked", "\x00e-mail", "\x00rd", "pay"]
+    terms = ["\x00payback", "\x00payback period", "\x00cfo asked", "\x00e-mail", "\x00rd", "pay", "\x00are"]
     model = StageModel(terms=terms, idf=np.ones(len(terms)), stage_coef=np.zeros((len(terms), 9)),
                        stage_bias=np.zeros(9), comp_coef=np.zeros((len(terms), 3)),
                        comp_bias=np.zeros(3), meta={})
@@ -88,6 +88,12 @@ def test_latin_words_and_word_pairs_are_features_beside_the_character_grams():
     batch = model.features_many([text, "payback", "no such words"])
     assert batch[0][0].tolist() == idx.tolist()
     assert [terms[i] for i in batch[1][0]] == ["\x00payback", "pay"] and not len(batch[2][0])
+    # a batch large enough for the one sparse pass joins its texts with NULs: a NUL and the
+    # next text's first three letters are no word of the text before
+    many = ["arena ops", "are we there", "pay day", "payback"] * 10
+    for (idx, w), text in zip(model.features_many(many), many, strict=True):
+        one = model.features(text)
+        assert idx.tolist() == one[0].tolist() and np.allclose(w, one[1]), text
 
 
 def test_a_notice_type_field_decides_over_a_heading_phrase():

@@ -81,30 +81,33 @@ def _powers(n: int) -> tuple[np.ndarray, np.ndarray]:
     return _POWERS[0], _POWERS[1]
 
 
-def _word_hashes(c: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """The hashes of the word terms (`tables.word_spans`) of normalised text as codes `c`,
-    and where each starts, in bulk. Word runs are found as runs of word characters; a span's
+def _word_hashes(c: np.ndarray, narrow: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
+    """The hashes of the word terms (`tables.word_spans`) of normalised text as codes `c`
+    (and as `narrow` 32-bit codes, when the caller has them), and where each starts, in bulk.
+    Word runs are where the word-character mask steps up and down (alternately); a span's
     polynomial hash comes from prefix sums: with G[k] = c[0]·P^(k-1) + … + c[k-1], the hash
     of c[a:b] is G[b] − G[a]·P^(b−a), all modulo 2**64, and G[k] = P^(k-1) · Σ c[j]·P^(−j)."""
-    w = _WORDISH[np.minimum(c, len(_WORDISH) - 1)]
-    edge = np.diff(w.view(np.int8), prepend=np.int8(0), append=np.int8(0))
-    starts, ends = np.flatnonzero(edge == 1), np.flatnonzero(edge == -1)
+    codes = narrow if narrow is not None else c.astype(np.uint32)
+    w = _WORDISH.take(np.minimum(codes, np.uint32(len(_WORDISH) - 1)))
+    steps = np.flatnonzero(np.diff(w.view(np.int8), prepend=np.int8(0), append=np.int8(0)))
+    starts, ends = steps[::2], steps[1::2]
     length = ends - starts
     keep = (length >= 3) & (length <= tables.WORD_MAX)
     s, e = starts[keep], ends[keep]
-    first = c[s]
+    first = c.take(s)
     letter = (first >= 97) & (first <= 122)
     s, e = s[letter], e[letter]
     if not len(s):
         return np.zeros(0, dtype=np.uint64), s
-    pair = (s[1:] == e[:-1] + 1) & (c[e[:-1]] == 32)
+    pair = (s[1:] == e[:-1] + 1) & (c.take(e[:-1]) == 32)
     s, e = np.concatenate([s, s[:-1][pair]]), np.concatenate([e, e[1:][pair]])
-    up, down = _powers(len(c))
-    total = np.cumsum(c * down[: len(c)])
+    last = int(e.max())  # no prefix sum is needed past the last word
+    up, down = _powers(last)
+    total = np.cumsum(c[:last] * down[:last])
     # G at the span ends (never 0) and starts (0 at the text's first character)
-    g_end = up[e - 1] * total[e - 1]
-    g_start = np.where(s > 0, up[s - 1] * total[s - 1], np.uint64(0))
-    h = g_end - g_start * up[e - s]
+    g_end = up.take(e - 1) * total.take(e - 1)
+    g_start = np.where(s > 0, up.take(s - 1) * total.take(s - 1), np.uint64(0))
+    h = g_end - g_start * up.take(e - s)
     h = (h ^ ((e - s + 1).astype(np.uint64) * np.uint64(_K1))) * _K2
     out: np.ndarray = h ^ (h >> _S31)
     return out, s
@@ -178,7 +181,8 @@ class StageModel:
 
         Short texts cost more in NumPy call overhead than in arithmetic, so a batch hashes
         all texts at once, joined by a NUL. A gram that crosses a NUL is no term of the
-        vocabulary (normalised text has none), so every gram is simply looked up.
+        vocabulary (normalised text has none), so every gram is simply looked up, except the
+        4-grams that open with the NUL: one such is a word term ("\x00abc", `ngrams`).
         """
         narrow = np.frombuffer("\x00".join(map(normalise, texts)).encode("utf-32-le", "surrogatepass"),
                                dtype=np.uint32)
@@ -200,8 +204,10 @@ class StageModel:
             else:
                 found = self._table.lookup(_mix(h, n))
             at = np.flatnonzero(found >= 0)
+            if n == 4:  # a NUL and the next text's first three letters: a word term's hash
+                at = at[narrow.take(at) != 0]
             keys.append(text_key.take(at) + found.take(at).astype(kind))
-        words, word_at = _word_hashes(c)  # NUL-joined: no word runs across two texts
+        words, word_at = _word_hashes(c, narrow)  # NUL-joined: no word runs across two texts
         found = self._table.lookup(words)
         at = np.flatnonzero(found >= 0)
         keys.append(text_key.take(word_at.take(at)) + found.take(at).astype(kind))
