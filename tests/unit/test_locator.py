@@ -204,25 +204,3 @@ def test_batch_location_gives_the_same_answers_as_one_by_one():
     single = [locator.locate(t) for t in texts]
     assert [b.model_dump() for b in batch] == [s.model_dump() for s in single]
 
-
-def test_a_quoted_span_widens_to_whole_latin_words_as_one_character_at_a_time_would():
-    import random
-
-    from buyersync.locate.locator import _whole_words
-
-    def one_at_a_time(text: str, a: int, b: int) -> tuple[int, int]:
-        if a > 0 and text[a].isascii():
-            while a > 0 and text[a - 1].isascii() and text[a - 1].isalnum():
-                a -= 1
-        if text[b - 1].isascii():
-            while b < len(text) and text[b].isascii() and text[b].isalnum():
-                b += 1
-        return a, b
-
-    rnd = random.Random(3)
-    pieces = [*"abcXYZ019 -_.,é中²٣", "a" * 40, "Z9" * 30]  # runs longer than the 32-character look-back
-    for _ in range(20_000):
-        text = "".join(rnd.choice(pieces) for _ in range(rnd.randint(1, 12)))
-        a = rnd.randrange(len(text))
-        b = rnd.randint(a + 1, len(text))
-        assert _whole_words(text, a, b) == one_at_a_time(text, a, b), (text, a, b)

@@ -247,21 +247,12 @@ _CJK = re.compile("[\u4e00-\u9fff\u3400-\u4dbf]")  # method.textlang.is_cjk, for
 def _whole_words(text: str, a: int, b: int) -> tuple[int, int]:
     """Widen a span that cuts through a Latin word to the whole word; CJK spans stay as they are."""
     if a > 0 and text[a].isascii():
-        # back to the start of the run of ASCII letters and digits that ends at a: by a regex
-        # over the 32 characters before it, then one character at a time if it goes on
-        lo = max(0, a - 32)
-        run = _RUN_TO_END.search(text, lo, a)
-        a = run.start() if run is not None else a
-        if a == lo:
-            while a > 0 and text[a - 1].isascii() and text[a - 1].isalnum():
-                a -= 1
-    if text[b - 1].isascii() and (run := _RUN.match(text, b)) is not None:
-        b = run.end()
+        while a > 0 and text[a - 1].isascii() and text[a - 1].isalnum():
+            a -= 1
+    if text[b - 1].isascii():
+        while b < len(text) and text[b].isascii() and text[b].isalnum():
+            b += 1
     return a, b
-
-
-_RUN = re.compile("[A-Za-z0-9]*")  # the ASCII characters isalnum() calls letters and digits
-_RUN_TO_END = re.compile(r"[A-Za-z0-9]*\Z")
 
 
 def _rounded(scores: list[float]) -> list[float]:
