@@ -206,3 +206,46 @@ def test_the_pages_read_the_same_rows_as_sqlalchemy_does(db_url):
         assert cache.read_page(service.engine, "board:k")[1:] == ("made", "<p>board</p>")
         assert cache.read_page(service.engine, "board:k", held="made")[1:] == ("made", None)
         assert cache.read_page(service.engine, "board:k", held="old")[2] == "<p>board</p>"
+
+
+def test_a_reader_caching_while_a_writer_holds_the_deal_waits_instead_of_deadlocking(pg_url):
+    """A writer holds the deal's row and will cache its analysis; meanwhile a reader caches
+    the same entry. The reader must wait for the deal before it writes the entry: writing
+    the entry first (its foreign-key check comes after) would hold the entry the writer
+    needs while waiting for the deal the writer holds, which PostgreSQL ends as a deadlock."""
+    import datetime as dt
+    import threading
+
+    from buyersync.store import db
+
+    service = DealService(pg_url)
+    deal_id = service.create(a_deal())
+    with service.engine.connect() as conn:
+        revision = conn.execute(select(deals.c.revision).where(deals.c.id == deal_id)).scalar_one()
+    errors: list[BaseException] = []
+    today = dt.date.today().isoformat()
+
+    def reader() -> None:
+        try:
+            db.in_transaction(service.engine, lambda conn: cache.put(
+                conn, deal_id, "room:test", f"{revision}|reader|{today}", "<p>reader</p>", revision),
+                attempts=1)
+        except BaseException as e:  # noqa: BLE001 (reported below)
+            errors.append(e)
+
+    with service.engine.connect() as writer, writer.begin():
+        assert writer.execute(select(deals.c.id).where(deals.c.id == deal_id)
+                              .with_for_update()).first()
+        thread = threading.Thread(target=reader)
+        thread.start()
+        thread.join(timeout=1.5)  # the reader is now waiting, on the deal (or on the FK)
+        assert thread.is_alive()
+        cache.put(writer, deal_id, "room:test", f"{revision}|writer|{today}", "<p>writer</p>", revision)
+    thread.join(timeout=30)
+    assert not thread.is_alive()
+    assert errors == []
+    with service.engine.connect() as conn:
+        payload = conn.execute(select(cache.analysis_cache.c.payload).where(
+            cache.analysis_cache.c.key == "room:test")).scalar_one()
+    assert payload == "<p>reader</p>"  # the reader went second, after the writer committed
+    service.close()

@@ -180,6 +180,15 @@ def put(conn: Connection, deal_id: str, key: str, stamp: str, payload: str,
     from an older revision or on another day (they can never be used again)."""
     values = {"deal_id": deal_id, "key": key, "stamp": stamp, "payload": payload}
     dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
+    if dialect is postgresql:
+        # The deal's row first, as every writer takes it: inserting a new entry checks its
+        # foreign key (a key-share lock on the deal) only after the entry's own row exists.
+        # A reader caching a page would then hold that row while waiting for the deal, and
+        # a writer holding the deal would wait for that row to put its own analysis: a
+        # deadlock. A deal gone meanwhile needs no entry.
+        held = select(deals.c.id).where(deals.c.id == deal_id).with_for_update(key_share=True)
+        if conn.execute(held).first() is None:
+            return
     upsert = dialect.insert(analysis_cache).values(values)
     conn.execute(upsert.on_conflict_do_update(
         index_elements=[analysis_cache.c.deal_id, analysis_cache.c.key],
