@@ -52,8 +52,6 @@ POSTGRESQL_POOL = (10, 10)
 HEAD = "head"
 _MIGRATION_LOCK = 7_406_411  # an arbitrary PostgreSQL advisory-lock key for migrations
 WRITE = "buyersync_write"
-#: execution option: the work is one SELECT (see `read_one`)
-ONE_SELECT = "buyersync_one_select"
 
 T = TypeVar("T")
 
@@ -193,8 +191,6 @@ def _make_sqlite_safe(engine: Engine, *, memory: bool) -> None:
     @event.listens_for(engine, "begin")
     def _on_begin(connection: Connection) -> None:
         options = connection.get_execution_options()
-        if options.get(ONE_SELECT, False):
-            return  # one statement is its own transaction: no BEGIN and COMMIT around it
         connection.exec_driver_sql("BEGIN IMMEDIATE" if options.get(WRITE, False) else "BEGIN")
 
 
@@ -271,22 +267,6 @@ def in_transaction(engine: Engine, work: Callable[[Connection], T], *, write: bo
                 raise
             time.sleep(min(2.0, 0.05 * 2**attempt) * (0.5 + random.random()))
     raise AssertionError("unreachable")  # pragma: no cover
-
-
-def read_one(engine: Engine, select_once: Callable[[Connection], T]) -> T:
-    """`select_once` runs exactly one SELECT: on SQLite it runs without BEGIN and COMMIT
-    around it (one statement reads one snapshot by itself), two statements fewer for the
-    pages read on every view (web/roomcache.py). Elsewhere as `in_transaction`."""
-    if engine.dialect.name != "sqlite":
-        return in_transaction(engine, select_once, write=False)
-    try:
-        with engine.connect() as conn:
-            conn.execution_options(**{ONE_SELECT: True})
-            return select_once(conn)
-    except exc.DBAPIError as e:
-        if _is_unavailable(e) and not _is_retryable(e):
-            raise unavailable(engine, e) from None
-        raise
 
 
 def read_row(engine: Engine, statement: Select[Any], params: dict[str, Any]) -> tuple[Any, ...] | None:

@@ -83,6 +83,11 @@ class _Held:
         held = self._pages.get(key)
         return held[1] if held and held[0] == stamp else None
 
+    def answer(self, key: str, stamp: str, payload: str | None) -> Marked | None:
+        """The page made from `stamp`: from the payload just read (then held), else the
+        one held under that stamp; None when neither is there."""
+        return self.get(key, stamp) if payload is None else self.keep(key, stamp, payload)
+
     def keep(self, key: str, stamp: str, html: str) -> Marked:
         page = Marked(html)
         with self._lock:
@@ -134,12 +139,8 @@ def cached_room(ctx: WebContext, who: Principal, lang: str, deal_id: str, path: 
     wanted = (f"{found.revision}|{cache.fingerprint(*PAGE_PACKAGES)}|{found.references}|"
               f"{found.closed}|{dt.date.today().isoformat()}|{days}|{stalled}"
               f"{priors_stamp(ctx.settings.priors)}")
-    if found.stamp == wanted:
-        if found.payload is not None:
-            return _held.keep(key, wanted, found.payload)
-        held = _held.get(key, wanted)
-        if held is not None:
-            return held
+    if found.stamp == wanted and (page := _held.answer(key, wanted, found.payload)):
+        return page
     if render is None:
         raise NotCached
     html = render()
@@ -160,12 +161,9 @@ def cached_board(ctx: WebContext, who: Principal, lang: str, path: str, query: s
     now = dt.datetime.now(dt.UTC)
     made = f"{changes}|{cache.fingerprint(*PAGE_PACKAGES)}|{dt.date.today().isoformat()}|"
     if changes is not None and stamp is not None \
-            and stamp.startswith(made) and now < dt.datetime.fromisoformat(stamp[len(made):]):
-        if payload is not None:
-            return _held.keep(key, stamp, payload)
-        held = _held.get(key, stamp)
-        if held is not None:
-            return held
+            and stamp.startswith(made) and now < dt.datetime.fromisoformat(stamp[len(made):]) \
+            and (page := _held.answer(key, stamp, payload)):
+        return page
     if render is None:
         raise NotCached
     html, until = render()
