@@ -107,6 +107,33 @@ def test_a_notice_type_field_decides_over_a_heading_phrase():
     assert headings.find("公告类型：中标公告\n项目名称：某某").label == "cost"
 
 
+def test_the_type_field_is_searched_only_where_its_words_occur_with_the_same_answers():
+    """Headings skips the notice-type field's pattern for a text without one of
+    `type_field_needs` in its window: every match of the pattern must contain one, and the
+    heading found must be the one the pattern searched everywhere finds (case folding
+    included: İ, ı, ſ and the Kelvin sign match letters under IGNORECASE)."""
+    import random
+    from dataclasses import replace
+
+    from buyersync.locate.lexicon import lower_case
+
+    headings = default_headings()
+    assert headings.type_field is not None and headings.type_field_needs
+    plain = replace(headings, type_field_needs=())
+    rnd = random.Random(23)
+    pieces = ["notice", "NOTICE", "Notıce", "Notİce", "contract opportunity", "opportunity",
+              "procurement", "PROCUREMENT", " ", "  ", "\t", "\n", "type", "TYPE", "Type", "tYpe",
+              "ţype", "公告类型", "公告", "类型", ":", "：", "|", "award", "Award Notice", "sources sought",
+              "中标公告", "Solicitation Number", "ſ", "K", "x" * 40, "Σ", "招标公告", "Cancellation"]
+    texts = ["".join(rnd.choice(pieces) for _ in range(rnd.randint(0, 14))) for _ in range(30_000)]
+    texts += [f"{'y' * n} Notice Type: Award" for n in range(570, 600)]  # the window's end
+    for text in texts:
+        for m in headings.type_field.finditer(text):
+            assert any(w in lower_case(m.group(0)) for w in headings.type_field_needs), repr(text)
+        assert headings.find(text, lower_case(text)) == plain.find(text), repr(text)
+        assert headings.find(text) == plain.find(text), repr(text)
+
+
 def test_notice_headings_that_hide_inside_longer_ones():
     headings = default_headings()
     assert headings.find("关于某县社保基金管理情况的审计结果公告").label == "pain"  # not an award's 结果公告

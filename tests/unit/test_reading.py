@@ -276,3 +276,33 @@ def test_the_fast_mail_marker_checks_answer_as_the_plain_patterns_do():
         assert clean._at_a_line_start(clean._seller_turn(), text) == (seller.search(text) is not None), \
             repr(text)
         assert (clean._offer().search(text) is None) == (offer.search(text) is None), repr(text)
+
+
+def test_the_newest_reply_is_the_one_the_mail_reply_library_gives():
+    """clean.py reads the newest reply with mail-parser-reply's own reading, its header pattern
+    built once and no signatures looked for: the reply must be the library's `parse_reply`'s,
+    on the project's mail texts and on pieces of reply headers, separators and signatures."""
+    import json
+    import random
+    from pathlib import Path
+
+    from mailparser_reply import EmailReplyParser
+
+    from buyersync.locate import clean
+
+    languages = clean._markers()["reply_languages"]
+    root = Path(__file__).resolve().parents[2] / "data" / "training"
+    mails = [json.loads(line)["text"] for f in sorted(root.glob("mail*.jsonl"))
+             for line in f.read_text(encoding="utf-8").splitlines() if line.strip()]
+    assert len(mails) > 100
+    rnd = random.Random(29)
+    pieces = ["On Tue, 3 Mar 2026 at 10:02, Tom <tom@x.example> wrote:", "在 2026年3月3日 10:02，王工 写道：",
+              "Am 3. März 2026 schrieb Max:", "Le 3 mars 2026, Jean a écrit :", "From: A", "发件人: 李四",
+              "Sent: Monday", "-----Original Message-----", "________________________________",
+              "Best regards,", "Sent from my iPhone", "Regards", "此致", "CONFIDENTIAL: this e-mail",
+              "> quoted", "budget approved", "招标文件下周发布", "\n", "\n\n", "\r\n", "  ", "--", "Thanks"]
+    texts = mails + [THREAD] + ["".join(rnd.choice(pieces) + rnd.choice(["\n", " ", ""])
+                                        for _ in range(rnd.randint(0, 12))) for _ in range(3_000)]
+    for text in texts:
+        plain = str(EmailReplyParser(languages=languages).parse_reply(text=text) or "")
+        assert clean._latest_reply(text) == plain, repr(text)

@@ -217,8 +217,6 @@ def _drop_leading_headers(lines: list[str]) -> tuple[list[str], str]:
 
 def _history_start(lines: list[str]) -> int:
     """Where quoted or forwarded history begins: a reply header, a separator or '>' lines."""
-    from mailparser_reply import EmailReplyParser
-
     for i, line in enumerate(lines):
         if _SEPARATOR.match(line) or _QUOTED.match(line):
             return _back_over_intro(lines, i)
@@ -226,10 +224,34 @@ def _history_start(lines: list[str]) -> int:
             return i
     # reply headers the library knows ("On … wrote:", "在 … 写道：", and other languages)
     text = "\n".join(lines)
-    top = str(EmailReplyParser(languages=_markers()["reply_languages"]).parse_reply(text=text) or "")
+    top = _latest_reply(text)
     if top and len(top) < len(text.rstrip()):
         return max(1, top.count("\n") + 1)
     return len(lines)
+
+
+def _latest_reply(text: str) -> str:
+    """`EmailReplyParser(languages=…).parse_reply(text=text) or ""` (mail-parser-reply), for
+    less: its header pattern built once instead of for every message, and no signatures or
+    disclaimers looked for (the newest reply's text does not depend on them)."""
+    message, languages, header = _reply_reader()
+    return str(message(text=text, languages=list(languages), _header_regex=header).read().latest_reply or "")
+
+
+@cache
+def _reply_reader() -> tuple[Any, list[str], re.Pattern[str]]:
+    from mailparser_reply import EmailReplyParser
+    from mailparser_reply.parser import EmailMessage
+
+    class NewestReply(EmailMessage):  # type: ignore[misc]
+        """A message read for its replies' text alone."""
+
+        def _process_signatures_disclaimers(self, text: str) -> tuple[list[str], str]:
+            return [], ""
+
+    languages = EmailReplyParser(languages=_markers()["reply_languages"]).languages
+    header = EmailMessage(text="", languages=list(languages)).HEADER_REGEX
+    return NewestReply, languages, header
 
 
 def _back_over_intro(lines: list[str], i: int) -> int:

@@ -96,11 +96,14 @@ class Headings:
     shape_window: int = 0
     type_field: re.Pattern[str] | None = None  # a notice's own type field ("Notice Type: Award")
     field_types: Lexicon | None = None  # bare values of that field ("award", "sources sought")
+    # strings, lower-cased, one of which every match of `type_field` contains (" type", 公告类型):
+    # a text without any in its first `shape_window` characters is not searched (most texts)
+    type_field_needs: tuple[str, ...] = ()
 
     def find(self, text: str, lowered: str | None = None) -> Hit | None:
         """The document type the opening of `text` names; `lowered` is `lower_case(text)`
         when the caller has it."""
-        if self.type_field is not None and (declared := self._declared(text)) is not None:
+        if self.type_field is not None and (declared := self._declared(text, lowered)) is not None:
             return declared
         head = text[: self.window]
         # the opening's own lower case: a final sigma (Σ → ς) reads the letters after it
@@ -122,10 +125,17 @@ class Headings:
                     return Hit(m.start(), m.end(), m.group(0), stage, 1.0)
         return None
 
-    def _declared(self, text: str) -> Hit | None:
+    def _declared(self, text: str, lowered: str | None = None) -> Hit | None:
         """The type a notice declares in its own field, read as a heading: it decides over a
         phrase such as "Solicitation Number", which every notice of a series carries."""
         assert self.type_field is not None
+        if self.type_field_needs:
+            # the field's pattern, an alternation, is tried at every position it is searched
+            # from: only where its words occur (`lower_case` keeps positions, so the window's
+            # lower case is that of the text's window)
+            low = lowered[: self.shape_window] if lowered is not None else lower_case(text[: self.shape_window])
+            if not any(word in low for word in self.type_field_needs):
+                return None
         m = self.type_field.search(text, 0, self.shape_window)
         if m is None:
             return None
@@ -151,12 +161,13 @@ def default_headings() -> Headings:
     shapes = tuple((re.compile(str(p)), Stage(stage).value)
                    for stage, ps in (data.get("shapes") or {}).items() for p in ps)
     field = data.get("type_field")
+    needs = tuple(str(w).lower() for w in data.get("type_field_needs") or ())
     types = [(str(p), stage, 1.0) for stage, ps in (data.get("field_types") or {}).items()
              if Stage(stage) for p in ps]
     return Headings(Lexicon(entries), int(data["window"]), float(data["weight"]), retells, patterns,
                     default_modifiers().cues, shapes, int(data.get("shape_window", 0)),
                     re.compile(str(field), re.IGNORECASE) if field else None,
-                    Lexicon(types) if types else None)
+                    Lexicon(types) if types else None, needs)
 
 
 @cache
