@@ -134,6 +134,36 @@ def test_the_type_field_is_searched_only_where_its_words_occur_with_the_same_ans
         assert headings.find(text) == plain.find(text), repr(text)
 
 
+def test_the_record_shapes_find_what_their_plain_forms_find():
+    """headings.yaml writes its record shapes to open with a character class or `^` (fast):
+    the heading found must be the one the plain forms find, in their order."""
+    import random
+    import re
+    from dataclasses import replace
+
+    headings = default_headings()
+    plain = replace(headings, shapes=tuple((re.compile(p), "cost") for p in (
+        r"(?:^|[|\n])[ \t]*\d{4}-\d{2}-\d{2}[ \t]*[|\n][ \t]*\d{1,3}[ \t]*[|\n](?:[^|\n]*[|\n]){1,12}?"
+        r"[ \t]*(?:\d+\.\d{2}|\d{5,})[ \t]*(?:[|\n]|$)",
+        r"(?:[|\n][ \t]*\d{1,3}[ \t]*){3,}[|\n](?:[^|\n]*[|\n]){1,8}?[ \t]*\d{3,}\.\d{2}[ \t]*[|\n]"
+        r"[ \t]*\d{3,}\.\d{2}[ \t]*(?:[|\n]|$)")))
+    rnd = random.Random(31)
+    fields = ["2026-03-04", " 2026-03-04\t", "1999-1-01", "7", " 42 ", "123", "1234", "12345",
+              "123456", "1234.50", " 98765.43", ".5", "Acme Ltd", "x", "", "-", "中标"]
+    seps = ["|", "\n", " | ", "\t|", "\n\n", " "]
+    texts = [rnd.choice(["", "title", "|", "\n", "y" * rnd.randint(500, 600)])
+             + "".join(rnd.choice(fields) + rnd.choice(seps) for _ in range(rnd.randint(0, 16)))
+             + rnd.choice(["", "x", "\n"]) for _ in range(40_000)]
+    texts += ["2026-03-04|3|Acme|1234.50", "title\n2026-03-04\n3\nAcme\n12345\n",
+              "a|1|2|3|Acme|1234.50|1200.00|", "y" * 590 + "|1|2|3|A|1234.50|1200.00|"]
+    found = 0
+    for text in texts:
+        got = headings.find(text)
+        assert got == plain.find(text), repr(text)
+        found += got is not None
+    assert found > 500  # the shapes were met, not only missed
+
+
 def test_notice_headings_that_hide_inside_longer_ones():
     headings = default_headings()
     assert headings.find("关于某县社保基金管理情况的审计结果公告").label == "pain"  # not an award's 结果公告

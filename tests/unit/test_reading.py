@@ -263,12 +263,15 @@ def test_the_fast_mail_marker_checks_answer_as_the_plain_patterns_do():
                         + labels + r")\s*[)）]?\s*[:：]", re.IGNORECASE | re.MULTILINE)
     phrases = [p for langs in clean._markers()["seller_offers"].values() for p in langs]
     offer = re.compile("|".join(map(re.escape, phrases)), re.IGNORECASE)
+    disclaimers = [p for langs in clean._markers()["disclaimers"].values() for p in langs]
+    disclaimer = re.compile("|".join(map(re.escape, disclaimers)), re.IGNORECASE)
     rnd = random.Random(17)
     pieces = [*"abcdefgilmnorstwyABCDEFGILMNORSTWY:：>-_ \n\t\r<()（）[]0123456789", "İ", "ı", "ſ", "K",
               "写道", "原始邮件", "转发的邮件", "发自我的", "此致", "保密", "发件人", "主题", "wrote:",
               "WROTE:", "wrıte:", "Original Message", "forwarded message", "<div", "<P>", "<pre",
               "From:", "SUBJECT :", "sent from my", "ſent from my", "Regards", "CONFIDENTİAL", "--",
-              "-----", "________", "> ", *phrases, *map(str.upper, phrases), *clean._seller_labels()]
+              "-----", "________", "> ", *phrases, *map(str.upper, phrases), *clean._seller_labels(),
+              *disclaimers, *map(str.upper, disclaimers), "İf you are not the ıntended recipient"]
     texts = ["".join(rnd.choice(pieces) for _ in range(rnd.randint(0, 10))) for _ in range(30_000)]
     texts += [THREAD, "Us: happy to help\nThem: budget is approved\nUs: great", "no markers here"]
     for text in texts:
@@ -276,6 +279,7 @@ def test_the_fast_mail_marker_checks_answer_as_the_plain_patterns_do():
         assert clean._at_a_line_start(clean._seller_turn(), text) == (seller.search(text) is not None), \
             repr(text)
         assert (clean._offer().search(text) is None) == (offer.search(text) is None), repr(text)
+        assert (clean._disclaimer().search(text) is None) == (disclaimer.search(text) is None), repr(text)
 
 
 def test_the_newest_reply_is_the_one_the_mail_reply_library_gives():

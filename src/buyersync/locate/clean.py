@@ -73,8 +73,9 @@ def _device() -> re.Pattern[str]:
 
 @cache
 def _disclaimer() -> re.Pattern[str]:
-    phrases = [re.escape(p) for langs in _markers()["disclaimers"].values() for p in langs]
-    return re.compile("|".join(phrases), re.IGNORECASE)
+    """Finds a disclaimer phrase wherever one is (a yes or no: `_first_character_scan`)."""
+    phrases = [p for langs in _markers()["disclaimers"].values() for p in langs]
+    return _first_character_scan(phrases, re.IGNORECASE)
 
 
 def split_message(text: str) -> Message:
@@ -106,7 +107,7 @@ def split_message(text: str) -> Message:
 
 def _mailish(text: str) -> bool:
     """`_MAILISH.search(text) is not None`: the text shows mail markers."""
-    if not _FOLDS.isdisjoint(text):
+    if "\u0130" in text or "\u0131" in text or "\u017f" in text:  # _FOLDS (three fast scans)
         return _MAILISH.search(text) is not None
     lowered = text.lower()
     return any(w in lowered for w in _MAIL_WORDS) or ("<" in text and _HTML.search(text) is not None) \
