@@ -103,9 +103,9 @@ def problem_of(error: Any, *, skip: int = 0) -> Problem:
     loc = tuple(first.get("loc", ()))[skip:]
     kind = first.get("type")
     detail: str | Words
-    if kind == "extra_forbidden":
+    if kind in ("extra_forbidden", "unexpected_keyword_argument"):
         detail = Words("detail.unknown_field")
-    elif kind == "missing":
+    elif kind in ("missing", "missing_argument"):
         detail = Words("detail.required")
     elif kind in ("enum", "literal_error") and loc and "input" in first:
         expected = str((first.get("ctx") or {}).get("expected", ""))

@@ -74,12 +74,12 @@ def test_a_command_line_builds_only_its_command():
     assert app_for(["--help"]) is app and app_for([]) is app and app_for(["no-such"]) is app
 
 
-def test_analyze_imports_no_settings_library_no_typer_no_numpy_no_web_no_database():
+def test_analyze_imports_no_pydantic_no_typer_no_numpy_no_web_no_database():
     code = ("import sys, runpy; sys.argv = ['buyersync', 'analyze', sys.argv[1], '--format', 'json'];"
             "import buyersync.cli as c\n"
             "try:\n    c.main()\nexcept SystemExit:\n    pass\n"
-            "heavy = ['pydantic_settings', 'typer', 'click', 'numpy', 'scipy', 'fastapi', 'sqlalchemy',"
-            " 'sklearn', 'httpx']\n"
+            "heavy = ['pydantic', 'pydantic_core', 'pydantic_settings', 'typer', 'click', 'numpy',"
+            " 'scipy', 'fastapi', 'sqlalchemy', 'sklearn', 'httpx']\n"
             "sys.stderr.write(' '.join(m for m in heavy if m in sys.modules))")
     env = {k: v for k, v in __import__("os").environ.items() if not k.upper().startswith("BUYERSYNC_")}
     done = subprocess.run([sys.executable, "-c", code, str(DEMO)], capture_output=True, text=True,

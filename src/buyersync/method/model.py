@@ -1,17 +1,16 @@
 """Plain models of the method: the deal a seller describes and the analysis buyersync returns.
 
-These are pydantic models so that every entry point validates the same way and the JSON
-Schemas can be published; they hold no storage or web concerns.
+Dataclasses whose fields carry their rules (`method/modelkit.py`): pydantic validates them
+and publishes their JSON Schemas at every entry point, and a command that reads one deal
+file validates them without importing pydantic. They hold no storage or web concerns.
 """
 
-from __future__ import annotations
-
 import datetime as dt
-from typing import Annotated, Literal
-
-from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, field_validator
+from dataclasses import dataclass, field
+from typing import Annotated, Any, ClassVar, Literal
 
 from buyersync.method.dates import parse_date
+from buyersync.method.modelkit import After, Before, Describe, Limit, Model
 from buyersync.method.stages import (
     ActionKind,
     Capability,
@@ -30,9 +29,6 @@ from buyersync.method.stages import (
 )
 
 MAX_TEXT = 100_000
-ShortText = Annotated[str, Field(max_length=2_000)]
-# a date as people and CRM exports write it (method/dates.py); ISO 8601 on output
-FlexDate = Annotated[dt.date, BeforeValidator(parse_date)]
 
 _EMAIL = r"^\s*[^@\s<>,;]+@[^@\s<>,;]+\.[^@\s<>,;.]+\s*$"
 _DOMAIN = r"^\s*@?(?:[A-Za-z0-9](?:[A-Za-z0-9-]*[A-Za-z0-9])?\.)+[A-Za-z0-9-]{2,}\.?\s*$"
@@ -44,12 +40,6 @@ def _email(value: str) -> str:
 
 def _domain(value: str) -> str:
     return value.strip().lower().removeprefix("@").rstrip(".")
-
-
-#: an e-mail address, kept in lower case (addresses are matched without regard to case)
-Email = Annotated[str, Field(max_length=320, pattern=_EMAIL), AfterValidator(_email)]
-#: the part of an address after '@', lower case, without the '@'
-Domain = Annotated[str, Field(max_length=253, pattern=_DOMAIN), AfterValidator(_domain)]
 
 
 def _storable(value: object) -> object:
@@ -72,123 +62,127 @@ def _storable(value: object) -> object:
     return value
 
 
-def _storable_text(value: str) -> str:
-    _storable(value)
-    return value
+#: what a field of input a user writes holds: text every store can keep (checked last)
+_KEPT = After(_storable)
+
+ShortText = Annotated[str, Limit(max_length=2_000)]
+# a date as people and CRM exports write it (method/dates.py); ISO 8601 on output
+FlexDate = Annotated[dt.date, Before(parse_date)]
+#: an e-mail address, kept in lower case (addresses are matched without regard to case)
+Email = Annotated[str, Limit(max_length=320, pattern=_EMAIL), After(_email)]
+#: the part of an address after '@', lower case, without the '@'
+Domain = Annotated[str, Limit(max_length=253, pattern=_DOMAIN), After(_domain)]
+Text = Annotated[str, Limit(min_length=1, max_length=MAX_TEXT), _KEPT]
+_Short = Annotated[ShortText | None, _KEPT]
+_FORBID: dict[str, Any] = {"extra": "forbid"}
 
 
-Text = Annotated[str, Field(min_length=1, max_length=MAX_TEXT), AfterValidator(_storable_text)]
 
 
-class _Model(BaseModel):
-    """Every model here builds its validator when first used, not when imported: a command
-    that reads a deal meets a few of these models, and building them all costs its start-up
-    tens of milliseconds."""
-
-    model_config = ConfigDict(defer_build=True)
-
-
-class _Strict(_Model):
-    model_config = ConfigDict(extra="forbid", use_enum_values=False)
-
-    @field_validator("*", mode="after")
-    @classmethod
-    def _text_is_storable(cls, value: object) -> object:
-        return _storable(value)
-
-
-class Evidence(_Strict):
+@dataclass(kw_only=True)
+class Evidence(Model):
     """One piece of what the customer said or did: a note, an e-mail, a call, a tender excerpt."""
 
+    __pydantic_config__: ClassVar[dict[str, Any]] = _FORBID
     text: Text
     date: FlexDate | None = None
-    source: ShortText | None = None
+    source: _Short = None
     #: the e-mail's Message-ID, for evidence imported from a mailbox (re-importing adds nothing)
-    message_id: Annotated[str, Field(min_length=1, max_length=500)] | None = None
+    message_id: Annotated[Annotated[str, Limit(min_length=1, max_length=500)] | None, _KEPT] = None
 
 
-class Contact(_Strict):
-    name: Annotated[str, Field(min_length=1, max_length=200)]
-    title: ShortText | None = None
-    email: Email | None = None
+@dataclass(kw_only=True)
+class Contact(Model):
+    __pydantic_config__: ClassVar[dict[str, Any]] = _FORBID
+    name: Annotated[str, Limit(min_length=1, max_length=200), _KEPT]
+    title: _Short = None
+    email: Annotated[Email | None, _KEPT] = None
     role: Role = Role.other
     met: bool = False
     attitude: Literal["supporter", "neutral", "opponent"] | None = None
     influence: Literal["high", "medium", "low"] | None = None
-    left: bool | None = Field(default=None, description="True once the person has left the customer")
+    left: Annotated[bool | None, Describe(description="True once the person has left the customer")] = None
 
 
-class PlannedAction(_Strict):
+@dataclass(kw_only=True)
+class PlannedAction(Model):
+    __pydantic_config__: ClassVar[dict[str, Any]] = _FORBID
     kind: ActionKind = ActionKind.other
-    text: Annotated[str, Field(max_length=MAX_TEXT)] = ""
+    text: Annotated[str, Limit(max_length=MAX_TEXT), _KEPT] = ""
 
 
-class Deal(_Strict):
+@dataclass(kw_only=True)
+class Deal(Model):
     """A deal as the seller sees it. Only `name` is required."""
 
-    id: Annotated[str, Field(max_length=64)] | None = None
-    name: Annotated[str, Field(min_length=1, max_length=500)]
-    customer: ShortText | None = None
+    __pydantic_config__: ClassVar[dict[str, Any]] = _FORBID
+    id: Annotated[Annotated[str, Limit(max_length=64)] | None, _KEPT] = None
+    name: Annotated[str, Limit(min_length=1, max_length=500), _KEPT]
+    customer: _Short = None
     lang: Lang | None = None
     stage: Stage | None = None
-    evidence: list[Evidence] = Field(default_factory=list, max_length=10_000)
-    drivers: dict[Stage, Driver] = Field(default_factory=dict)
-    competitors: list[Annotated[str, Field(min_length=1, max_length=200)]] = Field(
-        default_factory=list
-    )
-    capabilities: list[Capability] = Field(default_factory=list)
-    contacts: list[Contact] = Field(default_factory=list)
+    evidence: Annotated[list[Evidence], Limit(max_length=10_000)] = field(default_factory=list)
+    drivers: dict[Stage, Driver] = field(default_factory=dict)
+    competitors: Annotated[list[Annotated[str, Limit(min_length=1, max_length=200)]], _KEPT] = (
+        field(default_factory=list))
+    capabilities: list[Capability] = field(default_factory=list)
+    contacts: list[Contact] = field(default_factory=list)
     exchange: Exchange | None = None
-    planned_actions: list[PlannedAction] = Field(default_factory=list)
+    planned_actions: list[PlannedAction] = field(default_factory=list)
     outcome: Outcome = Outcome.open
-    lost_reason: ShortText | None = None
-    amount: Annotated[float, Field(ge=0, allow_inf_nan=False)] | None = None
-    currency: Annotated[str, Field(min_length=3, max_length=3)] | None = None
-    owner: Annotated[str, Field(max_length=200)] | None = None
+    lost_reason: _Short = None
+    amount: Annotated[float, Limit(ge=0, allow_inf_nan=False)] | None = None
+    currency: Annotated[Annotated[str, Limit(min_length=3, max_length=3)] | None, _KEPT] = None
+    owner: Annotated[Annotated[str, Limit(max_length=200)] | None, _KEPT] = None
     # history, for learning from the team's own record (docs/learning.md)
     opened: FlexDate | None = None
     closed: FlexDate | None = None
-    entry_stage: Stage | None = Field(
-        default=None, description="the customer's stage when we entered; default: located "
-                                  "from the evidence at `opened`")
-    played: Play | None = Field(
-        default=None, description="what we actually did; default: the strategy recommended "
-                                  "at entry")
+    entry_stage: Annotated[Stage | None, Describe(description=
+        "the customer's stage when we entered; default: located from the evidence at "
+        "`opened`")] = None
+    played: Annotated[Play | None, Describe(description=
+        "what we actually did; default: the strategy recommended at entry")] = None
     #: the customer's e-mail domains: mail from them is matched to this deal
-    domains: list[Domain] = Field(default_factory=list, max_length=50)
+    domains: Annotated[list[Domain], Limit(max_length=50), _KEPT] = field(default_factory=list)
 
 
-class ReferenceCase(_Strict):
+@dataclass(kw_only=True)
+class ReferenceCase(Model):
     """One of the team's own reference cases (a frame of reference, 参照系)."""
 
-    id: Annotated[str, Field(max_length=64)] | None = None
-    customer: Annotated[str, Field(min_length=1, max_length=500)]
-    industry: ShortText | None = None
-    size: ShortText | None = None
-    problem: Annotated[str, Field(min_length=1, max_length=MAX_TEXT)]
-    result: Annotated[str, Field(min_length=1, max_length=MAX_TEXT)]
-    contact: ShortText | None = None
+    __pydantic_config__: ClassVar[dict[str, Any]] = _FORBID
+    id: Annotated[Annotated[str, Limit(max_length=64)] | None, _KEPT] = None
+    customer: Annotated[str, Limit(min_length=1, max_length=500), _KEPT]
+    industry: _Short = None
+    size: _Short = None
+    problem: Annotated[str, Limit(min_length=1, max_length=MAX_TEXT), _KEPT]
+    result: Annotated[str, Limit(min_length=1, max_length=MAX_TEXT), _KEPT]
+    contact: _Short = None
 
 
-class Signal(_Model):
+@dataclass(kw_only=True)
+class Signal(Model):
     text: str
     stage: Stage | None = None
     kind: Literal["stage", "competitor_led", "not_led"] = "stage"
 
 
-class Location(_Model):
+@dataclass(kw_only=True)
+class Location(Model):
     """Where one piece of evidence puts the customer (the `locate` object)."""
 
     stage: Stage
     confidence: float
     scores: dict[Stage, float]
     competitor_led: bool | None
-    signals: list[Signal] = Field(default_factory=list)
-    uncertain: bool = Field(default=False, description="True when the text carries too little "
-                            "stage signal to tell; `stage` is then the best guess")
+    signals: list[Signal] = field(default_factory=list)
+    uncertain: Annotated[bool, Describe(description=
+        "True when the text carries too little stage signal to tell; `stage` is then the "
+        "best guess")] = False
 
 
-class Move(_Model):
+@dataclass(kw_only=True)
+class Move(Model):
     id: str
     step: Step
     stage: Stage
@@ -196,10 +190,11 @@ class Move(_Model):
     why: str
     say: str
     rule: str
-    day: int | None = Field(default=None, description="Day of the plan, when a deadline is near")
+    day: Annotated[int | None, Describe(description="Day of the plan, when a deadline is near")] = None
 
 
-class Warning(_Model):
+@dataclass(kw_only=True)
+class Warning(Model):
     code: WarningCode
     message: str
     rule: str
@@ -209,7 +204,8 @@ LetterKind = Literal["exchange_conditions", "walk_away", "clarification", "chall
                      "post_mortem"]
 
 
-class Letter(_Model):
+@dataclass(kw_only=True)
+class Letter(Model):
     kind: LetterKind
     subject: str
     body: str
@@ -217,7 +213,8 @@ class Letter(_Model):
     date: dt.date | None = None
 
 
-class Signature(_Model):
+@dataclass(kw_only=True)
+class Signature(Model):
     """Who signs a letter and on which day: the entry point knows them (the deal's owner,
     the settings, the clock); the planner only writes them in."""
 
@@ -226,7 +223,8 @@ class Signature(_Model):
     date: dt.date | None = None
 
 
-class Tradeoff(_Model):
+@dataclass(kw_only=True)
+class Tradeoff(Model):
     """Win probability of the plan against following, and the days the plan costs.
     `basis` says where the figures come from: the shipped priors, or the team's own closed
     deals (then `n` of them in the cell, and `low`–`high` is the 80% interval)."""
@@ -243,12 +241,14 @@ class Tradeoff(_Model):
     following_high: float | None = None
 
 
-class Diagnosis(_Model):
+@dataclass(kw_only=True)
+class Diagnosis(Model):
     root_stage: Stage
     explanation: str
 
 
-class TrackStage(_Model):
+@dataclass(kw_only=True)
+class TrackStage(Model):
     """One stage of the nine-stage track, as drawn for a seller."""
 
     stage: Stage
@@ -258,21 +258,24 @@ class TrackStage(_Model):
     target: bool
 
 
-class Reason(_Model):
+@dataclass(kw_only=True)
+class Reason(Model):
     rule: str
     text: str
 
 
-class Fact(_Model):
+@dataclass(kw_only=True)
+class Fact(Model):
     """One fact read from the evidence, quoted as written (`text`) with its kind."""
 
     kind: str
     text: str
     value: float | None = None
-    evidence: int | None = Field(default=None, description="Index of the evidence item")
+    evidence: Annotated[int | None, Describe(description="Index of the evidence item")] = None
 
 
-class Analysis(_Model):
+@dataclass(kw_only=True)
+class Analysis(Model):
     """The `analyze` object: where the customer is and what to do about it."""
 
     stage: Stage
@@ -290,22 +293,9 @@ class Analysis(_Model):
     position: Position = Position.unknown
     channel: Channel = Channel.standard
     deadline_days: int | None = None
-    facts: list[Fact] = Field(default_factory=list)
+    facts: list[Fact] = field(default_factory=list)
     track: list[TrackStage]
     reasons: list[Reason]
-    evidence: list[Location | None] = Field(
-        default_factory=list,
-        description="Where each evidence item, oldest first, puts the customer",
-    )
-
-
-def build_models() -> None:
-    """Build every model's validator now, and stop deferring. The web app calls this before
-    declaring its routes: FastAPI wraps a body model in a TypeAdapter, which would otherwise
-    inherit `defer_build` and build on the first request, outside the guard with which
-    FastAPI silences pydantic's warning about the alias it attaches."""
-    for model in (Evidence, Contact, PlannedAction, Deal, ReferenceCase, Signal, Location, Move,
-                  Warning, Letter, Signature, Tradeoff, Diagnosis, TrackStage, Reason, Fact,
-                  Analysis):
-        model.model_rebuild()
-        model.model_config["defer_build"] = False  # each class holds its own config dict
+    evidence: Annotated[list[Location | None], Describe(description=
+        "Where each evidence item, oldest first, puts the customer")] = field(
+        default_factory=list)

@@ -8,8 +8,6 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from pydantic import ValidationError
-
 from buyersync.errors import BadInput, invalid
 from buyersync.method.model import Deal
 from buyersync.text import Words
@@ -168,7 +166,11 @@ def deal_from_data(data: Any, where: str) -> Deal:
         raise BadInput("not_mapping", where=where, got=got)
     try:
         deal = Deal.model_validate(data)
-    except ValidationError as e:
+    except ValueError as e:  # pydantic's ValidationError (imported only once pydantic is)
+        from pydantic import ValidationError
+
+        if not isinstance(e, ValidationError):
+            raise
         raise invalid(e, where) from None
     return check_history(deal, where)
 

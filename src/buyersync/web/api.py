@@ -7,13 +7,14 @@ PUT/DELETE need a preflight the app never grants.
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from dataclasses import dataclass
+from typing import Annotated, Any, ClassVar
 
 from fastapi import APIRouter, Depends, Header, Path, Query, Response
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict
 
-from buyersync.method.model import Analysis, Deal, Evidence, Location, Text, build_models
+from buyersync.method.model import Analysis, Deal, Evidence, Location, Text
 from buyersync.method.stages import Lang, Outcome, Stage, Strategy, WarningCode
 from buyersync.services.deals import DealView
 from buyersync.web.deals import DealAccess, deal_json, summaries
@@ -21,7 +22,6 @@ from buyersync.web.deps import Ctx, Who, signed_in
 
 # the method's models build on first use (for the CLI's start-up); the routes below hand
 # them to FastAPI, whose body adapters need them built
-build_models()
 
 router = APIRouter(prefix="/api/v1", tags=["api"])
 
@@ -47,10 +47,11 @@ class DealSummaryOut(BaseModel):
     model_config = ConfigDict(extra="allow")
 
 
+@dataclass(kw_only=True)
 class DealOut(Deal):
     """A saved deal (the deal file's fields, with `id`) and its current analysis."""
 
-    model_config = ConfigDict(extra="allow")
+    __pydantic_config__: ClassVar[dict[str, Any]] = {"extra": "allow"}
     analysis: Analysis
 
 
