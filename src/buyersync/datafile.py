@@ -18,13 +18,14 @@ import marshal
 import os
 import sys
 import zlib
+from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from importlib.resources.abc import Traversable
 
-__all__ = ["compiled_path", "load_yaml", "package_file"]
+__all__ = ["compiled_path", "derived", "load_yaml", "package_file"]
 
 #: the folder of the `buyersync` package: its data files are always files on disk (it is not
 #: importable from a zip archive), so they are read by path, without importlib.resources
@@ -58,7 +59,22 @@ def load_yaml(source: Traversable) -> Any:
     return value
 
 
-def compiled_path(source: Path, data: bytes) -> Path:
+def derived(source: Path, data: Any, build: Callable[[], bytes]) -> bytes:
+    """Bytes computed from `data` (a part of `source`), kept in a copy beside `source` like
+    a YAML file's: `build` runs once per content of `data`."""
+    copy = compiled_path(source, data)
+    try:
+        value = marshal.loads(copy.read_bytes())
+        if isinstance(value, bytes):
+            return value
+    except (OSError, EOFError, ValueError, TypeError):
+        pass  # no copy yet, or a damaged one
+    built = build()
+    _store(copy, built)
+    return built
+
+
+def compiled_path(source: Path, data: Any) -> Path:
     """Where the compiled copy of `source` holding exactly `data` lives."""
     # a checksum, not a cryptographic hash: hashlib's import alone costs a start-up several
     # milliseconds; the length with two 32-bit checksums tells an edited file apart
