@@ -43,7 +43,7 @@ def test_the_tables_of_a_saved_model_answer_exactly_what_the_numpy_model_answers
     full = StageModel.load(tmp_path / "m.npz")
     table = ModelTables.open(tmp_path / "m.npz")
     assert table is not None
-    assert table.terms == full.terms and table.meta == full.meta
+    assert list(table.terms) == full.terms and table.meta == full.meta
     assert_same_answers(full, table, TEXTS)
 
 

@@ -363,7 +363,7 @@ def evidence_add(
     from buyersync.errors import invalid
 
     try:
-        Evidence(text=body, date=day, source=source)
+        Evidence.model_validate({"text": body, "date": day, "source": source})
     except ValidationError as e:
         raise invalid(e, "--text") from None
     with _service(db) as service:

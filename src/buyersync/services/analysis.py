@@ -21,7 +21,7 @@ from buyersync.errors import BadInput
 from buyersync.locate.deal import current_stage, inferred_drivers
 from buyersync.method import knowledge as kb
 from buyersync.method.dates import chronological
-from buyersync.method.model import Analysis, Deal, Evidence, Location, ReferenceCase, Signature
+from buyersync.method.model import Analysis, Deal, Location, ReferenceCase, Signature
 from buyersync.method.planner import plan, strategy_of
 from buyersync.method.stages import Driver, Lang, Stage, Strategy
 from buyersync.method.textlang import detect
@@ -138,8 +138,9 @@ def quick_analysis(text: str, *, name: str, shaped_by: Driver | None = None,
 
         locator = default_locator()
     found = locator.locate(text)
-    deal = Deal(name=name, evidence=[Evidence(text=text)],
-                drivers={s: shaped_by for s in found.stage.before()} if shaped_by else {})
+    deal = Deal.model_validate({
+        "name": name, "evidence": [{"text": text}],
+        "drivers": {s: shaped_by for s in found.stage.before()} if shaped_by else {}})
     return found, analyze(deal, lang=lang, priors=priors, locations=[found], locator=locator)
 
 

@@ -514,7 +514,7 @@ class DealService:
         """Add what the customer said or did; re-locate and re-analyse the deal. Returns the
         new analysis. A clearly located item at another stage than a given one hands the
         stage over to the evidence."""
-        item = Evidence(text=text, date=date, source=source)
+        item = Evidence.model_validate({"text": text, "date": date, "source": source})
         if self.cache_key is not None:  # the analysis is cached: made with the current cases
             self.forget_references()
 

@@ -182,11 +182,12 @@ def simulated_deals(deals_count: int, *, seed: int = 7, today: dt.date | None = 
         closed = (dt.datetime.combine(h.closed, dt.time(17), tzinfo=dt.UTC)
                   if h.closed else None)
         lang = Lang.en if i % 2 else Lang.zh
-        deal = Deal(
-            id=h.id, name=t("learn.demo_deal", lang, n=f"{i + 1:04d}"),
-            customer=t("learn.demo_customer", lang, n=i % 37 + 1), lang=lang, stage=stage, outcome=h.outcome,
-            opened=h.opened, closed=h.closed, entry_stage=h.entry_stage, played=h.played,
-            amount=h.amount, currency=h.currency, owner=f"seller{i % 5 + 1}")
+        deal = Deal.model_validate({
+            "id": h.id, "name": t("learn.demo_deal", lang, n=f"{i + 1:04d}"),
+            "customer": t("learn.demo_customer", lang, n=i % 37 + 1), "lang": lang, "stage": stage,
+            "outcome": h.outcome, "opened": h.opened, "closed": h.closed,
+            "entry_stage": h.entry_stage, "played": h.played, "amount": h.amount,
+            "currency": h.currency, "owner": f"seller{i % 5 + 1}"})
         out.append(NewDeal(deal=deal, created_at=start, closed_at=closed, stage_moves=moves))
     return out
 

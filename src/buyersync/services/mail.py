@@ -63,8 +63,10 @@ def evidence_of(message: MailMessage, clean: Callable[[str, bool], str] | None =
     body = (clean or _clean)(message.body, message.html)
     subject = _REPLY_PREFIX.sub("", message.subject).strip()
     text = body if not subject or subject.lower() in body.lower() else f"{subject}\n{body}".strip()
-    return Evidence(text=(text or message.message_id)[:MAX_TEXT], date=message.date.date()
-                    if message.date else None, source="email", message_id=message.message_id)
+    return Evidence.model_validate({
+        "text": (text or message.message_id)[:MAX_TEXT],
+        "date": message.date.date() if message.date else None,
+        "source": "email", "message_id": message.message_id})
 
 
 def _clean(body: str, html: bool) -> str:

@@ -46,7 +46,7 @@ def exchange_letter(report: TenderReport, deal: Deal | None = None) -> Letter | 
     from buyersync.method.planner import plan
 
     lang = Lang(report.summary.lang)
-    base = deal or Deal(name=_title(report), lang=lang, stage=Stage.solution)
+    base = deal or Deal.model_validate({"name": _title(report), "lang": lang, "stage": Stage.solution})
     passed = {s: Driver.competitor for s in Stage.solution.before()}
     work = base.model_copy(update={
         "stage": Stage.solution, "exchange": base.exchange or Exchange.pending,

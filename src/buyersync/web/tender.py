@@ -117,7 +117,8 @@ async def upload_tender(
     except BadInput as e:
         context = room_context(request, ctx, who, lang, deal_id, tender_error=e.render(lang.value))
         return respond(request, "room.html", context, "room", status=422)
-    access.add_evidence(deal_id, Evidence(text=evidence_text(report, name), source=f"{SOURCE}:{name}"[:200]))
+    access.add_evidence(deal_id, Evidence.model_validate(
+        {"text": evidence_text(report, name), "source": f"{SOURCE}:{name}"[:200]}))
     changed = shaped_drivers(report, access.get(deal_id).deal)
     if changed is not None:
         access.update(deal_id, changed)
