@@ -163,3 +163,12 @@ def test_copies_and_schemas_keep_pydantic_s_interface():
     assert schema["properties"]["name"]["maxLength"] == 500
     assert "description" in schema["properties"]["played"]
     assert list(itertools.islice(schema["properties"], 2)) == ["id", "name"]
+
+
+def test_json_text_is_pydantic_s_with_its_options():
+    deal = Deal.model_validate({"name": "x", "evidence": [{"text": "t", "date": "2026-02-03"}]})
+    assert '"customer":null' in deal.model_dump_json()
+    compact = deal.model_dump_json(exclude_none=True)
+    assert "null" not in compact and '"date":"2026-02-03"' in compact
+    assert Deal.model_validate_json(compact) == deal
+    assert deal.model_dump_json(indent=2).startswith('{\n  "id"')

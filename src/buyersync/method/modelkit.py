@@ -467,8 +467,9 @@ class Model:
             out = {k: v for k, v in out.items() if k not in drop}
         return typing.cast(dict[str, Any], out)
 
-    def model_dump_json(self) -> str:
-        return typing.cast(bytes, self.adapter().dump_json(self)).decode()
+    def model_dump_json(self, *, exclude_none: bool = False, indent: int | None = None) -> str:
+        return typing.cast(bytes, self.adapter().dump_json(
+            self, exclude_none=exclude_none, indent=indent)).decode()
 
     def model_copy(self, *, update: dict[str, Any] | None = None, deep: bool = False) -> Self:
         """A copy with `update`'s fields replaced, unvalidated (as pydantic's)."""
