@@ -235,7 +235,9 @@ def _model_spans(text: str, ranked: list[tuple[float, int]], terms: Sequence[str
         if span and (_FOUR_LATIN.search(span) or _CJK.search(span)) \
                 and span.lower() not in _STOPWORDS:
             out.append(span)
-    return out[:3]
+            if len(out) == 3:
+                break
+    return out
 
 
 _STOPWORDS = {"the", "that", "this", "they", "them", "their", "with", "from", "have", "what",

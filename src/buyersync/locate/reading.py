@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import bisect
 import re
-from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from buyersync.locate.lexicon import Hit, Modifiers, lower_case
 from buyersync.method.stages import STAGES, Stage
@@ -35,19 +35,19 @@ _CLAUSE = re.compile(r"[。！？!?；;\n，,：:.\s但不然](?:(?<=\.)(?<=[A-Z
 _KEYS = {s.value: s for s in STAGES}
 
 
-@dataclass(frozen=True)
-class Phrase:
+class Phrase(NamedTuple):
+    """A stage phrase as read (a tuple: one is made for most located texts)."""
+
     text: str          # verbatim span of the input
     stage: Stage       # the stage it counts for
     weight: float
     salience: float    # its sentence's score for that stage
 
 
-@dataclass
-class Reading:
+class Reading(NamedTuple):
     scores: dict[Stage, float]
-    phrases: list[Phrase] = field(default_factory=list)
-    hits: list[Hit] = field(default_factory=list)  # the stage hits that were read
+    phrases: list[Phrase]
+    hits: list[Hit]  # the stage hits that were read
 
 
 def _bounds(pattern: re.Pattern[str], text: str) -> list[int]:
@@ -80,7 +80,7 @@ def read_stage_phrases(text: str, hits: list[Hit], modifiers: Modifiers | None,
         if topics:
             stage_hits = sorted([*stage_hits, *topics], key=lambda h: h.start)
     if not stage_hits:
-        return Reading(scores)
+        return Reading(scores, [], [])
     if not cues and not then and len(stage_hits) == 1:  # the common case: one plain phrase
         h = stage_hits[0]
         scores[_KEYS[h.label]] = h.weight
@@ -94,6 +94,8 @@ def read_stage_phrases(text: str, hits: list[Hit], modifiers: Modifiers | None,
     per_sentence: dict[int, dict[Stage, float]] = {}
     placed: list[tuple[int, Stage, float, str]] = []
     found: list[tuple[Hit, Hit | None, float]] = []
+    # where the stage phrases that are no part of a cue start, in order (for `nxt` below)
+    free = sorted(g.start for g in stage_hits if not _inside(g, cues)) if cues or then else []
     for h in stage_hits:
         weight = h.weight
         sent = _span(sentences, h.start)
@@ -102,8 +104,8 @@ def read_stage_phrases(text: str, hits: list[Hit], modifiers: Modifiers | None,
             c0, c1 = _span(clauses, h.start)
             # an `after` cue may sit in a later clause of the sentence ("具体要什么、怎么做，
             # 我们还没想好") as long as no other stage phrase comes between
-            nxt = min((g.start for g in stage_hits if g.start > h.start and not _inside(g, cues)),
-                      default=len(text))
+            at = bisect.bisect_right(free, h.start)
+            nxt = free[at] if at < len(free) else len(text)
             cue = next((b for b in reversed(before) if c0 <= b.start and b.end <= h.start), None) \
                 or next((a for a in after if h.end <= a.start and a.end <= min(sent[1], nxt)
                          and (a.end <= c1 or a.text.strip().lower() in modifiers.far_after)), None) \
@@ -116,23 +118,28 @@ def read_stage_phrases(text: str, hits: list[Hit], modifiers: Modifiers | None,
     # a hold word that modifies another stage's phrase ("requirements on hold", 需求调研暂缓)
     # says that stage is not reached; it is not also a stage phrase of its own (risk)
     used = [c for _, c, _ in found if c is not None]
+    touched: set[Stage] = set()  # the stages some sentence's bucket was written for
     for h, cue, weight in found:
         if cue is None and (h in topics or any(c.start <= h.start and h.end <= c.end for c in used)):
             continue
         stage = _KEYS[h.label]
         sent = _span(sentences, h.start)
         bucket = per_sentence.setdefault(sent[0], dict.fromkeys(STAGES, 0.0))
+        touched.add(stage)
         if cue is not None and modifiers is not None:
             a, b = min(cue.start, h.start), max(cue.end, h.end)
             bucket[stage] -= modifiers.against * weight
             if stage.rank > 0:
                 earlier = STAGES[stage.rank - 1]
+                touched.add(earlier)
                 bucket[earlier] += modifiers.shift * weight
                 placed.append((sent[0], earlier, modifiers.shift * weight, text[a:b]))
         else:
             bucket[stage] += weight
             placed.append((sent[0], stage, weight, h.text))
     for s in STAGES:
+        if s not in touched:  # no sentence holds anything for it
+            continue
         values = [b[s] for b in per_sentence.values() if b[s]]
         if values:
             best = max(values)
