@@ -112,6 +112,8 @@ def test_the_shipped_model_switches_to_numpy_past_a_few_texts_with_the_same_answ
     table = ModelTables.open(tmp_path / "m.npz")
     assert table is not None
     model = ShippedModel(table, load)
+    vocabulary = model.terms  # the tables' (decoded a term at a time) until NumPy's is loaded
+    assert vocabulary is table.terms
     reference = load().score_many(TEXTS)  # NumPy, one by one (fewer than SPARSE_FROM texts)
     loads.clear()
     texts = (TEXTS * 20)[: tables.FEW + 5]
@@ -128,6 +130,8 @@ def test_the_shipped_model_switches_to_numpy_past_a_few_texts_with_the_same_answ
             assert np.allclose(s, by_text[t][0], rtol=0, atol=1e-12)
             assert np.allclose(c, by_text[t][1], rtol=0, atol=1e-12)
     assert len(loads) == 1
+    # then the NumPy model's list: the same terms, without a decode per term quoted
+    assert isinstance(model.terms, list) and model.terms == list(vocabulary)
 
 
 def test_the_fast_order_by_text_then_weight_is_the_stable_sort():

@@ -237,7 +237,9 @@ class ShippedModel:
 
     @property
     def terms(self) -> Sequence[str]:
-        return self.tables.terms
+        # the NumPy model's terms once it is loaded: a list (the tables' decode a term per access,
+        # which a long stream quoting model spans would pay again and again)
+        return self._full.terms if self._full is not None else self.tables.terms
 
     def full(self) -> ScoringModel:
         if self._full is None:
