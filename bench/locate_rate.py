@@ -13,6 +13,10 @@ is. Prints, per side, the median CPU and wall seconds, texts per second, µs per
 memory, then the ratio of the peer's time to ours, pair by pair (its median, min and max), and
 a memory check (peak memory at N/10 lines and at N).
 
+With `--against SRC` (another checkout's `src` folder, e.g. the code before a change), that
+code runs too, in turn with the other two (ours, peer, SRC, ...), and the ratio of its CPU
+time to ours is printed pair by pair: what a change bought, with the machine's drift cancelled.
+
 The peer's serving script is this file itself, run with `--peer MODEL`.
 """
 
@@ -91,17 +95,19 @@ def serve_peer(model: str) -> None:
     flush(batch)
 
 
-def run_once(cmd: list[str], src: Path) -> tuple[float, float, float, int]:
-    """One whole-process run on one CPU: (cpu seconds, wall seconds, peak MiB, lines out)."""
+def run_once(cmd: list[str], src: Path, code_from: str | None = None) -> tuple[float, float, float, int]:
+    """One whole-process run on one CPU: (cpu seconds, wall seconds, peak MiB, lines out);
+    `code_from`, a `src` folder whose package the command runs instead of this checkout's."""
     if hasattr(os, "sched_setaffinity"):
         cmd = ["taskset", "-c", "0", *cmd]
+    env = dict(os.environ, PYTHONPATH=code_from) if code_from else None
     code = ("import resource, subprocess, sys, time; t = time.perf_counter(); "
             "p = subprocess.run(sys.argv[1:], stdin=sys.stdin, stdout=subprocess.PIPE, check=True); "
             "w = time.perf_counter() - t; u = resource.getrusage(resource.RUSAGE_CHILDREN); "
             "print(u.ru_utime + u.ru_stime, w, u.ru_maxrss, p.stdout.count(b'\\n'))")
     with src.open(encoding="utf-8") as fh:
         out = subprocess.run([sys.executable, "-c", code, *cmd], stdin=fh, capture_output=True,
-                             check=True, text=True).stdout.split()
+                             check=True, text=True, env=env).stdout.split()
     return float(out[0]), float(out[1]), int(out[2]) / 1024, int(out[3])
 
 
@@ -110,6 +116,7 @@ def main() -> None:
     ap.add_argument("--lines", type=int, default=100_000)
     ap.add_argument("--runs", type=int, default=3)
     ap.add_argument("--peer", help=argparse.SUPPRESS)
+    ap.add_argument("--against", metavar="SRC", help="another checkout's src folder, run in turn")
     a = ap.parse_args()
     if a.peer:
         serve_peer(a.peer)
@@ -125,9 +132,14 @@ def main() -> None:
         write_input(small, max(a.lines // 10, 1), [t for t, _ in rows])
         run_once(ours, small), run_once(peer, small)  # warm the page cache and byte-code
         results: dict[str, list[tuple[float, float, float, int]]] = {"buyersync": [], "peer": []}
+        if a.against:
+            run_once(ours, small, a.against)
+            results["--against"] = []
         for _ in range(a.runs):
             results["buyersync"].append(run_once(ours, src))
             results["peer"].append(run_once(peer, src))
+            if a.against:
+                results["--against"].append(run_once(ours, src, a.against))
         peak_small = run_once(ours, small)[2]
     print(f"{a.lines} lines, whole process on one CPU, median of {a.runs} runs "
           f"(load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} CPUs)")
@@ -141,6 +153,10 @@ def main() -> None:
     ratios = sorted(p[0] / o[0] for o, p in zip(results["buyersync"], results["peer"], strict=True))
     print(f"peer cpu time / buyersync cpu time, pair by pair: median {statistics.median(ratios):.2f}, "
           f"min {ratios[0]:.2f}, max {ratios[-1]:.2f}")
+    if a.against:
+        before = sorted(o[0] / b[0] for o, b in zip(results["buyersync"], results["--against"], strict=True))
+        print(f"buyersync cpu time / --against cpu time, pair by pair: median {statistics.median(before):.2f}, "
+              f"min {before[0]:.2f}, max {before[-1]:.2f}")
     print(f"memory is flat in the input length: {peak_small:.0f} MiB for {max(a.lines // 10, 1)} lines, "
           f"{max(r[2] for r in results['buyersync']):.0f} MiB for {a.lines}")
 
